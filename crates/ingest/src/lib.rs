@@ -1,0 +1,6 @@
+//! Reading the files people bring: election result tables (CSV, zipped CSV, JSON) and
+//! volunteers' spreadsheets. Every error names the file, line, column and field.
+//!
+//! It knows file formats and text encodings; it must never know SQL or HTTP.
+
+pub mod text;

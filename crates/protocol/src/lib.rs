@@ -1,0 +1,9 @@
+//! Election protocols and their verification: the pure core of `kuzet verify`.
+//!
+//! An election has a protocol definition (its lines and the control relations between them),
+//! an area hierarchy, and results from named sources (`official`, `observer`, ...).
+//! This crate checks protocol arithmetic, compares sources, projects area totals from an
+//! observed sample with confidence intervals and flags stations that break the trend.
+//!
+//! It must never do IO, async, or know about file formats, SQL or HTTP; bad data yields
+//! diagnostics, never a panic.

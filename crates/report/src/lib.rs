@@ -1,0 +1,4 @@
+//! Rendering of verification and forensics results for people: self-contained HTML pages
+//! with SVG charts (and PNG where a file is asked for).
+//!
+//! It must never read files or the network: callers pass results in and get bytes out.
