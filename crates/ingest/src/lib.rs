@@ -3,4 +3,5 @@
 //!
 //! It knows file formats and text encodings; it must never know SQL or HTTP.
 
+pub mod sheet;
 pub mod text;
