@@ -5,8 +5,17 @@
 //! 3 the command ran and found what it checks for (only where a flag such as `--fail-on`
 //! asks for it).
 
+mod audit;
+mod backup;
+mod dedup;
+mod demo;
 mod exit;
+mod export;
 mod forensics;
+mod import;
+mod restore;
+mod serve;
+mod user;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -21,17 +30,44 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a demo database (Kazakhstan 2019 case study, synthetic people) and serve it.
+    Demo(demo::Args),
+    /// Serve the web app and the JSON API.
+    Serve(serve::Args),
     /// Check protocol arithmetic, compare sources, project area totals from an observed sample.
     Verify(verify::Args),
     /// Run the election-forensics tests on station-level results.
     Forensics(forensics::Args),
+    /// Import volunteers' spreadsheets into the register.
+    Import(import::Args),
+    /// Export the register (published view or full, by role).
+    Export(export::Args),
+    /// Manage accounts: add, list, disable, reset a password.
+    User(user::Args),
+    /// Verify or show the tamper-evident audit log.
+    Audit(audit::Args),
+    /// Write an encrypted, consistent snapshot of the database.
+    Backup(backup::Args),
+    /// Check an encrypted snapshot and restore it.
+    Restore(restore::Args),
+    /// List duplicate-person candidates with their scores.
+    Dedup(dedup::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Forensics(args) => forensics::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(args),
+        Command::User(args) => user::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Backup(args) => backup::run(args),
+        Command::Restore(args) => restore::run(args),
+        Command::Dedup(args) => dedup::run(args),
     };
     exit::report(result)
 }

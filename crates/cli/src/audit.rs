@@ -1,0 +1,10 @@
+//! `kuzet audit`.
+
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`kuzet audit` is not built yet")
+}

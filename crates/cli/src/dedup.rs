@@ -1,0 +1,10 @@
+//! `kuzet dedup`.
+
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`kuzet dedup` is not built yet")
+}

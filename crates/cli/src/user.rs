@@ -1,0 +1,10 @@
+//! `kuzet user`.
+
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`kuzet user` is not built yet")
+}
