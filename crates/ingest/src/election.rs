@@ -1,0 +1,1 @@
+//! Election result tables: the Russian CEC station files and the observers' protocol CSVs.

@@ -1,0 +1,1 @@
+//! The forensics report: one page with each test, its chart and a plain-language reading.

@@ -1,0 +1,1 @@
+//! SVG charts: histograms, heat maps and bar charts as standalone `<svg>` strings.

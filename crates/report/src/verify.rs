@@ -1,0 +1,1 @@
+//! The verification report: arithmetic violations, observer vs official, projections, outliers.
