@@ -1,0 +1,1 @@
+//! `kuzet audit` end to end.

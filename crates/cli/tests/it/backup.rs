@@ -1,0 +1,1 @@
+//! `kuzet backup` end to end.

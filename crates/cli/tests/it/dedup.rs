@@ -1,0 +1,1 @@
+//! `kuzet dedup` end to end.

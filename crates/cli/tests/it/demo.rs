@@ -1,0 +1,1 @@
+//! `kuzet demo` end to end.

@@ -1,0 +1,1 @@
+//! `kuzet forensics` end to end.

@@ -1,0 +1,1 @@
+//! `kuzet import` end to end.

@@ -1,0 +1,1 @@
+//! `kuzet user` end to end.

@@ -1,0 +1,1 @@
+//! `kuzet verify` end to end.
