@@ -1,0 +1,65 @@
+//! The page templates, embedded in the binary and rendered with minijinja.
+//!
+//! Autoescape is on for every `.html` template, so any text from a user or the database is
+//! escaped unless a template marks a value `|safe`; only SVG built by our own chart code is.
+//! Undefined values are errors, so a misspelt field fails the page tests instead of showing
+//! nothing.
+
+use minijinja::{Environment, UndefinedBehavior};
+
+use crate::WebError;
+
+/// Every template, by name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("dashboard.html", include_str!("../templates/dashboard.html")),
+    ("persons.html", include_str!("../templates/persons.html")),
+    ("person.html", include_str!("../templates/person.html")),
+    ("person_form.html", include_str!("../templates/person_form.html")),
+    ("events.html", include_str!("../templates/events.html")),
+    ("event.html", include_str!("../templates/event.html")),
+    ("public.html", include_str!("../templates/public.html")),
+    ("case_study_missing.html", include_str!("../templates/case_study_missing.html")),
+];
+
+/// The embedded stylesheet, served at `/static/kuzet.css`.
+pub const STYLESHEET: &str = include_str!("../static/kuzet.css");
+
+#[derive(Debug)]
+pub struct Templates {
+    environment: Environment<'static>,
+}
+
+impl Templates {
+    pub fn load() -> Templates {
+        let mut environment = Environment::new();
+        environment.set_undefined_behavior(UndefinedBehavior::Strict);
+        environment.set_trim_blocks(true);
+        environment.set_lstrip_blocks(true);
+        for (name, source) in TEMPLATES {
+            // The templates are part of the binary; a syntax error is a bug the tests catch.
+            environment.add_template(name, source).unwrap_or_else(|error| panic!("template {name}: {error}"));
+        }
+        environment.add_filter("fill", fill_filter);
+        Templates { environment }
+    }
+
+    pub fn render(&self, name: &str, context: &minijinja::Value) -> Result<String, WebError> {
+        let template = self.environment.get_template(name).map_err(|error| WebError::Internal(format!("template {name}: {error}")))?;
+        template.render(context).map_err(|error| WebError::Internal(format!("template {name}: {error:#}")))
+    }
+}
+
+/// `{{ t.page_of | fill(page=2, pages=9) }}`: fills `{name}` placeholders of a message.
+fn fill_filter(template: String, kwargs: minijinja::value::Kwargs) -> Result<String, minijinja::Error> {
+    let mut text = template;
+    for key in kwargs.args() {
+        let value: minijinja::Value = kwargs.get(key)?;
+        text = text.replace(&format!("{{{key}}}"), &value.to_string());
+    }
+    Ok(text)
+}
