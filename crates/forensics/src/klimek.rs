@@ -1,0 +1,338 @@
+//! The fraud model of Klimek, Yegorov, Hanel and Thurner (PNAS 109, 16469, 2012), fitted to
+//! an election's fingerprint.
+//!
+//! The model: every station draws an honest turnout and leader's share from normal
+//! distributions whose centre and spread come from the data. With probability `f_i`
+//! ("incremental fraud") a station then gives the leader a fraction x ~ |N(0, σ_x)| of its
+//! non-voters (ballot stuffing) and the same fraction of the other candidates' votes
+//! (rewriting); with probability `f_e` ("extreme fraud") it does the same with
+//! x ~ 1 − |N(0, θ)|, which puts the station near 100 % turnout and 100 % for the leader.
+//! As in the paper, `f_i` and `f_e` are found by a grid search that minimises the squared
+//! distance between the model's fingerprint and the data's.
+//!
+//! The honest centre is taken at the mode of each distribution and the spread from the side
+//! below the mode, because fraud only ever moves stations up: the lower half of the peak is
+//! the part the model says is untouched.
+//!
+//! The search is fast because of common random numbers: every station's honest draw, fraud
+//! magnitude and fraud lottery number `u` are drawn once, and a grid point (`f_e`, `f_i`)
+//! only decides which stations are extreme (`u < f_e`), incremental (`f_e ≤ u < f_e + f_i`)
+//! or honest. Summing the stations' cells by slices of `u` once makes each grid point a
+//! few thousand additions.
+
+use crate::fingerprint::{Histogram2d, bin_of};
+use crate::stats::{seeded_rng, standard_normal};
+use crate::{Explanation, Stations};
+use rand::Rng;
+use rayon::prelude::*;
+
+/// How large a single station's fraud is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FraudStrength {
+    /// σ_x: incremental fraud moves a fraction |N(0, σ_x)| of non-voters and other votes.
+    pub incremental_sd: f64,
+    /// θ: extreme fraud moves a fraction 1 − |N(0, θ)|.
+    pub extreme_sd: f64,
+}
+
+impl Default for FraudStrength {
+    fn default() -> FraudStrength {
+        FraudStrength { incremental_sd: 0.1, extreme_sd: 0.05 }
+    }
+}
+
+impl FraudStrength {
+    /// One incremental-fraud fraction x in [0, 1].
+    pub fn incremental(&self, rng: &mut impl Rng) -> f64 {
+        (self.incremental_sd * standard_normal(rng)).abs().min(1.0)
+    }
+
+    /// One extreme-fraud fraction x in [0, 1].
+    pub fn extreme(&self, rng: &mut impl Rng) -> f64 {
+        (1.0 - (self.extreme_sd * standard_normal(rng)).abs()).max(0.0)
+    }
+}
+
+/// The honest part of the model: normal turnout and leader's share.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HonestParameters {
+    pub turnout_mean: f64,
+    pub turnout_sd: f64,
+    pub share_mean: f64,
+    pub share_sd: f64,
+}
+
+/// The grid and resolution of the fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitOptions {
+    /// Bins per axis of the fingerprints compared.
+    pub bins: usize,
+    pub seed: u64,
+    /// Candidate values of σ_x; the fit picks the best with `f_i` and `f_e`.
+    pub incremental_sd_grid: Vec<f64>,
+    /// θ, fixed.
+    pub extreme_sd: f64,
+    /// Largest `f_e` tried (steps of [`FRACTION_STEP`]).
+    pub extreme_max: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> FitOptions {
+        FitOptions {
+            bins: 50,
+            seed: 1,
+            incremental_sd_grid: vec![0.05, 0.1, 0.15, 0.2, 0.3],
+            extreme_sd: FraudStrength::default().extreme_sd,
+            extreme_max: 0.3,
+        }
+    }
+}
+
+/// Resolution of the fitted fractions: `f_e` moves in steps of 0.005, `f_i` in steps of 0.01.
+pub const FRACTION_STEP: f64 = 0.005;
+
+/// The result of the fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FraudFit {
+    /// Fitted share of stations with incremental fraud.
+    pub incremental: f64,
+    /// Fitted share of stations with extreme fraud.
+    pub extreme: f64,
+    /// Fitted σ_x.
+    pub incremental_sd: f64,
+    pub extreme_sd: f64,
+    pub honest: HonestParameters,
+    /// Sum of squared differences between the normalised fingerprints at the fit.
+    pub distance: f64,
+    /// The same distance for the best model without any fraud, to show what fraud explains.
+    pub distance_without_fraud: f64,
+    /// The data's fingerprint at the fit's resolution (weights: voters who came).
+    pub data: Histogram2d,
+    /// The fitted model's fingerprint at the same resolution.
+    pub model: Histogram2d,
+    pub seed: u64,
+    pub explanation: Explanation,
+}
+
+/// Fits `f_i`, `f_e` (and σ_x from its grid) to the fingerprint of `stations`.
+pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
+    let bins = options.bins.max(2);
+    let cells = bins * bins;
+    let honest = estimate_honest(stations);
+    let data = data_histogram(stations, bins);
+    let data_normalized = data.normalized();
+
+    let slices = (1.0 / FRACTION_STEP).round() as usize;
+    let sds = &options.incremental_sd_grid;
+    // Per slice of u: summed cells of the honest, extreme and (per σ_x) incremental outcomes.
+    let mut honest_slices = vec![0.0; slices * cells];
+    let mut extreme_slices = vec![0.0; slices * cells];
+    let mut incremental_slices = vec![vec![0.0; slices * cells]; sds.len()];
+    let mut rng = seeded_rng(options.seed, 1_000_003);
+    let extreme_strength = FraudStrength { incremental_sd: 0.0, extreme_sd: options.extreme_sd };
+    for station in 0..stations.len() {
+        if !stations.usable()[station] {
+            continue;
+        }
+        let size = f64::from(stations.registered()[station]);
+        let turnout = (honest.turnout_mean + honest.turnout_sd * standard_normal(&mut rng)).clamp(0.0, 1.0);
+        let share = (honest.share_mean + honest.share_sd * standard_normal(&mut rng)).clamp(0.0, 1.0);
+        let u: f64 = rng.random();
+        let slice = ((u / FRACTION_STEP) as usize).min(slices - 1);
+        let z_incremental = standard_normal(&mut rng).abs();
+        let x_extreme = extreme_strength.extreme(&mut rng);
+
+        let base = slice * cells;
+        let (cell, weight) = model_cell(turnout, share, 0.0, size, bins);
+        honest_slices[base + cell] += weight;
+        let (cell, weight) = model_cell(turnout, share, x_extreme, size, bins);
+        extreme_slices[base + cell] += weight;
+        for (k, sd) in sds.iter().enumerate() {
+            let (cell, weight) = model_cell(turnout, share, (sd * z_incremental).min(1.0), size, bins);
+            incremental_slices[k][base + cell] += weight;
+        }
+    }
+    let honest_prefix = prefix_sums(&honest_slices, slices, cells);
+    let extreme_prefix = prefix_sums(&extreme_slices, slices, cells);
+    let incremental_prefix: Vec<Vec<f64>> =
+        incremental_slices.iter().map(|s| prefix_sums(s, slices, cells)).collect();
+
+    let extreme_steps = ((options.extreme_max / FRACTION_STEP).round() as usize).min(slices);
+    // Every (σ_x, f_e) row scans all f_i that fit; rows are independent, so they run in parallel.
+    let rows: Vec<(usize, usize)> =
+        (0..sds.len()).flat_map(|k| (0..=extreme_steps).map(move |e| (k, e))).collect();
+    let model_at = |k: usize, e: usize, ie: usize, out: &mut [f64]| {
+        let (ext, inc, hon) = (&extreme_prefix, &incremental_prefix[k], &honest_prefix);
+        for c in 0..cells {
+            out[c] = ext[e * cells + c] + inc[ie * cells + c] - inc[e * cells + c] + hon[slices * cells + c]
+                - hon[ie * cells + c];
+        }
+    };
+    let distance_of = |model: &[f64]| {
+        let total: f64 = model.iter().sum();
+        if total <= 0.0 {
+            return f64::INFINITY;
+        }
+        model.iter().zip(&data_normalized.weights).map(|(m, d)| (m / total - d).powi(2)).sum::<f64>()
+    };
+    let best = rows
+        .par_iter()
+        .map(|&(k, e)| {
+            let mut model = vec![0.0; cells];
+            let mut best = (f64::INFINITY, k, e, e);
+            // f_i in steps of 0.01 = two slices.
+            let mut ie = e;
+            while ie <= slices {
+                model_at(k, e, ie, &mut model);
+                let distance = distance_of(&model);
+                if distance < best.0 {
+                    best = (distance, k, e, ie);
+                }
+                ie += 2;
+            }
+            best
+        })
+        .reduce(|| (f64::INFINITY, 0, 0, 0), |a, b| if b.0 < a.0 || (b.0 == a.0 && (b.1, b.2, b.3) < (a.1, a.2, a.3)) { b } else { a });
+    let (distance, k, e, ie) = best;
+    let mut model = vec![0.0; cells];
+    model_at(k, e, ie, &mut model);
+    let mut clean = vec![0.0; cells];
+    model_at(0, 0, 0, &mut clean);
+    let distance_without_fraud = distance_of(&clean);
+
+    FraudFit {
+        incremental: (ie - e) as f64 * FRACTION_STEP,
+        extreme: e as f64 * FRACTION_STEP,
+        incremental_sd: sds.get(k).copied().unwrap_or(0.0),
+        extreme_sd: options.extreme_sd,
+        honest,
+        distance,
+        distance_without_fraud,
+        data,
+        model: Histogram2d { bins, weights: model },
+        seed: options.seed,
+        explanation: Explanation {
+            title: "Fraud-model fit (Klimek et al. 2012)",
+            shows: "How much of the fingerprint is explained by a simple model of ballot stuffing: \
+                    f_i is the share of stations that added a modest number of votes for the \
+                    leader, f_e the share that reported nearly everyone voting for the leader. \
+                    The model's fingerprint is drawn beside the data's so the fit can be judged by eye.",
+            cannot_show: "Whether the model is the true cause: an honest election in which some \
+                          regions vote unanimously with high turnout is also fitted with f_e > 0. \
+                          The fractions are the model's best description of the picture, not a \
+                          count of falsified stations.",
+            inputs: format!(
+                "{} usable stations with their registered voters; honest turnout N({:.3}, {:.3}) and \
+                 leader's share N({:.3}, {:.3}) taken from the mode and the lower side of each peak; \
+                 {bins}×{bins} bins; f_e in steps of 0.005 up to {:.2}, f_i in steps of 0.01, σ_x \
+                 from {:?}, θ = {}; seed {}",
+                stations.usable_count(),
+                honest.turnout_mean,
+                honest.turnout_sd,
+                honest.share_mean,
+                honest.share_sd,
+                options.extreme_max,
+                sds,
+                options.extreme_sd,
+                options.seed
+            ),
+        },
+    }
+}
+
+/// Estimates the honest distributions: the mode of each quantity (stations counted once,
+/// 1 % bins smoothed over 5 bins, searched between 5 % and 95 %) and the root mean square
+/// distance to the mode of the stations below it.
+pub fn estimate_honest(stations: &Stations) -> HonestParameters {
+    let usable: Vec<usize> = (0..stations.len()).filter(|&i| stations.usable()[i]).collect();
+    let turnout: Vec<f64> = usable.iter().map(|&i| stations.turnout(i).min(1.0)).collect();
+    let share: Vec<f64> = usable.iter().map(|&i| stations.leader_share(i)).collect();
+    let (turnout_mean, turnout_sd) = mode_and_lower_spread(&turnout);
+    let (share_mean, share_sd) = mode_and_lower_spread(&share);
+    HonestParameters { turnout_mean, turnout_sd, share_mean, share_sd }
+}
+
+/// The mode of values in [0, 1] and the spread of the values below it.
+pub fn mode_and_lower_spread(values: &[f64]) -> (f64, f64) {
+    let mode = smoothed_mode(values, 0.05, 0.95);
+    let (sum, count) = values
+        .iter()
+        .filter(|&&v| v < mode)
+        .fold((0.0, 0usize), |(sum, count), &v| (sum + (v - mode) * (v - mode), count + 1));
+    let spread = if count > 1 { (sum / count as f64).sqrt() } else { 0.01 };
+    (mode, spread.max(0.005))
+}
+
+/// The centre of the fullest 1 % bin between `low` and `high` after a 5-bin moving average.
+pub fn smoothed_mode(values: &[f64], low: f64, high: f64) -> f64 {
+    let mut counts = [0.0f64; 100];
+    for &v in values {
+        counts[bin_of(v, 100)] += 1.0;
+    }
+    let smoothed: Vec<f64> = (0..100usize)
+        .map(|b| {
+            let from = b.saturating_sub(2);
+            let to = (b + 2).min(99);
+            counts[from..=to].iter().sum::<f64>() / (to - from + 1) as f64
+        })
+        .collect();
+    let from = (low * 100.0) as usize;
+    let to = ((high * 100.0) as usize).min(99);
+    let best = (from..=to).fold(from, |best, b| if smoothed[b] > smoothed[best] { b } else { best });
+    (best as f64 + 0.5) / 100.0
+}
+
+/// The data's fingerprint at `bins` per axis, weighted by voters who came.
+fn data_histogram(stations: &Stations, bins: usize) -> Histogram2d {
+    let mut histogram = Histogram2d::new(bins);
+    for i in 0..stations.len() {
+        if stations.usable()[i] {
+            histogram.add(stations.turnout(i), stations.leader_share(i), f64::from(stations.came()[i]));
+        }
+    }
+    histogram
+}
+
+/// Where a model station lands after moving a fraction `x` of its non-voters and of the
+/// other candidates' votes to the leader, and how many voters it then reports.
+fn model_cell(turnout: f64, share: f64, x: f64, size: f64, bins: usize) -> (usize, f64) {
+    let new_turnout = turnout + x * (1.0 - turnout);
+    let leader = share * turnout + x * (1.0 - turnout) + x * turnout * (1.0 - share);
+    let new_share = if new_turnout > 0.0 { leader / new_turnout } else { 0.0 };
+    (bin_of(new_turnout, bins) * bins + bin_of(new_share, bins), size * new_turnout)
+}
+
+/// Cumulative sums over slices: row j holds the sum of slices 0..j (j = 0..=slices).
+fn prefix_sums(per_slice: &[f64], slices: usize, cells: usize) -> Vec<f64> {
+    let mut prefix = vec![0.0; (slices + 1) * cells];
+    for j in 0..slices {
+        for c in 0..cells {
+            prefix[(j + 1) * cells + c] = prefix[j * cells + c] + per_slice[j * cells + c];
+        }
+    }
+    prefix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fraud_moves_stations_up_and_right() {
+        // Honest 50 % turnout, 40 % share: moving half of the non-voters and half of the
+        // others' votes gives turnout 0.75 and share (0.2 + 0.25 + 0.15) / 0.75 = 0.8.
+        let (cell, weight) = model_cell(0.5, 0.4, 0.5, 1000.0, 100);
+        assert_eq!(cell, 75 * 100 + 80);
+        assert!((weight - 750.0).abs() < 1e-9);
+        let (cell, _) = model_cell(0.5, 0.4, 1.0, 1000.0, 100);
+        assert_eq!(cell, 99 * 100 + 99);
+    }
+
+    #[test]
+    fn mode_ignores_a_spike_beyond_the_search_range() {
+        let mut values: Vec<f64> = (0..1000).map(|i| 0.4 + 0.2 * (i as f64 / 1000.0)).collect();
+        values.extend(std::iter::repeat_n(0.99, 3000));
+        let mode = smoothed_mode(&values, 0.05, 0.95);
+        assert!((0.39..0.61).contains(&mode), "{mode}");
+    }
+}
