@@ -678,8 +678,6 @@ impl RowReader<'_> {
                 ),
             });
         }
-        let errors_before = self.errors.len();
-
         let person = self.parse_person();
         let event_date = self.parse(ImportField::EventDate, |t| parse_date(t).map_err(|e| e.to_string()));
         let event_city = self.parse(ImportField::EventCity, |t| City::parse(t).map_err(|e| e.reason));
@@ -704,7 +702,7 @@ impl RowReader<'_> {
         let custody = self.parse_custody(decision.as_ref());
         let source = self.parse_source(options.default_source.as_ref());
 
-        if self.errors.len() > errors_before {
+        if !self.errors.is_empty() {
             return None;
         }
         let (person, (detention, detained_time_known), source) = (person?, detention?, source?);

@@ -1,0 +1,3 @@
+//! Integration tests of kuzet-ingest: one module per area.
+
+mod register_import;
