@@ -7,3 +7,18 @@
 //!
 //! It must never do IO, async, or know about file formats, SQL or HTTP; bad data yields
 //! diagnostics, never a panic.
+
+pub mod area;
+pub mod check;
+pub mod compare;
+pub mod definition;
+pub mod election;
+pub mod outlier;
+pub mod project;
+pub mod stats;
+pub mod verify;
+
+pub use area::{Area, AreaId, AreaLevel, AreaTree};
+pub use definition::{Comparison, ControlRelation, LineDefinition, LineRoles, Operand, ProtocolDefinition};
+pub use election::{AreaAggregate, Election, Provenance, ResultSet, StationResult, OBSERVER, OFFICIAL};
+pub use verify::{verify, Verification, VerifyOptions};
