@@ -1,0 +1,742 @@
+//! Reading the register: events, the person page with its timeline, the filtered list, the
+//! public list and the dashboard. Every read applies confidentiality for the actor: a field
+//! is filled only when `can(actor, View, resource.field(field))` allows it.
+
+use kuzet_register::{Action, Actor, Confidentiality, Field, PersonRole, Resource, ResourceKind, Role, can};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+use time::{Duration, PrimitiveDateTime};
+
+use crate::audit::AuditFilter;
+use crate::error::StoreError;
+use crate::register::{
+    CUSTODY_COLUMNS, DECISION_COLUMNS, DETENTION_COLUMNS, PersonAccess, TRANSFER_COLUMNS, claimed_count, consent,
+    custody_from_row, decision_from_row, detention_from_row, detention_summary, person_access, publishable,
+    roles_from_column, status_now, transfer_from_row,
+};
+use crate::{
+    ClaimId, ClaimRow, Count, CustodyId, CustodyView, Dashboard, DecisionId, DecisionView, DetentionId, DetentionView,
+    EventCount, EventId, EventPage, EventRow, FactRef, Page, PersonId, PersonPage, PersonQuery, PersonRow, PersonView,
+    PublicPersonRow, SourceId, SourceView, Store, TimelineEntry, TransferId, TransferView, encode, register::search_keys,
+};
+
+/// The status as of `today`: an arrest whose end has passed is served.
+const EFFECTIVE_STATUS: &str =
+    "(CASE WHEN p.status = 'serving_arrest' AND p.status_until <= ? THEN 'arrest_served' ELSE p.status END)";
+
+/// Persons the public may see: published and checked.
+const PUBLISHED: &str =
+    "p.is_draft = 0 AND (p.consent = 'given' OR (p.consent = 'not_asked' AND p.publication_approved = 1))";
+
+const MAX_PER_PAGE: u32 = 500;
+const DEFAULT_PER_PAGE: u32 = 50;
+
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+/// An FTS5 query that matches every word of `text` as a prefix, with the words quoted so
+/// that nothing the user types is taken as query syntax.
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = search_keys(&[text])
+        .split_whitespace()
+        .map(|word| word.replace('"', ""))
+        .filter(|word| word.chars().any(char::is_alphanumeric))
+        .map(|word| format!("\"{word}\"*"))
+        .collect();
+    if words.is_empty() { None } else { Some(words.join(" ")) }
+}
+
+fn event_row(row: &SqliteRow) -> Result<EventRow, StoreError> {
+    Ok(EventRow {
+        id: EventId(row.try_get("id")?),
+        title: row.try_get("title")?,
+        date: row.try_get("date")?,
+        city: row.try_get("city")?,
+        place: row.try_get("place")?,
+        description: row.try_get("description")?,
+        detentions: row.try_get("detentions")?,
+    })
+}
+
+fn claim_row(row: &SqliteRow) -> Result<ClaimRow, StoreError> {
+    let qualifier: String = row.try_get("count_qualifier")?;
+    let value: i64 = row.try_get("count_value")?;
+    let count = claimed_count(&qualifier, value)?;
+    Ok(ClaimRow {
+        id: ClaimId(row.try_get("id")?),
+        event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId),
+        said_by: row.try_get("said_by")?,
+        said_on: row.try_get("said_on")?,
+        qualifier,
+        value: count.value(),
+        shown: count.to_string(),
+        subject: row.try_get("subject")?,
+        source_url: row.try_get("source_url")?,
+    })
+}
+
+fn counts(rows: &[SqliteRow]) -> Result<Vec<Count>, StoreError> {
+    rows.iter().map(|row| Ok(Count { key: row.try_get("key")?, count: row.try_get("count")? })).collect()
+}
+
+const EVENT_SELECT: &str = "SELECT e.id, e.title, e.date, e.city, e.place, e.description,
+        (SELECT COUNT(*) FROM detentions d WHERE d.event_id = e.id) AS detentions
+     FROM events e";
+const CLAIM_SELECT: &str =
+    "SELECT id, event_id, said_by, said_on, count_qualifier, count_value, subject, source_url FROM official_claims";
+
+/// Which fields of one person's record an actor may see.
+struct Visibility<'a> {
+    actor: &'a Actor,
+    access: &'a PersonAccess,
+}
+
+impl Visibility<'_> {
+    fn sees(&self, kind: ResourceKind, field: Field) -> bool {
+        can(self.actor, Action::View, &self.access.resource(kind).field(field))
+    }
+
+    fn show<T>(&self, kind: ResourceKind, field: Field, value: T) -> Option<T> {
+        if self.sees(kind, field) { Some(value) } else { None }
+    }
+}
+
+impl Store {
+    /// Today's date for statuses, as stored text.
+    async fn status_today(&self, connection: &mut SqliteConnection) -> Result<(PrimitiveDateTime, String), StoreError> {
+        let now = status_now(connection, self).await?;
+        Ok((now, encode::date(now.date())))
+    }
+
+    /// All events, oldest first. Events are public information.
+    pub async fn events(&self) -> Result<Vec<EventRow>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{EVENT_SELECT} ORDER BY e.date, e.id"))).fetch_all(&self.read).await?;
+        rows.iter().map(event_row).collect()
+    }
+
+    pub async fn event(&self, id: EventId) -> Result<EventRow, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{EVENT_SELECT} WHERE e.id = ?")))
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        event_row(&row)
+    }
+
+    /// Official claims about one event, or (`None`) all claims; oldest first.
+    pub async fn official_claims(&self, event: Option<EventId>) -> Result<Vec<ClaimRow>, StoreError> {
+        let rows = match event {
+            Some(event) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} WHERE event_id = ? ORDER BY said_on, id")))
+                    .bind(event.0)
+                    .fetch_all(&self.read)
+                    .await?
+            }
+            None => sqlx::query(sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} ORDER BY said_on, id"))).fetch_all(&self.read).await?,
+        };
+        rows.iter().map(claim_row).collect()
+    }
+
+    /// An event page: the event, its claims and counts of its detainees by outcome, status and
+    /// police station. Needs view rights on the register (the public sees `event` only).
+    pub async fn event_page(&self, actor: &Actor, id: EventId) -> Result<EventPage, StoreError> {
+        if !can(actor, Action::View, &Resource::of(ResourceKind::Register)) {
+            return Err(StoreError::Forbidden);
+        }
+        let event = self.event(id).await?;
+        let claims = self.official_claims(Some(id)).await?;
+        let mut connection = self.read.acquire().await?;
+        let (_, today) = self.status_today(&mut connection).await?;
+        let by_outcome = sqlx::query(
+            "SELECT COALESCE(p.latest_outcome, 'none') AS key, COUNT(*) AS count FROM persons p
+             WHERE p.id IN (SELECT person_id FROM detentions WHERE event_id = ?) GROUP BY key ORDER BY count DESC, key",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *connection)
+        .await?;
+        let by_status = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EFFECTIVE_STATUS} AS key, COUNT(*) AS count FROM persons p
+             WHERE p.id IN (SELECT person_id FROM detentions WHERE event_id = ?) GROUP BY key ORDER BY count DESC, key"
+        )))
+        .bind(&today)
+        .bind(id.0)
+        .fetch_all(&mut *connection)
+        .await?;
+        let by_police_station = sqlx::query(
+            "SELECT CASE WHEN police_station = '' THEN 'unknown' ELSE police_station END AS key, COUNT(*) AS count
+             FROM detentions WHERE event_id = ? GROUP BY key ORDER BY count DESC, key",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *connection)
+        .await?;
+        Ok(EventPage {
+            event,
+            claims,
+            by_outcome: counts(&by_outcome)?,
+            by_status: counts(&by_status)?,
+            by_police_station: counts(&by_police_station)?,
+        })
+    }
+
+    /// The person page, filtered for `actor`. The public gets `NotFound` for a person who is
+    /// not published, so that the public site does not reveal who is in the register.
+    pub async fn person(&self, actor: &Actor, id: PersonId) -> Result<PersonPage, StoreError> {
+        let mut connection = self.read.acquire().await?;
+        let access = match person_access(&mut connection, id).await {
+            Ok(access) => access,
+            Err(StoreError::NotFound) => return Err(StoreError::NotFound),
+            Err(error) => return Err(error),
+        };
+        let visibility = Visibility { actor, access: &access };
+        if !visibility.sees(ResourceKind::Person, Field::PersonName) {
+            return Err(if actor.role == Role::Public { StoreError::NotFound } else { StoreError::Forbidden });
+        }
+        let (now, today) = self.status_today(&mut connection).await?;
+        let person = self.person_view(&mut connection, id, &visibility, &today).await?;
+
+        let detention_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DETENTION_COLUMNS}, (SELECT title FROM events e WHERE e.id = detentions.event_id) AS event_title
+             FROM detentions WHERE person_id = ? ORDER BY detained_at, id"
+        )))
+        .bind(id.0)
+        .fetch_all(&mut *connection)
+        .await?;
+        let mut detentions = Vec::new();
+        for row in &detention_rows {
+            let detention_id = DetentionId(row.try_get("id")?);
+            let detention = detention_from_row(row)?;
+            let summary = detention_summary(&mut connection, detention_id, &detention, now).await?;
+            let kind = ResourceKind::Detention;
+            detentions.push(DetentionView {
+                id: detention_id,
+                person_id: id,
+                event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId),
+                event_title: row.try_get("event_title")?,
+                detained_at: encode::date_time(detention.detained_at),
+                released_at: detention.released_at().map(encode::date_time),
+                hours_held: detention.hours_held(),
+                over_legal_limit: detention.exceeds_legal_limit(now),
+                detained_by: visibility.show(kind, Field::DetainedBy, detention.detained_by.clone()),
+                police_station: detention.police_station.clone(),
+                treatment: visibility
+                    .show(kind, Field::Treatment, detention.treatment.iter().map(|t| t.as_str().to_owned()).collect()),
+                injuries: visibility.show(kind, Field::Injuries, detention.injuries.clone()),
+                status: summary.status.as_str().to_owned(),
+            });
+        }
+
+        let decision_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions WHERE detention_id IN (SELECT id FROM detentions WHERE person_id = ?)
+             ORDER BY decided_on, id"
+        )))
+        .bind(id.0)
+        .fetch_all(&mut *connection)
+        .await?;
+        let mut decisions = Vec::new();
+        for row in &decision_rows {
+            let decision = decision_from_row(row)?;
+            let kind = ResourceKind::Decision;
+            decisions.push(DecisionView {
+                id: DecisionId(row.try_get("id")?),
+                detention_id: DetentionId(row.try_get("detention_id")?),
+                authority: decision.authority.clone(),
+                decided_on: encode::date(decision.decided_on),
+                hearing_minutes: decision.hearing_minutes.filter(|_| visibility.sees(kind, Field::HearingMinutes)),
+                lawyer_present: decision.lawyer_present.filter(|_| visibility.sees(kind, Field::LawyerPresent)),
+                article: decision.article.map(|article| article.to_string()),
+                outcome_kind: decision.outcome.kind().to_owned(),
+                outcome_amount: decision.outcome.amount(),
+                appeal_result: decision.outcome.appeal_result().map(str::to_owned),
+                outcome: decision.outcome.to_string(),
+            });
+        }
+
+        let custody_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CUSTODY_COLUMNS} FROM custody WHERE detention_id IN (SELECT id FROM detentions WHERE person_id = ?)
+             ORDER BY from_date, id"
+        )))
+        .bind(id.0)
+        .fetch_all(&mut *connection)
+        .await?;
+        let mut custody = Vec::new();
+        if visibility.sees(ResourceKind::Custody, Field::CustodyPlace) {
+            for row in &custody_rows {
+                let value = custody_from_row(row)?;
+                custody.push(CustodyView {
+                    id: CustodyId(row.try_get("id")?),
+                    detention_id: DetentionId(row.try_get("detention_id")?),
+                    place: value.place,
+                    region: value.region,
+                    from: encode::date(value.from),
+                    until: value.until.map(encode::date),
+                });
+            }
+        }
+
+        let mut transfers = Vec::new();
+        if visibility.sees(ResourceKind::Custody, Field::Transfer) {
+            let transfer_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE detention_id IN (SELECT id FROM detentions WHERE person_id = ?)
+                 ORDER BY departed_at, id"
+            )))
+            .bind(id.0)
+            .fetch_all(&mut *connection)
+            .await?;
+            for row in &transfer_rows {
+                let value = transfer_from_row(row)?;
+                transfers.push(TransferView {
+                    id: TransferId(row.try_get("id")?),
+                    detention_id: DetentionId(row.try_get("detention_id")?),
+                    days_until_relatives_told: value.days_until_relatives_told(),
+                    from_place: value.from_place,
+                    to_place: value.to_place,
+                    departed_at: value.departed_at.map(encode::date_time),
+                    distance_km: value.distance_km,
+                    hours_in_transport: value.hours_in_transport,
+                    relatives_told_on: value.relatives_told_on.map(encode::date),
+                });
+            }
+        }
+
+        let mut sources = Vec::new();
+        if visibility.sees(ResourceKind::Source, Field::SourceReference) {
+            let source_rows = sqlx::query(
+                "SELECT id, fact_kind, fact_id, kind, reference, anonymous FROM sources
+                 WHERE person_id = ? OR (fact_kind = 'person' AND fact_id = ?) ORDER BY id",
+            )
+            .bind(id.0)
+            .bind(id.0)
+            .fetch_all(&mut *connection)
+            .await?;
+            for row in &source_rows {
+                let anonymous = row.try_get::<i64, _>("anonymous")? != 0;
+                let field = if anonymous { Field::AnonymousSource } else { Field::SourceReference };
+                let fact_kind: String = row.try_get("fact_kind")?;
+                let fact = FactRef::from_parts(&fact_kind, row.try_get("fact_id")?)
+                    .ok_or_else(|| StoreError::corrupt(format!("source fact kind `{fact_kind}` is unknown")))?;
+                sources.push(SourceView {
+                    id: SourceId(row.try_get("id")?),
+                    fact,
+                    kind: row.try_get("kind")?,
+                    reference: visibility.show(ResourceKind::Source, field, row.try_get("reference")?),
+                    anonymous,
+                });
+            }
+        }
+        drop(connection);
+
+        let timeline = timeline(&detentions, &decisions, &custody, &transfers, &sources);
+        let history = if can(actor, Action::ViewAudit, &Resource::of(ResourceKind::AuditLog)) {
+            let filter = AuditFilter { person_id: Some(id.0), limit: Some(1_000), ..AuditFilter::default() };
+            self.audit_records_unchecked(actor, &filter).await?
+        } else {
+            Vec::new()
+        };
+        Ok(PersonPage { person, detentions, decisions, custody, transfers, sources, timeline, history })
+    }
+
+    async fn person_view(
+        &self,
+        connection: &mut SqliteConnection,
+        id: PersonId,
+        visibility: &Visibility<'_>,
+        today: &str,
+    ) -> Result<PersonView, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT p.id, p.version, p.name, p.aliases, p.birth_date, p.birth_year, p.city, p.roles, p.contact, p.address,
+                p.consent, p.publication_approved, p.notes, p.is_draft, p.created_by, {EFFECTIVE_STATUS} AS effective_status,
+                p.status_until, p.status_place
+             FROM persons p WHERE p.id = ?"
+        )))
+        .bind(today)
+        .bind(id.0)
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let kind = ResourceKind::Person;
+        let consent_text: String = row.try_get("consent")?;
+        consent(&consent_text)?;
+        let approved = row.try_get::<i64, _>("publication_approved")? != 0;
+        let aliases: String = row.try_get("aliases")?;
+        let aliases: Vec<String> =
+            serde_json::from_str(&aliases).map_err(|_| StoreError::corrupt(format!("aliases of person {id} are not a JSON list")))?;
+        let roles: String = row.try_get("roles")?;
+        let effective_status: String = row.try_get("effective_status")?;
+        let status_until: Option<String> = row.try_get("status_until")?;
+        let sees_status = visibility.sees(kind, Field::Status);
+        let place_visible = visibility.sees(ResourceKind::Custody, Field::CustodyPlace);
+        Ok(PersonView {
+            id,
+            version: row.try_get("version")?,
+            name: row.try_get("name")?,
+            aliases,
+            birth_year: visibility.show(kind, Field::BirthYear, row.try_get::<Option<i64>, _>("birth_year")?).flatten().map(|y| y as i32),
+            birth_date: visibility.show(kind, Field::BirthDateFull, row.try_get::<Option<String>, _>("birth_date")?).flatten(),
+            city: visibility.show(kind, Field::City, row.try_get::<Option<String>, _>("city")?).flatten(),
+            roles: visibility.show(kind, Field::PersonRoles, roles_from_column(&roles)).unwrap_or_default(),
+            contact: visibility.show(kind, Field::Contact, row.try_get("contact")?),
+            address: visibility.show(kind, Field::Address, row.try_get("address")?),
+            consent: visibility.show(kind, Field::Consent, consent_text.clone()),
+            publication_approved: approved,
+            publishable: publishable(&consent_text, approved),
+            notes: visibility.show(kind, Field::Notes, row.try_get("notes")?),
+            is_draft: row.try_get::<i64, _>("is_draft")? != 0,
+            created_by: if visibility.actor.role == Role::Public { None } else { row.try_get("created_by")? },
+            status: if sees_status { effective_status.clone() } else { "unknown".to_owned() },
+            status_until: if effective_status == "serving_arrest" { status_until } else { None },
+            status_place: if place_visible { row.try_get("status_place")? } else { None },
+        })
+    }
+
+    /// The register list with filters, sort and pagination. Needs view rights on persons
+    /// (the public uses `public_persons`).
+    pub async fn list_persons(&self, actor: &Actor, query: &PersonQuery) -> Result<Page<PersonRow>, StoreError> {
+        if !can(actor, Action::View, &Resource::of(ResourceKind::Person).at_level(Confidentiality::Internal)) {
+            return Err(StoreError::Forbidden);
+        }
+        let mut connection = self.read.acquire().await?;
+        let (_, today) = self.status_today(&mut connection).await?;
+        let (conditions, values) = conditions(query, &today, false);
+        let (page, per_page, offset) = paging(query);
+        let total = count_persons(&mut connection, &conditions, &values).await?;
+        let sql = format!(
+            "SELECT p.id, p.version, p.name, p.birth_year, p.city, p.roles, p.latest_event_id, e.title AS event_title,
+                p.latest_detained_at, p.latest_police_station, p.latest_hours_held, {EFFECTIVE_STATUS} AS effective_status,
+                p.latest_outcome, p.latest_outcome_text, p.is_draft, p.consent, p.publication_approved
+             FROM persons p LEFT JOIN events e ON e.id = p.latest_event_id
+             WHERE {conditions} ORDER BY {} LIMIT ? OFFSET ?",
+            query.sort.order_by()
+        );
+        let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
+        statement = bind_values(statement, &values);
+        let rows = statement.bind(i64::from(per_page)).bind(offset).fetch_all(&mut *connection).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let roles: String = row.try_get("roles")?;
+                let consent_text: String = row.try_get("consent")?;
+                Ok(PersonRow {
+                    id: PersonId(row.try_get("id")?),
+                    version: row.try_get("version")?,
+                    name: row.try_get("name")?,
+                    birth_year: row.try_get::<Option<i64>, _>("birth_year")?.map(|y| y as i32),
+                    city: row.try_get("city")?,
+                    roles: roles_from_column(&roles),
+                    event_id: row.try_get::<Option<i64>, _>("latest_event_id")?.map(EventId),
+                    event_title: row.try_get("event_title")?,
+                    detained_at: row.try_get("latest_detained_at")?,
+                    police_station: row.try_get("latest_police_station")?,
+                    hours_held: row.try_get("latest_hours_held")?,
+                    status: row.try_get("effective_status")?,
+                    outcome: row.try_get("latest_outcome")?,
+                    outcome_text: row.try_get("latest_outcome_text")?,
+                    is_draft: row.try_get::<i64, _>("is_draft")? != 0,
+                    publishable: publishable(&consent_text, row.try_get::<i64, _>("publication_approved")? != 0),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page { items, total, page, per_page, pages: pages(total, per_page) })
+    }
+
+    /// The public list: only persons who consented or whose publication was approved (and
+    /// never those who refused), only public fields. Needs no actor.
+    pub async fn public_persons(&self, query: &PersonQuery) -> Result<Page<PublicPersonRow>, StoreError> {
+        let mut connection = self.read.acquire().await?;
+        let (_, today) = self.status_today(&mut connection).await?;
+        let (conditions, values) = conditions(query, &today, true);
+        let (page, per_page, offset) = paging(query);
+        let total = count_persons(&mut connection, &conditions, &values).await?;
+        let sql = format!(
+            "SELECT p.id, p.name, p.birth_year, p.city, p.roles, e.title AS event_title, e.date AS event_date,
+                e.city AS event_city, p.latest_detained_at, d.released_at, p.latest_hours_held, p.latest_police_station,
+                p.latest_outcome, p.latest_outcome_text, {EFFECTIVE_STATUS} AS effective_status, p.status_place
+             FROM persons p LEFT JOIN events e ON e.id = p.latest_event_id LEFT JOIN detentions d ON d.id = p.latest_detention_id
+             WHERE {conditions} ORDER BY {} LIMIT ? OFFSET ?",
+            query.sort.order_by()
+        );
+        let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
+        statement = bind_values(statement, &values);
+        let rows = statement.bind(i64::from(per_page)).bind(offset).fetch_all(&mut *connection).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let roles: String = row.try_get("roles")?;
+                Ok(PublicPersonRow {
+                    id: PersonId(row.try_get("id")?),
+                    name: row.try_get("name")?,
+                    birth_year: row.try_get::<Option<i64>, _>("birth_year")?.map(|y| y as i32),
+                    city: row.try_get("city")?,
+                    roles: roles_from_column(&roles),
+                    event_title: row.try_get("event_title")?,
+                    event_date: row.try_get("event_date")?,
+                    event_city: row.try_get("event_city")?,
+                    detained_at: row.try_get("latest_detained_at")?,
+                    released_at: row.try_get("released_at")?,
+                    hours_held: row.try_get("latest_hours_held")?,
+                    police_station: row.try_get("latest_police_station")?,
+                    outcome: row.try_get("latest_outcome")?,
+                    outcome_text: row.try_get("latest_outcome_text")?,
+                    status: row.try_get("effective_status")?,
+                    custody_place: row.try_get("status_place")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page { items, total, page, per_page, pages: pages(total, per_page) })
+    }
+
+    /// Counts by event, city, day, outcome, status and role beside the official claims.
+    pub async fn dashboard(&self, actor: &Actor) -> Result<Dashboard, StoreError> {
+        if !can(actor, Action::View, &Resource::of(ResourceKind::Register)) {
+            return Err(StoreError::Forbidden);
+        }
+        let claims = self.official_claims(None).await?;
+        let mut connection = self.read.acquire().await?;
+        let (_, today) = self.status_today(&mut connection).await?;
+        let totals = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM persons) AS persons, (SELECT COUNT(*) FROM detentions) AS detentions,
+                (SELECT COUNT(*) FROM detentions WHERE over_legal_limit = 1) AS over_limit",
+        )
+        .fetch_one(&mut *connection)
+        .await?;
+        let events = sqlx::query(
+            "SELECT e.id, e.title, e.date, e.city,
+                (SELECT COUNT(*) FROM detentions d WHERE d.event_id = e.id) AS detentions,
+                (SELECT COUNT(DISTINCT d.id) FROM detentions d JOIN decisions x ON x.detention_id = d.id
+                  WHERE d.event_id = e.id AND x.outcome_kind = 'arrest') AS arrests
+             FROM events e ORDER BY e.date, e.id",
+        )
+        .fetch_all(&mut *connection)
+        .await?;
+        let mut by_event = Vec::new();
+        for row in &events {
+            let event_id = EventId(row.try_get("id")?);
+            by_event.push(EventCount {
+                event_id,
+                title: row.try_get("title")?,
+                date: row.try_get("date")?,
+                city: row.try_get("city")?,
+                detentions: row.try_get("detentions")?,
+                arrests: row.try_get("arrests")?,
+                claims: claims.iter().filter(|claim| claim.event_id == Some(event_id)).cloned().collect(),
+            });
+        }
+        let by_city = sqlx::query(
+            "SELECT COALESCE(e.city, 'unknown') AS key, COUNT(*) AS count FROM detentions d LEFT JOIN events e ON e.id = d.event_id
+             GROUP BY key ORDER BY count DESC, key",
+        )
+        .fetch_all(&mut *connection)
+        .await?;
+        let by_day = sqlx::query(
+            "SELECT substr(detained_at, 1, 10) AS key, COUNT(*) AS count FROM detentions GROUP BY key ORDER BY key",
+        )
+        .fetch_all(&mut *connection)
+        .await?;
+        let by_outcome = sqlx::query(
+            "SELECT COALESCE(latest_outcome, 'none') AS key, COUNT(*) AS count FROM persons GROUP BY key ORDER BY count DESC, key",
+        )
+        .fetch_all(&mut *connection)
+        .await?;
+        let by_status = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {EFFECTIVE_STATUS} AS key, COUNT(*) AS count FROM persons p GROUP BY key ORDER BY count DESC, key"
+        )))
+        .bind(&today)
+        .fetch_all(&mut *connection)
+        .await?;
+        // One pass over the roles column; the role names are constants, not user input.
+        let role_sums: Vec<String> = PersonRole::ALL
+            .iter()
+            .map(|role| format!("COALESCE(SUM(roles LIKE '%,{0},%'), 0) AS {0}", role.as_str()))
+            .collect();
+        let roles_row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {} FROM persons", role_sums.join(", "))))
+            .fetch_one(&mut *connection)
+            .await?;
+        let mut by_role = Vec::new();
+        for role in PersonRole::ALL {
+            by_role.push(Count { key: role.as_str().to_owned(), count: roles_row.try_get(role.as_str())? });
+        }
+        Ok(Dashboard {
+            persons: totals.try_get("persons")?,
+            detentions: totals.try_get("detentions")?,
+            over_legal_limit: totals.try_get("over_limit")?,
+            by_event,
+            by_city: counts(&by_city)?,
+            by_day: counts(&by_day)?,
+            by_outcome: counts(&by_outcome)?,
+            by_status: counts(&by_status)?,
+            by_role,
+            official_claims: claims,
+        })
+    }
+}
+
+/// The WHERE clause for a person query (always starting with a condition) and its values in
+/// order. Fixed SQL fragments only: every user value is bound.
+fn conditions(query: &PersonQuery, today: &str, public_only: bool) -> (String, Vec<Value>) {
+    let mut parts = vec!["1 = 1".to_owned()];
+    let mut values = Vec::new();
+    if public_only {
+        parts.push(PUBLISHED.to_owned());
+    }
+    if let Some(city) = query.city.as_deref().map(str::trim).filter(|city| !city.is_empty()) {
+        parts.push("p.city = ?".to_owned());
+        values.push(Value::Text(city.to_owned()));
+    }
+    if query.event.is_some() || query.date_from.is_some() || query.date_to.is_some() {
+        let mut detention = vec!["d.person_id = p.id".to_owned()];
+        if let Some(event) = query.event {
+            detention.push("d.event_id = ?".to_owned());
+            values.push(Value::Int(event.0));
+        }
+        if let Some(from) = query.date_from {
+            detention.push("d.detained_at >= ?".to_owned());
+            values.push(Value::Text(encode::date(from)));
+        }
+        if let Some(to) = query.date_to {
+            detention.push("d.detained_at < ?".to_owned());
+            values.push(Value::Text(encode::date(to.saturating_add(Duration::days(1)))));
+        }
+        parts.push(format!("EXISTS (SELECT 1 FROM detentions d WHERE {})", detention.join(" AND ")));
+    }
+    if let Some(status) = query.status.as_deref().map(str::trim).filter(|status| !status.is_empty()) {
+        parts.push(format!("{EFFECTIVE_STATUS} = ?"));
+        values.push(Value::Text(today.to_owned()));
+        values.push(Value::Text(status.to_owned()));
+    }
+    if let Some(outcome) = query.outcome.as_deref().map(str::trim).filter(|outcome| !outcome.is_empty()) {
+        if outcome == "none" {
+            parts.push("p.latest_outcome IS NULL".to_owned());
+        } else {
+            parts.push("p.latest_outcome = ?".to_owned());
+            values.push(Value::Text(outcome.to_owned()));
+        }
+    }
+    if let Some(role) = query.role {
+        parts.push("p.roles LIKE ?".to_owned());
+        values.push(Value::Text(format!("%,{},%", role.as_str())));
+    }
+    if let Some(text) = query.text.as_deref().and_then(fts_query) {
+        parts.push("p.id IN (SELECT rowid FROM persons_fts WHERE persons_fts MATCH ?)".to_owned());
+        values.push(Value::Text(text));
+    }
+    (parts.join(" AND "), values)
+}
+
+fn bind_values<'q>(
+    mut statement: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    values: &[Value],
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    for value in values {
+        statement = match value {
+            Value::Int(number) => statement.bind(*number),
+            Value::Text(text) => statement.bind(text.clone()),
+        };
+    }
+    statement
+}
+
+async fn count_persons(connection: &mut SqliteConnection, conditions: &str, values: &[Value]) -> Result<u64, StoreError> {
+    let statement = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS total FROM persons p WHERE {conditions}")));
+    let row = bind_values(statement, values).fetch_one(&mut *connection).await?;
+    Ok(row.try_get::<i64, _>("total")? as u64)
+}
+
+fn paging(query: &PersonQuery) -> (u32, u32, i64) {
+    let per_page = match query.per_page {
+        0 => DEFAULT_PER_PAGE,
+        n => n.min(MAX_PER_PAGE),
+    };
+    let page = query.page.max(1);
+    (page, per_page, i64::from(page - 1) * i64::from(per_page))
+}
+
+fn pages(total: u64, per_page: u32) -> u32 {
+    total.div_ceil(u64::from(per_page)).max(1) as u32
+}
+
+/// Every fact of a person in time order, each with its sources.
+fn timeline(
+    detentions: &[DetentionView],
+    decisions: &[DecisionView],
+    custody: &[CustodyView],
+    transfers: &[TransferView],
+    sources: &[SourceView],
+) -> Vec<TimelineEntry> {
+    let sources_of = |fact: FactRef| sources.iter().filter(|source| source.fact == fact).cloned().collect::<Vec<_>>();
+    let mut entries = Vec::new();
+    for detention in detentions {
+        let fact = FactRef::Detention(detention.id);
+        let mut summary = String::from("Detained");
+        if let Some(by) = detention.detained_by.as_deref().filter(|by| !by.is_empty()) {
+            summary.push_str(&format!(" by {by}"));
+        }
+        if let Some(event) = &detention.event_title {
+            summary.push_str(&format!(" at {event}"));
+        }
+        if !detention.police_station.is_empty() {
+            summary.push_str(&format!("; taken to {}", detention.police_station));
+        }
+        entries.push(TimelineEntry { at: detention.detained_at.clone(), kind: "detained".into(), summary, fact, sources: sources_of(fact) });
+        if let Some(released) = &detention.released_at {
+            let mut summary = String::from("Released from the police station");
+            if let Some(hours) = detention.hours_held {
+                summary.push_str(&format!(" after {hours} hours"));
+                if detention.over_legal_limit {
+                    summary.push_str(" (over the legal 3 hours)");
+                }
+            }
+            entries.push(TimelineEntry { at: released.clone(), kind: "released".into(), summary, fact, sources: Vec::new() });
+        }
+    }
+    for decision in decisions {
+        let fact = FactRef::Decision(decision.id);
+        let mut summary = format!("{}: {}", decision.authority, decision.outcome);
+        if let Some(article) = &decision.article {
+            summary.push_str(&format!(" under {article}"));
+        }
+        if let Some(minutes) = decision.hearing_minutes {
+            summary.push_str(&format!("; hearing of {minutes} min"));
+        }
+        match decision.lawyer_present {
+            Some(true) => summary.push_str(", lawyer present"),
+            Some(false) => summary.push_str(", no lawyer"),
+            None => {}
+        }
+        entries.push(TimelineEntry { at: decision.decided_on.clone(), kind: "decision".into(), summary, fact, sources: sources_of(fact) });
+    }
+    for place in custody {
+        let fact = FactRef::Custody(place.id);
+        let mut summary = format!("Held at {}", place.place);
+        if !place.region.is_empty() {
+            summary.push_str(&format!(", {}", place.region));
+        }
+        if let Some(until) = &place.until {
+            summary.push_str(&format!(" until {until}"));
+        }
+        entries.push(TimelineEntry { at: place.from.clone(), kind: "custody".into(), summary, fact, sources: sources_of(fact) });
+    }
+    for transfer in transfers {
+        let fact = FactRef::Transfer(transfer.id);
+        let mut summary = format!("Transferred from {} to {}", transfer.from_place, transfer.to_place);
+        if let Some(km) = transfer.distance_km {
+            summary.push_str(&format!(", {km} km"));
+        }
+        if let Some(hours) = transfer.hours_in_transport {
+            summary.push_str(&format!(", {hours} hours in transport"));
+        }
+        if let Some(departed) = &transfer.departed_at {
+            entries.push(TimelineEntry { at: departed.clone(), kind: "transfer".into(), summary, fact, sources: sources_of(fact) });
+        }
+        if let Some(told) = &transfer.relatives_told_on {
+            let summary = match transfer.days_until_relatives_told {
+                Some(days) => format!("Relatives told where the person is, {days} days after the transfer"),
+                None => "Relatives told where the person is".to_owned(),
+            };
+            entries.push(TimelineEntry { at: told.clone(), kind: "relatives_told".into(), summary, fact, sources: Vec::new() });
+        }
+    }
+    // A stable sort keeps facts of one moment in the order recorded.
+    entries.sort_by(|a, b| a.at.cmp(&b.at));
+    entries
+}
