@@ -409,25 +409,39 @@ impl ImportPlan {
     }
 
     /// Gives each accepted row its event among `events`, by the row's event day (its event date,
-    /// else the day of detention) and, when the row names one, its event city. Rows with no
-    /// matching event or several are moved to `rejected`. Returns one key per remaining
-    /// accepted row, in order.
-    pub fn assign_events<K: Copy>(&mut self, events: &[KnownEvent<K>]) -> Vec<K> {
+    /// else the day of detention) and, when the row names one, its event city. A row that names
+    /// an event (an event date or city) must match exactly one; a row that gives only the day of
+    /// detention gets the one event of that day, or none when there is no event that day. Rows
+    /// that cannot be matched are moved to `rejected`. Returns one entry per remaining accepted
+    /// row, in order.
+    pub fn assign_events<K: Copy>(&mut self, events: &[KnownEvent<K>]) -> Vec<Option<K>> {
         let mut keys = Vec::with_capacity(self.accepted.len());
         let mut kept = Vec::with_capacity(self.accepted.len());
         let mut newly_rejected = Vec::new();
         for row in std::mem::take(&mut self.accepted) {
             let day = row.event_day();
+            let names_event = row.event_date.is_some() || row.event_city.is_some();
             let city = row.event_city.as_ref().map(|city| city.as_str().to_lowercase());
             let candidates: Vec<&KnownEvent<K>> = events
                 .iter()
                 .filter(|event| event.date == day)
                 .filter(|event| city.as_ref().is_none_or(|city| event.city.to_lowercase() == *city))
                 .collect();
-            let blame = if row.event_date.is_some() { ImportField::EventDate } else { ImportField::DetainedAt };
+            let blame = if row.event_date.is_some() {
+                ImportField::EventDate
+            } else if row.event_city.is_some() {
+                ImportField::EventCity
+            } else {
+                ImportField::DetainedAt
+            };
             let reason = match (candidates.as_slice(), &row.event_city) {
                 ([only], _) => {
-                    keys.push(only.key);
+                    keys.push(Some(only.key));
+                    kept.push(row);
+                    continue;
+                }
+                ([], _) if !names_event => {
+                    keys.push(None);
                     kept.push(row);
                     continue;
                 }
