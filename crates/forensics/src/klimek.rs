@@ -10,9 +10,9 @@
 //! As in the paper, `f_i` and `f_e` are found by a grid search that minimises the squared
 //! distance between the model's fingerprint and the data's.
 //!
-//! The honest centre is taken at the mode of each distribution and the spread from the side
-//! below the mode, because fraud only ever moves stations up: the lower half of the peak is
-//! the part the model says is untouched.
+//! The honest centre and spread are fitted to the lower side of each distribution's main
+//! peak, because fraud only ever moves stations up: the lower half of the peak is the part
+//! the model says is untouched.
 //!
 //! The search is fast because of common random numbers: every station's honest draw, fraud
 //! magnitude and fraud lottery number `u` are drawn once, and a grid point (`f_e`, `f_i`)
@@ -74,6 +74,10 @@ pub struct FitOptions {
     pub extreme_sd: f64,
     /// Largest `f_e` tried (steps of [`FRACTION_STEP`]).
     pub extreme_max: f64,
+    /// Shifts of the honest share's centre tried around the estimate from the peak's lower
+    /// side. Incremental fraud also moves stations a little, into the peak itself, which pulls
+    /// that estimate up; searching the centre with the fractions undoes the pull.
+    pub share_offsets: Vec<f64>,
 }
 
 impl Default for FitOptions {
@@ -84,12 +88,16 @@ impl Default for FitOptions {
             incremental_sd_grid: vec![0.05, 0.1, 0.15, 0.2, 0.3],
             extreme_sd: FraudStrength::default().extreme_sd,
             extreme_max: 0.3,
+            share_offsets: vec![-0.04, -0.03, -0.02, -0.01, 0.0, 0.01],
         }
     }
 }
 
 /// Resolution of the fitted fractions: `f_e` moves in steps of 0.005, `f_i` in steps of 0.01.
 pub const FRACTION_STEP: f64 = 0.005;
+
+/// Model stations simulated at least (real stations are replicated up to 20 times).
+pub const MODEL_STATIONS: usize = 400_000;
 
 /// The result of the fit.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +110,7 @@ pub struct FraudFit {
     pub incremental_sd: f64,
     pub extreme_sd: f64,
     pub honest: HonestParameters,
-    /// Sum of squared differences between the normalised fingerprints at the fit.
+    /// Symmetric chi-square distance Σ (m − d)² / (m + d) between the normalised fingerprints.
     pub distance: f64,
     /// The same distance for the best model without any fraud, to show what fraud explains.
     pub distance_without_fraud: f64,
@@ -114,12 +122,82 @@ pub struct FraudFit {
     pub explanation: Explanation,
 }
 
-/// Fits `f_i`, `f_e` (and σ_x from its grid) to the fingerprint of `stations`.
+/// Fits `f_i`, `f_e`, σ_x and the honest share's centre to the fingerprint of `stations`.
 pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
     let bins = options.bins.max(2);
-    let cells = bins * bins;
-    let honest = estimate_honest(stations);
+    let estimated = estimate_honest(stations);
     let data = data_histogram(stations, bins);
+    let offsets = if options.share_offsets.is_empty() { vec![0.0] } else { options.share_offsets.clone() };
+    let fits: Vec<InnerFit> = offsets
+        .iter()
+        .map(|offset| {
+            let honest = HonestParameters { share_mean: (estimated.share_mean + offset).clamp(0.0, 1.0), ..estimated };
+            fit_with_honest(stations, options, honest, &data)
+        })
+        .collect();
+    let best = fits
+        .iter()
+        .fold(&fits[0], |best, fit| if fit.distance < best.distance { fit } else { best })
+        .clone();
+    let distance_without_fraud = fits.iter().map(|f| f.distance_without_fraud).fold(f64::INFINITY, f64::min);
+    let honest = best.honest;
+    let sds = &options.incremental_sd_grid;
+    FraudFit {
+        incremental: best.incremental,
+        extreme: best.extreme,
+        incremental_sd: best.incremental_sd,
+        extreme_sd: options.extreme_sd,
+        honest,
+        distance: best.distance,
+        distance_without_fraud,
+        data,
+        model: best.model,
+        seed: options.seed,
+        explanation: Explanation {
+            title: "Fraud-model fit (Klimek et al. 2012)",
+            shows: "How much of the fingerprint is explained by a simple model of ballot stuffing: \
+                    f_i is the share of stations that added a modest number of votes for the \
+                    leader, f_e the share that reported nearly everyone voting for the leader. \
+                    The model's fingerprint is drawn beside the data's so the fit can be judged by eye.",
+            cannot_show: "Whether the model is the true cause: an honest election in which some \
+                          regions vote unanimously with high turnout is also fitted with f_e > 0. \
+                          The fractions are the model's best description of the picture, not a \
+                          count of falsified stations.",
+            inputs: format!(
+                "{} usable stations with their registered voters; honest turnout N({:.3}, {:.3}) and \
+                 leader's share N({:.3}, {:.3}) fitted to the lower side of each peak (the share's \
+                 centre also searched with the fractions, shifts {:?}); {bins}×{bins} bins; f_e in \
+                 steps of 0.005 up to {:.2}, f_i in steps of 0.01, σ_x from {:?}, θ = {}; seed {}",
+                stations.usable_count(),
+                honest.turnout_mean,
+                honest.turnout_sd,
+                honest.share_mean,
+                honest.share_sd,
+                offsets,
+                options.extreme_max,
+                sds,
+                options.extreme_sd,
+                options.seed
+            ),
+        },
+    }
+}
+
+#[derive(Clone)]
+struct InnerFit {
+    incremental: f64,
+    extreme: f64,
+    incremental_sd: f64,
+    honest: HonestParameters,
+    distance: f64,
+    distance_without_fraud: f64,
+    model: Histogram2d,
+}
+
+/// The grid search for given honest parameters.
+fn fit_with_honest(stations: &Stations, options: &FitOptions, honest: HonestParameters, data: &Histogram2d) -> InnerFit {
+    let bins = data.bins;
+    let cells = bins * bins;
     let data_normalized = data.normalized();
 
     let slices = (1.0 / FRACTION_STEP).round() as usize;
@@ -130,26 +208,31 @@ pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
     let mut incremental_slices = vec![vec![0.0; slices * cells]; sds.len()];
     let mut rng = seeded_rng(options.seed, 1_000_003);
     let extreme_strength = FraudStrength { incremental_sd: 0.0, extreme_sd: options.extreme_sd };
+    // Several model stations per real one, so that the model's own sampling noise stays well
+    // below the differences the search must tell apart.
+    let replicas = (MODEL_STATIONS / stations.usable_count().max(1)).clamp(1, 20);
     for station in 0..stations.len() {
         if !stations.usable()[station] {
             continue;
         }
-        let size = f64::from(stations.registered()[station]);
-        let turnout = (honest.turnout_mean + honest.turnout_sd * standard_normal(&mut rng)).clamp(0.0, 1.0);
-        let share = (honest.share_mean + honest.share_sd * standard_normal(&mut rng)).clamp(0.0, 1.0);
-        let u: f64 = rng.random();
-        let slice = ((u / FRACTION_STEP) as usize).min(slices - 1);
-        let z_incremental = standard_normal(&mut rng).abs();
-        let x_extreme = extreme_strength.extreme(&mut rng);
+        let size = f64::from(stations.registered()[station]) / replicas as f64;
+        for _ in 0..replicas {
+            let turnout = (honest.turnout_mean + honest.turnout_sd * standard_normal(&mut rng)).clamp(0.0, 1.0);
+            let share = (honest.share_mean + honest.share_sd * standard_normal(&mut rng)).clamp(0.0, 1.0);
+            let u: f64 = rng.random();
+            let slice = ((u / FRACTION_STEP) as usize).min(slices - 1);
+            let z_incremental = standard_normal(&mut rng).abs();
+            let x_extreme = extreme_strength.extreme(&mut rng);
 
-        let base = slice * cells;
-        let (cell, weight) = model_cell(turnout, share, 0.0, size, bins);
-        honest_slices[base + cell] += weight;
-        let (cell, weight) = model_cell(turnout, share, x_extreme, size, bins);
-        extreme_slices[base + cell] += weight;
-        for (k, sd) in sds.iter().enumerate() {
-            let (cell, weight) = model_cell(turnout, share, (sd * z_incremental).min(1.0), size, bins);
-            incremental_slices[k][base + cell] += weight;
+            let base = slice * cells;
+            let (cell, weight) = model_cell(turnout, share, 0.0, size, bins);
+            honest_slices[base + cell] += weight;
+            let (cell, weight) = model_cell(turnout, share, x_extreme, size, bins);
+            extreme_slices[base + cell] += weight;
+            for (k, sd) in sds.iter().enumerate() {
+                let (cell, weight) = model_cell(turnout, share, (sd * z_incremental).min(1.0), size, bins);
+                incremental_slices[k][base + cell] += weight;
+            }
         }
     }
     let honest_prefix = prefix_sums(&honest_slices, slices, cells);
@@ -173,7 +256,18 @@ pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
         if total <= 0.0 {
             return f64::INFINITY;
         }
-        model.iter().zip(&data_normalized.weights).map(|(m, d)| (m / total - d).powi(2)).sum::<f64>()
+        // Symmetric chi-square distance: a cell's difference counts relative to its height,
+        // so the sparse upper-right region where fraud leaves its trace is not drowned by the
+        // sampling noise of the dense honest peak.
+        model
+            .iter()
+            .zip(&data_normalized.weights)
+            .map(|(m, d)| {
+                let m = m / total;
+                let sum = m + d;
+                if sum > 0.0 { (m - d).powi(2) / sum } else { 0.0 }
+            })
+            .sum::<f64>()
     };
     let best = rows
         .par_iter()
@@ -200,49 +294,19 @@ pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
     model_at(0, 0, 0, &mut clean);
     let distance_without_fraud = distance_of(&clean);
 
-    FraudFit {
+    InnerFit {
         incremental: (ie - e) as f64 * FRACTION_STEP,
         extreme: e as f64 * FRACTION_STEP,
         incremental_sd: sds.get(k).copied().unwrap_or(0.0),
-        extreme_sd: options.extreme_sd,
         honest,
         distance,
         distance_without_fraud,
-        data,
         model: Histogram2d { bins, weights: model },
-        seed: options.seed,
-        explanation: Explanation {
-            title: "Fraud-model fit (Klimek et al. 2012)",
-            shows: "How much of the fingerprint is explained by a simple model of ballot stuffing: \
-                    f_i is the share of stations that added a modest number of votes for the \
-                    leader, f_e the share that reported nearly everyone voting for the leader. \
-                    The model's fingerprint is drawn beside the data's so the fit can be judged by eye.",
-            cannot_show: "Whether the model is the true cause: an honest election in which some \
-                          regions vote unanimously with high turnout is also fitted with f_e > 0. \
-                          The fractions are the model's best description of the picture, not a \
-                          count of falsified stations.",
-            inputs: format!(
-                "{} usable stations with their registered voters; honest turnout N({:.3}, {:.3}) and \
-                 leader's share N({:.3}, {:.3}) taken from the mode and the lower side of each peak; \
-                 {bins}×{bins} bins; f_e in steps of 0.005 up to {:.2}, f_i in steps of 0.01, σ_x \
-                 from {:?}, θ = {}; seed {}",
-                stations.usable_count(),
-                honest.turnout_mean,
-                honest.turnout_sd,
-                honest.share_mean,
-                honest.share_sd,
-                options.extreme_max,
-                sds,
-                options.extreme_sd,
-                options.seed
-            ),
-        },
     }
 }
 
-/// Estimates the honest distributions: the mode of each quantity (stations counted once,
-/// 1 % bins smoothed over 5 bins, searched between 5 % and 95 %) and the root mean square
-/// distance to the mode of the stations below it.
+/// Estimates the honest distributions from the lower side of each quantity's main peak
+/// (stations counted once).
 pub fn estimate_honest(stations: &Stations) -> HonestParameters {
     let usable: Vec<usize> = (0..stations.len()).filter(|&i| stations.usable()[i]).collect();
     let turnout: Vec<f64> = usable.iter().map(|&i| stations.turnout(i).min(1.0)).collect();
@@ -252,7 +316,12 @@ pub fn estimate_honest(stations: &Stations) -> HonestParameters {
     HonestParameters { turnout_mean, turnout_sd, share_mean, share_sd }
 }
 
-/// The mode of values in [0, 1] and the spread of the values below it.
+/// The centre and spread of the main peak of values in [0, 1], from its lower side.
+///
+/// Starts from the smoothed mode and the root mean square distance to it of the values
+/// below, then fits a normal curve to the histogram (0.5 % bins) from 2.5 spreads below the
+/// peak to a quarter spread above it: a parabola fitted to the logarithm of the counts,
+/// weighted by the counts. The fit uses dozens of bins, so it is far steadier than the mode.
 pub fn mode_and_lower_spread(values: &[f64]) -> (f64, f64) {
     let mode = smoothed_mode(values, 0.05, 0.95);
     let (sum, count) = values
@@ -260,7 +329,78 @@ pub fn mode_and_lower_spread(values: &[f64]) -> (f64, f64) {
         .filter(|&&v| v < mode)
         .fold((0.0, 0usize), |(sum, count), &v| (sum + (v - mode) * (v - mode), count + 1));
     let spread = if count > 1 { (sum / count as f64).sqrt() } else { 0.01 };
-    (mode, spread.max(0.005))
+    let (mut centre, mut spread) = (mode, spread.max(0.005));
+    const BINS: usize = 200;
+    let mut counts = [0.0f64; BINS];
+    for &v in values {
+        counts[bin_of(v, BINS)] += 1.0;
+    }
+    for _ in 0..3 {
+        match fit_log_parabola(&counts, centre - 2.5 * spread, centre + 0.25 * spread) {
+            Some((c, s)) if (0.0..=1.0).contains(&c) && s > 0.002 && s < 0.5 => {
+                centre = c;
+                spread = s;
+            }
+            _ => break,
+        }
+    }
+    (centre, spread)
+}
+
+/// Fits ln(count) = a + b·x + c·x² over the bins whose centres lie in [from, to], weighted by
+/// the counts, and returns the normal curve's centre −b/(2c) and spread √(−1/(2c)).
+fn fit_log_parabola(counts: &[f64], from: f64, to: f64) -> Option<(f64, f64)> {
+    let bins = counts.len();
+    // Weighted normal equations of the least-squares fit, in x centred on the window.
+    let middle = (from + to) / 2.0;
+    let mut m = [[0.0f64; 3]; 3];
+    let mut r = [0.0f64; 3];
+    let mut used = 0;
+    for (b, &count) in counts.iter().enumerate() {
+        let x = (b as f64 + 0.5) / bins as f64;
+        if x < from || x > to || count < 1.0 {
+            continue;
+        }
+        used += 1;
+        let dx = x - middle;
+        let basis = [1.0, dx, dx * dx];
+        let y = count.ln();
+        for i in 0..3 {
+            for j in 0..3 {
+                m[i][j] += count * basis[i] * basis[j];
+            }
+            r[i] += count * basis[i] * y;
+        }
+    }
+    if used < 5 {
+        return None;
+    }
+    let [_, b, c] = solve3(m, r)?;
+    if c >= 0.0 {
+        return None;
+    }
+    Some((middle - b / (2.0 * c), (-1.0 / (2.0 * c)).sqrt()))
+}
+
+/// Solves a 3×3 linear system by Cramer's rule.
+fn solve3(m: [[f64; 3]; 3], r: [f64; 3]) -> Option<[f64; 3]> {
+    let det = |a: [[f64; 3]; 3]| {
+        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+    };
+    let d = det(m);
+    if d.abs() < 1e-300 {
+        return None;
+    }
+    let mut out = [0.0; 3];
+    for (k, slot) in out.iter_mut().enumerate() {
+        let mut a = m;
+        for i in 0..3 {
+            a[i][k] = r[i];
+        }
+        *slot = det(a) / d;
+    }
+    Some(out)
 }
 
 /// The centre of the fullest 1 % bin between `low` and `high` after a 5-bin moving average.

@@ -1,0 +1,1 @@
+//! The four Russian federal elections (skipped when ../shared/data/ru is absent).
