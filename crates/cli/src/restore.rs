@@ -1,10 +1,65 @@
-//! `kuzet restore`.
+//! `kuzet restore`: decrypt a backup, check it, and only then put it in place.
+//!
+//! The checks (SQLite integrity, a known schema version, an intact audit chain) run on a
+//! decrypted temporary copy; the current database is kept as `PATH.before-restore` and the
+//! restored one renamed over it in one step. A running server must be stopped first: a database
+//! in use is never replaced.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use kuzet_store::backup::{RestoreKey, check_backup, restore_backup};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`kuzet restore` is not built yet")
+use crate::backup::{backup_error, print_summary, read_passphrase};
+use crate::exit::InputError;
+use crate::user::{DatabaseArg, runtime};
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("key").required(true).args(["passphrase_file", "identity"])))]
+pub struct Args {
+    /// The encrypted backup (FILE.age).
+    backup: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArg,
+    /// A file whose first line is the passphrase.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// An age identity file (AGE-SECRET-KEY-1...).
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+    /// Decrypt and check the backup, but replace nothing.
+    #[arg(long)]
+    check_only: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let key = match (&args.passphrase_file, &args.identity) {
+        (Some(file), _) => RestoreKey::Passphrase(read_passphrase(file)?),
+        (None, Some(file)) => RestoreKey::Identities(
+            std::fs::read(file)
+                .map_err(|error| InputError(format!("{}: cannot read the identity file: {error}", file.display())))?,
+        ),
+        (None, None) => unreachable!("clap requires one of the two"),
+    };
+    runtime()?.block_on(async move {
+        if args.check_only {
+            let summary = check_backup(&args.backup, &key).await.map_err(backup_error)?;
+            print_summary(&format!("{}: the backup decrypts and passes every check", args.backup.display()), &summary, args.json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let result = restore_backup(&args.backup, &args.database.database, &key).await.map_err(backup_error)?;
+        let headline = match &result.previous {
+            Some(previous) => format!(
+                "restored {} from {}; the previous database is kept as {}",
+                args.database.database.display(),
+                args.backup.display(),
+                previous.display()
+            ),
+            None => format!("restored {} from {}", args.database.database.display(), args.backup.display()),
+        };
+        print_summary(&headline, &result.snapshot, args.json)?;
+        Ok(ExitCode::SUCCESS)
+    })
 }
