@@ -73,3 +73,18 @@ impl IntoResponse for WebError {
         response
     }
 }
+
+impl From<kuzet_store::StoreError> for WebError {
+    fn from(error: kuzet_store::StoreError) -> WebError {
+        use kuzet_store::StoreError;
+        match error {
+            StoreError::NotFound => WebError::NotFound,
+            StoreError::Forbidden => WebError::Forbidden,
+            StoreError::Conflict { current_version } => WebError::Conflict { current_version },
+            StoreError::Invalid { field, message } => WebError::BadRequest(format!("{field}: {message}")),
+            StoreError::Throttled { retry_after_secs } => WebError::Throttled { retry_after_secs },
+            StoreError::WrongCredentials => WebError::NeedLogin,
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}

@@ -48,10 +48,8 @@ impl Lang {
             .filter_map(|part| {
                 let mut pieces = part.split(';');
                 let lang = Lang::from_code(pieces.next()?)?;
-                let weight = pieces
-                    .find_map(|piece| piece.trim().strip_prefix("q="))
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .unwrap_or(1.0);
+                let weight =
+                    pieces.find_map(|piece| piece.trim().strip_prefix("q=")).and_then(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
                 Some((weight, lang))
             })
             .collect();

@@ -8,10 +8,14 @@
 //! English and Russian, with Kazakh started (`i18n`). It must never build SQL or log personal
 //! data.
 
+mod api;
+mod charts;
 mod cookies;
 mod error;
+mod forms;
 mod i18n;
 mod pages;
+mod persons;
 mod security;
 mod templates;
 mod viewer;
@@ -22,8 +26,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::Html;
-use axum::routing::get;
+use axum::routing::{get, post};
 use kuzet_register::Role;
+use kuzet_store::{ApiTokenScope, Store};
 use serde::Serialize;
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -41,6 +46,12 @@ use viewer::Viewer;
 pub struct WebConfig {
     /// Mark cookies `Secure`: set when served over TLS or behind a TLS-terminating proxy.
     pub secure_cookies: bool,
+    /// Take the client address for login throttling from `X-Forwarded-For` (only behind a
+    /// proxy that sets it; otherwise a visitor could choose their own address).
+    pub behind_proxy: bool,
+    /// The Kazakhstan 2019 case-study page, rendered once at start-up, served at
+    /// `/elections/kz-2019`.
+    pub case_study_html: Option<String>,
 }
 
 /// Everything a handler needs, cheap to clone.
@@ -50,23 +61,30 @@ pub struct AppState {
 }
 
 struct Shared {
+    store: Store,
     config: WebConfig,
     templates: Templates,
     catalogues: Catalogues,
 }
 
-/// A live session, as the viewer middleware needs it.
+/// A live session or API token, as the viewer middleware needs it.
 #[derive(Debug, Clone)]
 pub(crate) struct LiveSession {
     pub user_id: i64,
     pub username: String,
     pub role: Role,
     pub csrf_token: String,
+    /// Set when the request was authenticated by an API token rather than a session.
+    pub token_scopes: Option<Vec<ApiTokenScope>>,
 }
 
 impl AppState {
-    pub fn new(config: WebConfig) -> AppState {
-        AppState { shared: Arc::new(Shared { config, templates: Templates::load(), catalogues: Catalogues::load() }) }
+    pub fn new(store: Store, config: WebConfig) -> AppState {
+        AppState { shared: Arc::new(Shared { store, config, templates: Templates::load(), catalogues: Catalogues::load() }) }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.shared.store
     }
 
     pub fn config(&self) -> &WebConfig {
@@ -77,8 +95,24 @@ impl AppState {
         &self.shared.catalogues
     }
 
-    pub(crate) async fn session(&self, _token: &str) -> Result<Option<LiveSession>, WebError> {
-        Ok(None)
+    pub(crate) async fn session(&self, token: &str) -> Result<Option<LiveSession>, WebError> {
+        Ok(self.store().session(token).await?.map(|user| LiveSession {
+            user_id: user.user_id.0,
+            username: user.username,
+            role: user.role,
+            csrf_token: user.csrf_token,
+            token_scopes: None,
+        }))
+    }
+
+    pub(crate) async fn api_token(&self, token: &str) -> Result<Option<LiveSession>, WebError> {
+        Ok(self.store().api_token(token).await?.map(|user| LiveSession {
+            user_id: user.user_id.0,
+            username: user.username,
+            role: user.role,
+            csrf_token: String::new(),
+            token_scopes: Some(user.scopes),
+        }))
     }
 
     /// Renders `template` for `viewer` with the shared layout context plus `extra`.
@@ -103,7 +137,29 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
-        .route("/login", get(pages::login_form))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/events", get(pages::events))
+        .route("/events/{id}", get(pages::event))
+        .route("/public", get(pages::public_list))
+        .route("/elections/kz-2019", get(pages::case_study))
+        .route("/persons", get(persons::list).post(persons::create))
+        .route("/persons/new", get(persons::new_form))
+        .route("/persons/{id}", get(persons::show))
+        .route("/persons/{id}/edit", get(persons::edit_form).post(persons::update))
+        .route("/persons/{id}/publication", post(persons::set_publication))
+        .route("/persons/{id}/detentions/new", get(persons::new_detention_form))
+        .route("/persons/{id}/detentions", post(persons::create_detention))
+        .route("/persons/{id}/detentions/{detention}/decisions/new", get(persons::new_decision_form))
+        .route("/persons/{id}/detentions/{detention}/decisions", post(persons::create_decision))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/persons", get(api::persons).post(api::create_person))
+        .route("/api/v1/persons/{id}", get(api::person))
+        .route("/api/v1/events", get(api::events))
+        .route("/api/v1/events/{id}", get(api::event))
+        .route("/api/v1/dashboard", get(api::dashboard))
+        .route("/api/v1/public/persons", get(api::public_persons))
         .route("/static/kuzet.css", get(pages::stylesheet))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), viewer::middleware))
@@ -113,8 +169,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Serves `store` on `addr` with the default configuration until Ctrl-C.
+pub async fn serve(addr: SocketAddr, store: Store) -> std::io::Result<()> {
+    serve_app(addr, AppState::new(store, WebConfig::default())).await
+}
+
 /// Serves `state` on `addr` until Ctrl-C.
-pub async fn serve(addr: SocketAddr, state: AppState) -> std::io::Result<()> {
+pub async fn serve_app(addr: SocketAddr, state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -1,14 +1,20 @@
-//! Page handlers: thin functions from a request to a rendered template.
+//! Page handlers other than the person forms: sign-in, dashboard, events, the public list and
+//! the case study. Thin functions: check `can`, call the store, render.
 
-use axum::extract::Query;
-use axum::http::header;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
+use kuzet_register::{Action, Confidentiality, Resource, ResourceKind};
+use kuzet_store::{Dashboard, EventId, PersonQuery, StoreError};
+use serde::{Deserialize, Serialize};
 
+use crate::charts::{Bar, horizontal_bars};
+use crate::cookies;
+use crate::forms::FormData;
+use crate::persons::{ListParams, paging_links};
 use crate::templates::STYLESHEET;
 use crate::viewer::Viewer;
-use crate::{AppState, WebError};
-use axum::extract::State;
+use crate::{AppState, WebError, security};
 
 /// `/`: staff go to the dashboard; everyone else sees the public landing page.
 pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
@@ -28,12 +34,139 @@ pub async fn login_form(State(state): State<AppState>, viewer: Viewer, Query(que
     Ok(state.page(&viewer, "login.html", serde_json::json!({ "next": next, "username": "", "failure": null }))?.into_response())
 }
 
+/// Signs in. A new session token is issued at every sign-in and any session the browser had
+/// is ended, so a token planted before sign-in (session fixation) is worthless.
+pub async fn login(State(state): State<AppState>, viewer: Viewer, form: FormData) -> Result<Response, WebError> {
+    let username = form.get("username").trim().to_owned();
+    let next = safe_next(Some(form.get("next")));
+    let failure = |status: StatusCode, message: String| -> Result<Response, WebError> {
+        let page = state.page(&viewer, "login.html", serde_json::json!({ "next": next, "username": username, "failure": message }))?;
+        Ok((status, page).into_response())
+    };
+    match state.store().login(&username, form.get("password"), &viewer.client_addr).await {
+        Ok(session) => {
+            if let Some(old) = &viewer.session_token {
+                state.store().logout(old).await?;
+            }
+            let secure = state.config().secure_cookies;
+            let mut response = Redirect::to(&next).into_response();
+            let headers = response.headers_mut();
+            headers.append(header::SET_COOKIE, cookies::set(cookies::SESSION, &session.token, secure, None));
+            headers.append(header::SET_COOKIE, cookies::set(cookies::ANONYMOUS_CSRF, "", secure, Some(0)));
+            Ok(response)
+        }
+        Err(StoreError::WrongCredentials) => failure(StatusCode::UNAUTHORIZED, state.catalogues().text(viewer.lang, "login_failed", &[])),
+        Err(StoreError::Throttled { retry_after_secs }) => failure(
+            StatusCode::TOO_MANY_REQUESTS,
+            state.catalogues().text(viewer.lang, "login_throttled", &[("secs", &retry_after_secs.to_string())]),
+        ),
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    if let Some(token) = &viewer.session_token {
+        state.store().logout(token).await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::SESSION, "", state.config().secure_cookies, Some(0)));
+    Ok(response)
+}
+
 /// Only local paths may be a redirect target after sign-in, so that a link cannot send a
 /// visitor to another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
         _ => "/".to_owned(),
+    }
+}
+
+/// The dashboard's charts, drawn from the store's counts.
+#[derive(Debug, Serialize)]
+struct DashboardCharts {
+    by_event: String,
+    by_city: String,
+    by_day: String,
+    by_outcome: String,
+}
+
+fn dashboard_charts(state: &AppState, viewer: &Viewer, dashboard: &Dashboard) -> DashboardCharts {
+    let text = |key: &str| state.catalogues().text(viewer.lang, key, &[]);
+    let legend_register = text("dashboard_register_count");
+    let legend_claims = text("dashboard_claims");
+    let legend = (legend_register.as_str(), legend_claims.as_str());
+    let events: Vec<Bar> = dashboard
+        .by_event
+        .iter()
+        .map(|event| Bar {
+            label: format!("{} {}", event.date, event.city),
+            value: event.detentions,
+            claim: event.claims.iter().map(|claim| i64::from(claim.value)).max(),
+        })
+        .collect();
+    let counts = |counts: &[kuzet_store::Count]| -> Vec<Bar> {
+        counts.iter().map(|count| Bar { label: count.key.clone(), value: count.count, claim: None }).collect()
+    };
+    DashboardCharts {
+        by_event: horizontal_bars(&text("dashboard_by_event"), &events, legend),
+        by_city: horizontal_bars(&text("dashboard_by_city"), &counts(&dashboard.by_city), legend),
+        by_day: horizontal_bars(&text("dashboard_by_day"), &counts(&dashboard.by_day), legend),
+        by_outcome: horizontal_bars(&text("dashboard_by_outcome"), &counts(&dashboard.by_outcome), legend),
+    }
+}
+
+pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    viewer.require(Action::View, &Resource::of(ResourceKind::Register))?;
+    let dashboard = state.store().dashboard(&viewer.actor).await?;
+    let charts = dashboard_charts(&state, &viewer, &dashboard);
+    Ok(state.page(&viewer, "dashboard.html", serde_json::json!({ "dashboard": dashboard, "charts": charts }))?.into_response())
+}
+
+pub async fn events(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    viewer.require(Action::View, &Resource::of(ResourceKind::Event))?;
+    let events = state.store().events().await?;
+    Ok(state.page(&viewer, "events.html", serde_json::json!({ "events": events }))?.into_response())
+}
+
+pub async fn event(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, WebError> {
+    viewer.require(Action::View, &Resource::of(ResourceKind::Event))?;
+    let page = state.store().event_page(&viewer.actor, EventId(id)).await?;
+    let query = PersonQuery { event: Some(EventId(id)), per_page: 20, ..PersonQuery::default() };
+    let persons = state.store().list_persons(&viewer.actor, &query).await?;
+    Ok(state.page(&viewer, "event.html", serde_json::json!({ "page": page, "persons": persons }))?.into_response())
+}
+
+/// The public list: published persons' public fields, for anyone.
+pub async fn public_list(State(state): State<AppState>, viewer: Viewer, Query(params): Query<ListParams>) -> Result<Response, WebError> {
+    let published = Resource::of(ResourceKind::Person).published(true).at_level(Confidentiality::Public);
+    viewer.require(Action::View, &published)?;
+    let (query, filter_errors) = params.to_query();
+    let persons = state.store().public_persons(&query).await?;
+    let paging = paging_links("/public", &params, persons.page, persons.pages);
+    Ok(state
+        .page(
+            &viewer,
+            "public.html",
+            serde_json::json!({ "persons": persons, "params": params, "paging": paging, "filter_errors": filter_errors }),
+        )?
+        .into_response())
+}
+
+/// The Kazakhstan 2019 case study: a self-contained report with its own inline stylesheet,
+/// allowed by hash in this page's policy and nowhere else.
+pub async fn case_study(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    match &state.config().case_study_html {
+        Some(html) => {
+            let style = html.split_once("<style>").and_then(|(_, rest)| rest.split_once("</style>")).map(|(style, _)| style).unwrap_or("");
+            let policy = security::policy_with_inline_style(style);
+            let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html.clone()).into_response();
+            if let Ok(value) = HeaderValue::from_str(&policy) {
+                response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+            }
+            Ok(response)
+        }
+        None => Ok((StatusCode::NOT_FOUND, state.page(&viewer, "case_study_missing.html", ())?).into_response()),
     }
 }
 

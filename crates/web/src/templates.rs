@@ -2,8 +2,8 @@
 //!
 //! Autoescape is on for every `.html` template, so any text from a user or the database is
 //! escaped unless a template marks a value `|safe`; only SVG built by our own chart code is.
-//! Undefined values are errors, so a misspelt field fails the page tests instead of showing
-//! nothing.
+//! Printing an undefined value is an error (semi-strict: `if` may test for absence), so a
+//! misspelt field fails the page tests instead of showing nothing.
 
 use minijinja::{Environment, UndefinedBehavior};
 
@@ -19,7 +19,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("persons.html", include_str!("../templates/persons.html")),
     ("person.html", include_str!("../templates/person.html")),
-    ("person_form.html", include_str!("../templates/person_form.html")),
+    ("form.html", include_str!("../templates/form.html")),
     ("events.html", include_str!("../templates/events.html")),
     ("event.html", include_str!("../templates/event.html")),
     ("public.html", include_str!("../templates/public.html")),
@@ -37,7 +37,7 @@ pub struct Templates {
 impl Templates {
     pub fn load() -> Templates {
         let mut environment = Environment::new();
-        environment.set_undefined_behavior(UndefinedBehavior::Strict);
+        environment.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         environment.set_trim_blocks(true);
         environment.set_lstrip_blocks(true);
         for (name, source) in TEMPLATES {
@@ -45,6 +45,7 @@ impl Templates {
             environment.add_template(name, source).unwrap_or_else(|error| panic!("template {name}: {error}"));
         }
         environment.add_filter("fill", fill_filter);
+        environment.add_filter("urlencode", |value: String| crate::viewer::percent_encode(&value));
         Templates { environment }
     }
 

@@ -13,7 +13,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use kuzet_register::{Action, Actor, Resource, ResourceKind, Role, UserId, can};
+use kuzet_register::{Action, Actor, Resource, ResourceKind, UserId, can};
+use kuzet_store::ApiTokenScope;
 use serde::Serialize;
 
 use crate::cookies;
@@ -33,6 +34,10 @@ pub struct Viewer {
     pub csrf: String,
     /// The session token from the cookie, when it named a live session.
     pub session_token: Option<String>,
+    /// The scopes of the API token that authenticated this request, if one did.
+    pub token_scopes: Option<Vec<ApiTokenScope>>,
+    /// The client's address, for login throttling (never logged).
+    pub client_addr: String,
 }
 
 /// A signed-in user, as pages show them.
@@ -54,8 +59,16 @@ pub struct Offers {
 }
 
 impl Viewer {
+    /// The role's permission, narrowed by the API token's scopes when a token is used.
     pub fn can(&self, action: Action, resource: &Resource) -> bool {
-        can(&self.actor, action, resource)
+        let scope_allows = match &self.token_scopes {
+            None => true,
+            Some(scopes) => match action {
+                Action::View | Action::Export => !scopes.is_empty(),
+                _ => scopes.contains(&ApiTokenScope::Write),
+            },
+        };
+        scope_allows && can(&self.actor, action, resource)
     }
 
     /// `Ok` when allowed; otherwise the error that fits: a sign-in for anonymous visitors, a
@@ -97,40 +110,60 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     let query_lang = query_param(parts.uri.query().unwrap_or(""), "lang").and_then(|code| Lang::from_code(&code));
     let lang = query_lang
         .or_else(|| cookies::get(&parts.headers, cookies::LANG).and_then(|code| Lang::from_code(&code)))
-        .or_else(|| {
-            parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
-        })
+        .or_else(|| parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
         .unwrap_or(Lang::En);
     let is_api = parts.uri.path().starts_with("/api/");
 
-    let session_token = cookies::get(&parts.headers, cookies::SESSION);
-    let session = match &session_token {
-        Some(token) => match state.session(token).await {
-            Ok(session) => session,
-            Err(error) => return render_error(&state, &anonymous(lang, String::new()), is_api, &parts.method, &parts.uri, error),
-        },
-        None => None,
+    let client_addr = client_addr(&parts, state.config().behind_proxy);
+    // An API token in `Authorization: Bearer` wins over cookies: scripts send no cookies, and
+    // a browser cannot be made to send this header cross-site, so such calls need no CSRF token.
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_owned());
+    let session_token = if bearer.is_some() { None } else { cookies::get(&parts.headers, cookies::SESSION) };
+    let found = match (&bearer, &session_token) {
+        (Some(token), _) => state.api_token(token).await,
+        (None, Some(token)) => state.session(token).await,
+        (None, None) => Ok(None),
     };
+    let session = match found {
+        Ok(session) => session,
+        Err(error) => {
+            let viewer = anonymous(lang, String::new(), client_addr);
+            return render_error(&state, &viewer, is_api, &parts.method, &parts.uri, error);
+        }
+    };
+    if bearer.is_some() && session.is_none() {
+        let viewer = anonymous(lang, String::new(), client_addr);
+        return render_error(&state, &viewer, is_api, &parts.method, &parts.uri, WebError::NeedLogin);
+    }
     let mut new_anonymous_csrf = None;
+    let mut stale_session_cookie = false;
     let viewer = match session {
         Some(session) => Viewer {
             actor: Actor::user(UserId(session.user_id), session.role),
             user: Some(SignedIn { user_id: session.user_id, username: session.username, role: session.role.as_str() }),
             lang,
             csrf: session.csrf_token,
-            session_token,
+            session_token: session_token.clone(),
+            token_scopes: session.token_scopes,
+            client_addr,
         },
         None => {
+            stale_session_cookie = session_token.is_some();
             let csrf = cookies::get(&parts.headers, cookies::ANONYMOUS_CSRF).unwrap_or_else(|| {
                 let token = cookies::random_token();
                 new_anonymous_csrf = Some(token.clone());
                 token
             });
-            anonymous(lang, csrf)
+            anonymous(lang, csrf, client_addr)
         }
     };
 
-    let body = if is_safe(&parts.method) {
+    let body = if is_safe(&parts.method) || viewer.token_scopes.is_some() {
         body
     } else {
         let bytes = match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
@@ -164,6 +197,10 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         }
     }
     let secure = state.config().secure_cookies;
+    if stale_session_cookie && !response.headers().contains_key(header::SET_COOKIE) {
+        // An expired or unknown session cookie is cleared so that the browser stops sending it.
+        response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::SESSION, "", secure, Some(0)));
+    }
     if let Some(token) = new_anonymous_csrf {
         response.headers_mut().append(header::SET_COOKIE, cookies::set(cookies::ANONYMOUS_CSRF, &token, secure, None));
     }
@@ -173,8 +210,24 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-fn anonymous(lang: Lang, csrf: String) -> Viewer {
-    Viewer { actor: Actor::public(), user: None, lang, csrf, session_token: None }
+fn anonymous(lang: Lang, csrf: String, client_addr: String) -> Viewer {
+    Viewer { actor: Actor::public(), user: None, lang, csrf, session_token: None, token_scopes: None, client_addr }
+}
+
+/// The address login throttling counts against: the socket's peer, or the first address of
+/// `X-Forwarded-For` when configured to trust a proxy.
+fn client_addr(parts: &Parts, behind_proxy: bool) -> String {
+    if behind_proxy
+        && let Some(forwarded) = parts.headers.get("x-forwarded-for").and_then(|value| value.to_str().ok())
+        && let Some(first) = forwarded.split(',').next().map(str::trim).filter(|first| !first.is_empty())
+    {
+        return first.to_owned();
+    }
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -193,6 +246,18 @@ pub fn query_param(encoded: &str, name: &str) -> Option<String> {
     encoded.split('&').filter_map(|pair| pair.split_once('=')).find(|(key, _)| *key == name).map(|(_, value)| percent_decode(value))
 }
 
+/// Every `name=value` pair of a URL-encoded string, decoded, in order.
+pub fn query_param_pairs(encoded: &str) -> Vec<(String, String)> {
+    encoded
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
+        .collect()
+}
+
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -200,15 +265,13 @@ fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                Ok(byte) => {
+                    out.push(byte);
+                    i += 2;
                 }
-            }
+                Err(_) => out.push(b'%'),
+            },
             byte => out.push(byte),
         }
         i += 1;
@@ -248,11 +311,6 @@ pub fn percent_encode(text: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
-}
-
-/// The role as the store and `can` know it, for code that only has the name.
-pub fn role_of(name: &str) -> Role {
-    Role::parse(name).unwrap_or(Role::Public)
 }
 
 #[cfg(test)]

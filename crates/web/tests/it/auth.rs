@@ -1,0 +1,155 @@
+//! Sign-in, sign-out, session cookies, rotation, expiry and throttling.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use kuzet_store::Store;
+use kuzet_web::{AppState, WebConfig};
+use tower::ServiceExt;
+
+use crate::{TestApp, csrf_in};
+
+fn session_cookie(reply: &crate::Reply) -> String {
+    reply.set_cookies().into_iter().find(|cookie| cookie.starts_with("kuzet_session=")).expect("a session cookie is set")
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_hardened_cookie_and_lands_on_the_dashboard() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    let reply = app.login("coordinator").await;
+    let cookie = session_cookie(&reply);
+    assert!(cookie.contains("; HttpOnly") && cookie.contains("; SameSite=Strict") && cookie.contains("; Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP on localhost: {cookie}");
+    assert_eq!(reply.header("location"), "/");
+    let dashboard = app.get("/dashboard").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(dashboard.body.contains("coordinator"));
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_configured_for_tls() {
+    let store = Store::open_in_memory().await.unwrap();
+    store.add_user(&kuzet_register::Actor::system(), "admin", crate::PASSWORD, kuzet_register::Role::Admin).await.unwrap();
+    let config = WebConfig { secure_cookies: true, ..WebConfig::default() };
+    let router = kuzet_web::router(AppState::new(store, config));
+    let page = router.clone().oneshot(Request::get("/login").body(Body::empty()).unwrap()).await.unwrap();
+    let anonymous = page.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(anonymous.ends_with("; Secure"), "{anonymous}");
+    let token = anonymous.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    let body = format!("csrf={token}&username=admin&password={}", crate::encode(crate::PASSWORD));
+    let request = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("kuzet_csrf={token}"))
+        .body(Body::from(body))
+        .unwrap();
+    let reply = router.oneshot(request).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::SEE_OTHER);
+    let session = reply
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("kuzet_session="))
+        .unwrap();
+    assert!(session.ends_with("; Secure"), "{session}");
+}
+
+#[tokio::test]
+async fn sign_in_rotates_the_session_and_ends_the_previous_one() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    // A token planted by someone else before sign-in is never adopted.
+    app.cookies.push(("kuzet_session".into(), "planted-by-an-attacker".into()));
+    app.login("volunteer").await;
+    let first = app.cookie("kuzet_session").unwrap();
+    assert_ne!(first, "planted-by-an-attacker");
+
+    // Signing in again from the same browser gives a new token and ends the old session.
+    let page = app.get("/login").await;
+    let csrf = csrf_in(&page.body);
+    app.post_form("/login", &[("csrf", &csrf), ("username", "volunteer"), ("password", crate::PASSWORD)]).await;
+    let second = app.cookie("kuzet_session").unwrap();
+    assert_ne!(first, second);
+    assert!(app.store.session(&first).await.unwrap().is_none(), "the old session is ended");
+    assert!(app.store.session(&second).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_with_a_message_and_then_throttled() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    let page = app.get("/login").await;
+    let csrf = csrf_in(&page.body);
+    let attempt = |password: &'static str| [("csrf", csrf.clone()), ("username", "analyst".to_owned()), ("password", password.to_owned())];
+    let first = attempt("wrong password 1");
+    let fields: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = app.post_form("/login", &fields).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(reply.body.contains("The user name or password is wrong."), "{}", reply.body);
+    assert!(reply.body.contains("value=\"analyst\""), "the user name is kept");
+    assert!(app.cookie("kuzet_session").is_none());
+
+    let mut last = None;
+    for _ in 0..kuzet_store::LOGIN_FAILURE_LIMIT {
+        let fields: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        last = Some(app.post_form("/login", &fields).await);
+    }
+    let throttled = last.unwrap();
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(throttled.body.contains("Too many failed attempts. Try again in"), "{}", throttled.body);
+    // Even the right password waits until the throttle ends.
+    let right = app.post_form("/login", &[("csrf", &csrf), ("username", "analyst"), ("password", crate::PASSWORD)]).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(time::Duration::seconds(kuzet_store::LOGIN_WINDOW_SECS + 1));
+    let later = app.post_form("/login", &[("csrf", &csrf), ("username", "analyst"), ("password", crate::PASSWORD)]).await;
+    assert_eq!(later.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn an_idle_session_expires_and_the_visitor_is_sent_to_sign_in() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    app.login("analyst").await;
+    assert_eq!(app.get("/dashboard").await.status, StatusCode::OK);
+    app.clock.advance(time::Duration::seconds(kuzet_store::IDLE_SESSION_SECS + 1));
+    let reply = app.get("/dashboard").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.header("location"), "/login?next=/dashboard");
+    assert!(app.cookie("kuzet_session").is_none(), "the dead cookie is cleared");
+}
+
+#[tokio::test]
+async fn sign_out_needs_the_csrf_token_and_ends_the_session() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    app.login("admin").await;
+    let token = app.cookie("kuzet_session").unwrap();
+    let forged = app.post_form("/logout", &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(app.store.session(&token).await.unwrap().is_some(), "a forged sign-out changes nothing");
+    let csrf = app.csrf().await;
+    let reply = app.post_form("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert!(app.store.session(&token).await.unwrap().is_none());
+    assert_eq!(app.get("/dashboard").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn after_sign_in_only_local_paths_are_followed() {
+    let (app, _) = TestApp::with_fixture().await;
+    for (next, expected) in
+        [("/persons?page=2", "/persons?page=2"), ("//evil.example/", "/"), ("https://evil.example/", "/"), ("/\\evil", "/")]
+    {
+        let mut browser = app.browser();
+        let page = browser.get("/login").await;
+        let csrf = csrf_in(&page.body);
+        let reply =
+            browser.post_form("/login", &[("csrf", &csrf), ("username", "admin"), ("password", crate::PASSWORD), ("next", next)]).await;
+        assert_eq!(reply.header("location"), expected, "next={next}");
+    }
+    assert!(app.cookie("kuzet_session").is_none());
+}
+
+#[tokio::test]
+async fn a_sign_in_link_remembers_where_the_visitor_was_going() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    let reply = app.get("/persons?city=Almaty").await;
+    assert_eq!(reply.header("location"), "/login?next=/persons%3Fcity%3DAlmaty");
+    let page = app.get(reply.header("location")).await;
+    assert!(page.body.contains("name=\"next\" value=\"&#x2f;persons?city=Almaty\""), "{}", page.body);
+}

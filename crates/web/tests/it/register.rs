@@ -1,0 +1,294 @@
+//! The register pages: forms and their validation, escaping of hostile text, literal storage of
+//! SQL-like text, version conflicts, filters, confidentiality and the public list.
+
+use axum::http::StatusCode;
+use kuzet_register::Actor;
+
+use crate::{TestApp, csrf_in};
+
+/// The id in a `Location: /persons/{id}` header.
+fn created_id(reply: &crate::Reply) -> i64 {
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    reply.header("location").trim_start_matches("/persons/").parse().expect("a person id")
+}
+
+#[tokio::test]
+async fn hostile_markup_in_every_text_field_is_shown_as_text() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    app.login("coordinator").await;
+    let csrf = app.csrf().await;
+    let script = "<script>alert(1)</script>";
+    let attribute = "\" onmouseover=\"alert(2)";
+    let reply = app
+        .post_form(
+            "/persons",
+            &[
+                ("csrf", &csrf),
+                ("name", script),
+                ("aliases", attribute),
+                ("city", "<img src=x onerror=alert(3)>"),
+                ("contact", script),
+                ("address", script),
+                ("notes", "</textarea><script>alert(4)</script>"),
+                ("consent", "given"),
+                ("source_kind", "media"),
+                ("source_reference", script),
+            ],
+        )
+        .await;
+    let id = created_id(&reply);
+    for path in
+        [format!("/persons/{id}"), "/persons".to_owned(), format!("/persons/{id}/edit"), "/public".to_owned(), "/dashboard".to_owned()]
+    {
+        let page = app.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(!page.body.contains("<script"), "{path} contains a live script element");
+        assert!(!page.body.contains("<img src=x"), "{path} contains a live image");
+        assert!(!page.body.contains("\" onmouseover"), "{path} lets an attribute break out");
+    }
+    let person = app.get(&format!("/persons/{id}")).await.body;
+    assert!(person.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "the name is shown as text: {person}");
+    let api = app.get(&format!("/api/v1/persons/{id}")).await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(json["person"]["name"], script, "stored exactly as typed");
+}
+
+#[tokio::test]
+async fn sql_like_text_is_stored_literally_and_matches_nothing_else() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    app.login("coordinator").await;
+    let csrf = app.csrf().await;
+    let name = "Robert'); DROP TABLE persons;--";
+    let city = "' OR '1'='1";
+    let id = created_id(&app.post_form("/persons", &[("csrf", &csrf), ("name", name), ("city", city), ("consent", "not_asked")]).await);
+    let page = app.store.person(&Actor::system(), kuzet_store::PersonId(id)).await.unwrap();
+    assert_eq!(page.person.name, name);
+    assert_eq!(page.person.city.as_deref(), Some(city));
+    let all: serde_json::Value = serde_json::from_str(&app.get("/api/v1/persons").await.body).unwrap();
+    assert_eq!(all["total"], 3, "the table is intact");
+    for (query, expected) in [("city=%27+OR+%271%27%3D%271", 1), ("q=%27+OR+1%3D1+--", 0), ("city=Almaty%27--", 0)] {
+        let found: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/v1/persons?{query}")).await.body).unwrap();
+        assert_eq!(found["total"], expected, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn validation_messages_stand_beside_their_fields_and_input_is_kept() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    app.login("volunteer").await;
+    let csrf = app.csrf().await;
+    let reply = app
+        .post_form(
+            "/persons",
+            &[
+                ("csrf", &csrf),
+                ("name", "  "),
+                ("birth", "31.02.1990"),
+                ("city", "Almaty"),
+                ("roles", "journalist"),
+                ("consent", "not_asked"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("Please correct the fields marked below."));
+    assert!(reply.body.contains("<p class=\"error\" id=\"e-name\">is empty</p>"), "{}", reply.body);
+    assert!(reply.body.contains("<p class=\"error\" id=\"e-birth\">`31.02.1990` is not a day of the calendar</p>"));
+    assert!(reply.body.contains("value=\"31.02.1990\"") && reply.body.contains("value=\"Almaty\""), "input kept");
+    assert!(reply.body.contains("value=\"journalist\" checked"), "ticked roles kept");
+
+    let path = format!("/persons/{}/detentions", fixture.published.0);
+    let reply = app.post_form(&path, &[("csrf", &csrf), ("detained_at", "09.06.2019 14:00"), ("released_at", "09.06.2019 13:00")]).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.body.contains("id=\"e-released_at\">2019-06-09 13:00:00.0 is before the detention at 2019-06-09 14:00:00.0"),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("id=\"e-source_reference\">is empty: every fact needs its source"));
+
+    let path = format!("/persons/{}/detentions/{}/decisions", fixture.published.0, fixture.detention.0);
+    let reply = app
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("authority", "Court"),
+                ("decided_on", "2019-06-10"),
+                ("outcome", "arrest"),
+                ("article", "XYZ"),
+                ("source_reference", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("id=\"e-outcome\">`arrest` needs a number of days"), "{}", reply.body);
+    assert!(reply.body.contains("id=\"e-article\">`XYZ` is not an article like AC 488 or CC 405"));
+}
+
+#[tokio::test]
+async fn facts_added_through_forms_appear_on_the_timeline_with_their_sources_and_history() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    app.login("coordinator").await;
+    let csrf = app.csrf().await;
+    let path = format!("/persons/{}/detentions/{}/decisions", fixture.published.0, fixture.detention.0);
+    let reply = app
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("authority", "Almaty city court"),
+                ("decided_on", "12.06.2019"),
+                ("outcome", "appeal"),
+                ("appeal_result", "reduced"),
+                ("amount", "5"),
+                ("source_kind", "lawyer"),
+                ("source_reference", "lawyer of the family"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let page = app.get(&format!("/persons/{}", fixture.published.0)).await.body;
+    assert!(page.contains("appeal: reduced to 5 days"), "{page}");
+    assert!(page.contains("lawyer: lawyer of the family"));
+    assert!(page.contains("post: https:&#x2f;&#x2f;example.invalid&#x2f;post&#x2f;1"));
+    assert!(page.contains("Change history") && page.contains("create decision"), "{page}");
+}
+
+#[tokio::test]
+async fn the_second_editor_sees_a_conflict_and_keeps_their_input() {
+    let (mut first, fixture) = TestApp::with_fixture().await;
+    let mut second = first.browser();
+    first.login("coordinator").await;
+    second.login("admin").await;
+    let path = format!("/persons/{}/edit", fixture.published.0);
+    let form_one = first.get(&path).await.body;
+    let form_two = second.get(&path).await.body;
+    assert!(form_one.contains("name=\"version\" value=\"1\""));
+
+    let saved = first
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf_in(&form_one)),
+                ("version", "1"),
+                ("name", "Aigerim Testova"),
+                ("city", "Almaty"),
+                ("notes", "first edit"),
+                ("consent", "given"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let clash = second
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf_in(&form_two)),
+                ("version", "1"),
+                ("name", "Aigerim Testova"),
+                ("city", "Taraz"),
+                ("notes", "second edit"),
+                ("consent", "given"),
+            ],
+        )
+        .await;
+    assert_eq!(clash.status, StatusCode::CONFLICT);
+    assert!(clash.body.contains("This record changed while you were editing"), "{}", clash.body);
+    assert!(clash.body.contains("saved version 2 of this record after you opened version 1"));
+    assert!(clash.body.contains("value=\"Taraz\"") && clash.body.contains("second edit"), "input kept");
+    assert!(clash.body.contains("<th>notes</th><td>first edit</td><td>second edit</td>"), "{}", clash.body);
+    assert!(clash.body.contains("name=\"version\" value=\"2\""), "saving again is a deliberate overwrite");
+    let stored = first.store.person(&Actor::system(), fixture.published).await.unwrap().person;
+    assert_eq!(stored.notes.as_deref(), Some("first edit"));
+    assert_eq!(stored.city.as_deref(), Some("Almaty"));
+}
+
+#[tokio::test]
+async fn volunteers_edit_their_own_drafts_only() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    app.login("volunteer").await;
+    let csrf = app.csrf().await;
+    let id = created_id(
+        &app.post_form("/persons", &[("csrf", &csrf), ("name", "Draft Person"), ("contact", "+7 000 111 2233"), ("consent", "not_asked")])
+            .await,
+    );
+    let own = app.get(&format!("/persons/{id}/edit")).await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.body.contains("+7 000 111 2233"), "a volunteer sees the contact they recorded");
+    assert_eq!(app.get(&format!("/persons/{}/edit", fixture.published.0)).await.status, StatusCode::FORBIDDEN);
+    let other = app.get(&format!("/persons/{}", fixture.private.0)).await;
+    assert!(!other.body.contains("+7 000 000 0001"), "no contact details of others' records");
+}
+
+#[tokio::test]
+async fn analysts_never_see_contact_details_and_coordinators_do() {
+    let (mut analyst, fixture) = TestApp::with_fixture().await;
+    let mut coordinator = analyst.browser();
+    analyst.login("analyst").await;
+    coordinator.login("coordinator").await;
+    let path = format!("/persons/{}", fixture.private.0);
+    assert!(!analyst.get(&path).await.body.contains("+7 000 000 0001"));
+    assert!(!analyst.get(&format!("/api/v1/persons/{}", fixture.private.0)).await.body.contains("+7 000 000 0001"));
+    assert!(coordinator.get(&path).await.body.contains("+7 000 000 0001"));
+}
+
+#[tokio::test]
+async fn the_public_list_shows_only_published_persons_and_public_fields() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    let page = app.get("/public").await.body;
+    assert!(page.contains("Aigerim Testova"));
+    assert!(!page.contains("Bolat Sampleuly"), "refused consent is never published");
+    assert!(!page.contains("+7 000"));
+    // A coordinator's approval does not override a refusal.
+    let mut coordinator = app.browser();
+    coordinator.login("coordinator").await;
+    let csrf = coordinator.csrf().await;
+    let reply =
+        coordinator.post_form(&format!("/persons/{}/publication", fixture.private.0), &[("csrf", &csrf), ("approved", "true")]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert!(!app.get("/public").await.body.contains("Bolat Sampleuly"));
+    // A person who was not asked appears once approved.
+    let id = created_id(&coordinator.post_form("/persons", &[("csrf", &csrf), ("name", "Public Figure"), ("consent", "not_asked")]).await);
+    assert!(!app.get("/public").await.body.contains("Public Figure"));
+    coordinator.post_form(&format!("/persons/{id}/publication"), &[("csrf", &csrf), ("approved", "true")]).await;
+    assert!(app.get("/public").await.body.contains("Public Figure"));
+    let json: serde_json::Value = serde_json::from_str(&app.get("/api/v1/public/persons").await.body).unwrap();
+    assert_eq!(json["total"], 2);
+    assert!(json["items"][0].get("contact").is_none() && json["items"][0].get("notes").is_none());
+}
+
+#[tokio::test]
+async fn the_list_filters_sorts_and_pages() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    app.login("analyst").await;
+    let check = |body: &str, expected: &[&str], absent: &[&str]| {
+        for name in expected {
+            assert!(body.contains(name), "{name} missing");
+        }
+        for name in absent {
+            assert!(!body.contains(name), "{name} should be filtered out");
+        }
+    };
+    let both = ["Aigerim Testova", "Bolat Sampleuly"];
+    check(&app.get("/persons").await.body, &both, &[]);
+    check(&app.get(&format!("/persons?event={}", fixture.almaty.0)).await.body, &both[..1], &both[1..]);
+    check(&app.get("/persons?city=Nur-Sultan").await.body, &both[1..], &both[..1]);
+    check(&app.get("/persons?outcome=arrest").await.body, &both[..1], &both[1..]);
+    check(&app.get("/persons?status=held").await.body, &both[1..], &both[..1]);
+    check(&app.get("/persons?q=bolat").await.body, &both[1..], &both[..1]);
+    check(&app.get("/persons?date_from=10.06.2019").await.body, &[], &both);
+    let bad = app.get("/persons?date_from=31.02.2019&role=spy").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("`31.02.2019` is not a day of the calendar"), "{}", bad.body);
+    assert!(bad.body.contains("`spy` is not one of"));
+
+    let first = app.get("/persons?sort=name_asc&per_page=1&city=").await;
+    assert!(first.body.contains("Aigerim Testova") && !first.body.contains("Bolat Sampleuly"));
+    assert!(first.body.contains("Page 1 of 2"));
+    assert!(first.body.contains("href=\"&#x2f;persons?sort=name_asc&amp;per_page=1&amp;page=2\""), "{}", first.body);
+    let second = app.get("/persons?sort=name_asc&per_page=1&page=2").await;
+    assert!(second.body.contains("Bolat Sampleuly") && !second.body.contains("Aigerim Testova"));
+    let reversed = app.get("/persons?sort=name_desc&per_page=1").await;
+    assert!(reversed.body.contains("Bolat Sampleuly"));
+}
