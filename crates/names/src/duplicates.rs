@@ -64,7 +64,7 @@ pub const DEFAULT_THRESHOLD: f64 = crate::NAME_MATCH_THRESHOLD;
 
 /// Pairs whose best names score below this are not reported whatever else they share: places
 /// and dates alone never make two people one.
-pub const NAME_FLOOR: f64 = 0.6;
+pub const NAME_FLOOR: f64 = 0.7;
 
 /// A pair of records that may describe one person.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,7 +160,7 @@ struct Prepared {
 
 impl Prepared {
     fn new(person: &PersonForMatching) -> Prepared {
-        let place = |text: &str| fold(text).key();
+        let place = |text: &str| place_key(text);
         Prepared {
             names: person
                 .names
@@ -203,6 +203,28 @@ impl Prepared {
         keys.sort_unstable();
         keys.dedup();
     }
+}
+
+/// A city or police station folded for comparison: letters folded like names (Алматы = Almaty),
+/// numbers kept (ОП-3 ≠ ОП-4).
+fn place_key(text: &str) -> String {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits > 0 {
+            parts.push(rest[..digits].to_owned());
+            rest = &rest[digits..];
+            continue;
+        }
+        let letters = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let key = fold(&rest[..letters]).key();
+        if !key.is_empty() {
+            parts.push(key);
+        }
+        rest = &rest[letters..];
+    }
+    parts.join(" ")
 }
 
 fn hash<T: Hash>(value: &T) -> u64 {

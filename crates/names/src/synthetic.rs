@@ -694,18 +694,24 @@ pub fn name_pairs_csv() -> String {
 /// Synthetic register records for the duplicate-finder benchmark: `count` records, about
 /// `duplicate_share` of them another record of an earlier person in a different spelling.
 pub fn persons(count: usize, duplicate_share: f64, seed: u64) -> Vec<PersonForMatching> {
+    persons_with_originals(count, duplicate_share, seed).into_iter().map(|(record, _)| record).collect()
+}
+
+/// As [`persons`], with the id of the first record of the same person beside each record (its
+/// own id for an original): the truth against which duplicate finding is measured.
+pub fn persons_with_originals(count: usize, duplicate_share: f64, seed: u64) -> Vec<(PersonForMatching, i64)> {
     const CITIES: &[&str] = &["Алматы", "Нур-Султан", "Шымкент", "Актобе", "Караганда", "Атырау", "Павлодар", "Актау"];
     let mut rng = Rng::new(seed);
-    let mut people: Vec<(SyntheticName, PersonForMatching)> = Vec::with_capacity(count);
+    let mut people: Vec<(SyntheticName, PersonForMatching, i64)> = Vec::with_capacity(count);
     for index in 0..count {
         let id = index as i64 + 1;
         if index > 0 && rng.chance(duplicate_share) {
-            let (name, original) = people[rng.below(people.len())].clone();
+            let (name, original, root) = people[rng.below(people.len())].clone();
             let layout = if rng.chance(0.2) { full_layout(&mut rng) } else { short_layout(&mut rng) };
             let text = write(&name.cyrillic(layout), random_spelling(&mut rng), &mut rng);
             let birth = original.birth.map(|birth| if rng.chance(0.5) { Birth::Year(birth.year()) } else { birth });
             let record = PersonForMatching { id, names: vec![text], birth, ..original };
-            people.push((name, record));
+            people.push((name, record, root));
             continue;
         }
         let name = SyntheticName::random(&mut rng);
@@ -726,9 +732,9 @@ pub fn persons(count: usize, duplicate_share: f64, seed: u64) -> Vec<PersonForMa
             events: vec![1 + rng.below(40) as i64],
             police_stations: vec![format!("{city} ОП-{}", 1 + rng.below(12))],
         };
-        people.push((name, record));
+        people.push((name, record, id));
     }
-    people.into_iter().map(|(_, record)| record).collect()
+    people.into_iter().map(|(_, record, root)| (record, root)).collect()
 }
 
 /// `count` synthetic names in random spellings and layouts, for the search benchmark.
@@ -741,4 +747,37 @@ pub fn names(count: usize, seed: u64) -> Vec<String> {
             write(&name.cyrillic(layout), random_spelling(&mut rng), &mut rng)
         })
         .collect()
+}
+
+/// How well candidates found among [`persons_with_originals`] records match the truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchQuality {
+    /// Pairs of records of one person.
+    pub true_pairs: usize,
+    /// Reported pairs that are records of one person.
+    pub found_true: usize,
+    /// Reported pairs in all.
+    pub reported: usize,
+}
+
+impl MatchQuality {
+    pub fn recall(&self) -> f64 {
+        self.found_true as f64 / self.true_pairs.max(1) as f64
+    }
+
+    pub fn precision(&self) -> f64 {
+        self.found_true as f64 / self.reported.max(1) as f64
+    }
+}
+
+/// Compares reported candidates with the generator's truth.
+pub fn match_quality(records: &[(PersonForMatching, i64)], candidates: &[crate::Candidate]) -> MatchQuality {
+    let root: std::collections::HashMap<i64, i64> = records.iter().map(|(person, root)| (person.id, *root)).collect();
+    let mut group_sizes: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for (_, root) in records {
+        *group_sizes.entry(*root).or_default() += 1;
+    }
+    let true_pairs = group_sizes.values().map(|&size| size * (size - 1) / 2).sum();
+    let found_true = candidates.iter().filter(|candidate| root.get(&candidate.a) == root.get(&candidate.b)).count();
+    MatchQuality { true_pairs, found_true, reported: candidates.len() }
 }
