@@ -1,13 +1,14 @@
 //! Filling an empty database with the seeded demo register (`kuzet_register::demo`), in one
-//! transaction, through the same inserts and audit records as every other change.
+//! transaction, through the same import path and audit records as every other change.
 
 use kuzet_register::Actor;
 use kuzet_register::demo::{DEMO_NOW, DemoRegister};
 
 use crate::audit::Change;
 use crate::error::StoreError;
+use crate::import::{ImportRecord, ImportSummary};
 use crate::register::STATUS_AS_OF;
-use crate::{DemoSummary, FactRef, NewDetention, NewPerson, Store, encode};
+use crate::{DemoSummary, NewDetention, NewPerson, Store, encode};
 
 impl Store {
     /// Stores the demo register and sets the status moment to the demo's "now" (12 June
@@ -29,36 +30,35 @@ impl Store {
             .await?;
         change.audit("setting", 0, None, "set", None, Some(&serde_json::json!({ STATUS_AS_OF: encode::date_time(DEMO_NOW) }))).await?;
 
-        let mut summary = DemoSummary { events: 0, claims: 0, persons: 0, detentions: 0, decisions: 0, transfers: 0, sources: 0 };
         let mut event_ids = Vec::with_capacity(register.events.len());
         for event in &register.events {
             event_ids.push(change.insert_event(event).await?);
-            summary.events += 1;
         }
         for (event_index, claim) in &register.claims {
             let event = event_index.and_then(|index| event_ids.get(index).copied());
             change.insert_claim(event, claim).await?;
-            summary.claims += 1;
         }
+        let mut imported = ImportSummary::default();
         for demo in &register.people {
-            let person = change.insert_person(&NewPerson::new(demo.person.clone()), false).await?;
-            summary.persons += 1;
-            let new_detention = NewDetention { event_id: event_ids.get(demo.event_index).copied(), detention: demo.detention.clone() };
-            let detention = change.insert_detention(person, &new_detention, DEMO_NOW).await?;
-            summary.detentions += 1;
-            for decision in &demo.decisions {
-                change.insert_decision(person, detention, decision).await?;
-                summary.decisions += 1;
-            }
-            if let Some(transfer) = &demo.transfer {
-                change.insert_transfer(person, detention, transfer).await?;
-                summary.transfers += 1;
-            }
-            change.insert_source(FactRef::Detention(detention), Some(person), &demo.source).await?;
-            summary.sources += 1;
-            change.refresh_person(person, DEMO_NOW).await?;
+            let record = ImportRecord {
+                person: NewPerson::new(demo.person.clone()),
+                detention: Some(NewDetention { event_id: event_ids.get(demo.event_index).copied(), detention: demo.detention.clone() }),
+                decisions: demo.decisions.clone(),
+                custody: None,
+                transfer: demo.transfer.clone(),
+                source: Some(demo.source.clone()),
+            };
+            change.import_record(&record, DEMO_NOW, &mut imported).await?;
         }
         change.commit().await?;
-        Ok(summary)
+        Ok(DemoSummary {
+            events: register.events.len(),
+            claims: register.claims.len(),
+            persons: imported.persons,
+            detentions: imported.detentions,
+            decisions: imported.decisions,
+            transfers: imported.transfers,
+            sources: imported.sources,
+        })
     }
 }

@@ -19,6 +19,7 @@ mod clock;
 mod demo;
 mod encode;
 mod error;
+mod import;
 mod matching;
 mod reads;
 mod register;
@@ -39,6 +40,7 @@ pub use accounts::{
 pub use audit::{AuditFilter, AuditRecord, AuditVerdict};
 pub use clock::Clock;
 pub use error::StoreError;
+pub use import::{ImportRecord, ImportSummary};
 pub use matching::MatchCandidate;
 pub use types::*;
 

@@ -17,7 +17,7 @@ use crate::register::{
 use crate::{
     ClaimId, ClaimRow, Count, CustodyId, CustodyView, Dashboard, DecisionId, DecisionView, DetentionId, DetentionView,
     EventCount, EventId, EventPage, EventRow, FactRef, Page, PersonId, PersonPage, PersonQuery, PersonRow, PersonView,
-    PublicPersonRow, SourceId, SourceView, Store, TimelineEntry, TransferId, TransferView, encode, register::search_keys,
+    PublicPersonRow, SourceId, SourceView, Store, TimelineEntry, TransferId, TransferView, encode, register::word_search_keys,
 };
 
 /// The status as of `today`: an arrest whose end has passed is served.
@@ -36,16 +36,22 @@ enum Value {
     Text(String),
 }
 
-/// An FTS5 query that matches every word of `text` as a prefix, with the words quoted so
-/// that nothing the user types is taken as query syntax.
+/// An FTS5 query that matches every word of `text` as a prefix, as written or folded across
+/// scripts, with the words quoted so that nothing the user types is taken as query syntax.
 fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = search_keys(&[text])
-        .split_whitespace()
-        .map(|word| word.replace('"', ""))
-        .filter(|word| word.chars().any(char::is_alphanumeric))
-        .map(|word| format!("\"{word}\"*"))
-        .collect();
-    if words.is_empty() { None } else { Some(words.join(" ")) }
+    let mut groups = Vec::new();
+    for word in text.split_whitespace() {
+        let alternatives: Vec<String> = word_search_keys(word)
+            .into_iter()
+            .map(|key| key.replace('"', ""))
+            .filter(|key| key.chars().any(char::is_alphanumeric))
+            .map(|key| format!("\"{key}\"*"))
+            .collect();
+        if !alternatives.is_empty() {
+            groups.push(format!("({})", alternatives.join(" OR ")));
+        }
+    }
+    if groups.is_empty() { None } else { Some(groups.join(" AND ")) }
 }
 
 fn event_row(row: &SqliteRow) -> Result<EventRow, StoreError> {

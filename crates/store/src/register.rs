@@ -48,18 +48,36 @@ pub(crate) fn roles_from_column(column: &str) -> Vec<String> {
     column.split(',').filter(|part| !part.is_empty()).map(str::to_owned).collect()
 }
 
-/// The search keys of a name and its aliases: each folded for matching across scripts.
-// TODO: fold with `kuzet_names` once it has a folding function; until then lowercase only, so
-// a Cyrillic spelling does not find a Latin one.
+/// The search keys of a name and its aliases: every word as written (lowercased) and the
+/// folded keys of `kuzet_names`, so that `Жанар Қасымова` is found by `kasymova` and by
+/// `қасым`, and two spellings of one name share keys.
 pub(crate) fn search_keys(names: &[&str]) -> String {
     let mut keys: Vec<String> = Vec::new();
+    let mut add = |key: String| {
+        if !key.is_empty() && !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
     for name in names {
-        let key = name.to_lowercase();
+        for word in name.split_whitespace() {
+            add(word.to_lowercase());
+        }
+        for key in kuzet_names::search_keys(name) {
+            add(key);
+        }
+    }
+    keys.join(" ")
+}
+
+/// The search keys of one word typed into the search box: as written and folded.
+pub(crate) fn word_search_keys(word: &str) -> Vec<String> {
+    let mut keys = vec![word.to_lowercase()];
+    for key in kuzet_names::search_keys(word) {
         if !keys.contains(&key) {
             keys.push(key);
         }
     }
-    keys.join(" ")
+    keys
 }
 
 fn person_json(new: &NewPerson, is_draft: bool, version: i64) -> serde_json::Value {
@@ -486,6 +504,18 @@ impl Change {
         let event_id: Option<i64> = latest.try_get("event_id")?;
         let detention = detention_from_row(&latest)?;
         let summary = detention_summary(&mut self.tx, DetentionId(detention_id), &detention, now).await?;
+        self.set_summary(person, DetentionId(detention_id), event_id.map(EventId), &detention, &summary).await
+    }
+
+    /// Stores what the person's latest detention says now.
+    pub(crate) async fn set_summary(
+        &mut self,
+        person: PersonId,
+        detention_id: DetentionId,
+        event_id: Option<EventId>,
+        detention: &Detention,
+        summary: &DetentionSummary,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE persons SET status = ?, status_until = ?, status_place = ?, latest_outcome = ?, latest_outcome_text = ?,
                 latest_detention_id = ?, latest_detained_at = ?, latest_event_id = ?, latest_police_station = ?,
@@ -496,9 +526,9 @@ impl Change {
         .bind(&summary.place)
         .bind(summary.latest_outcome.map(Outcome::kind))
         .bind(summary.latest_outcome.map(|outcome| outcome.to_string()))
-        .bind(detention_id)
+        .bind(detention_id.0)
         .bind(encode::date_time(detention.detained_at))
-        .bind(event_id)
+        .bind(event_id.map(|id| id.0))
         .bind(&detention.police_station)
         .bind(detention.hours_held())
         .bind(person.0)
@@ -543,14 +573,25 @@ pub(crate) async fn detention_summary(
             .await?
             .map(|row| row.try_get("place"))
             .transpose()?;
-    let status = derive_status(detention, &decisions, &transfers, now);
+    Ok(summarize(detention, &decisions, &transfers, custody_place, now))
+}
+
+/// What one detention's facts say at `now`. `decisions` are in the order recorded.
+pub(crate) fn summarize(
+    detention: &Detention,
+    decisions: &[Decision],
+    transfers: &[Transfer],
+    custody_place: Option<String>,
+    now: PrimitiveDateTime,
+) -> DetentionSummary {
+    let status = derive_status(detention, decisions, transfers, now);
     let (until, place) = match &status {
         DetentionStatus::ServingArrest { until, place } => (Some(*until), place.clone().or(custody_place)),
         _ => (None, custody_place),
     };
     // The latest decision in time; among decisions of one day, the one recorded last.
-    let latest_outcome = decisions.last().map(|decision| decision.outcome);
-    Ok(DetentionSummary { status, until, place, latest_outcome })
+    let latest_outcome = decisions.iter().enumerate().max_by_key(|(index, decision)| (decision.decided_on, *index)).map(|(_, d)| d.outcome);
+    DetentionSummary { status, until, place, latest_outcome }
 }
 
 fn consent_unchanged_unless_allowed(actor: &Actor, new: &NewPerson, current_approved: bool) -> NewPerson {

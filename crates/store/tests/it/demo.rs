@@ -59,7 +59,7 @@ async fn the_demo_register_loads_with_its_totals_statuses_and_audit_log() {
             assert_eq!(candidate.birth, demo.person.birth);
             assert_eq!(candidate.city.as_deref(), demo.person.city.as_ref().map(|c| c.as_str()));
             assert_eq!(candidate.event_ids.len(), 1);
-            assert_eq!(candidate.police_stations, [demo.detention.police_station.clone()]);
+            assert_eq!(candidate.police_stations, std::slice::from_ref(&demo.detention.police_station));
         }
         // Analysts may not see full birth dates: they get years.
         let for_analyst = store.persons_for_matching(&analyst).await.unwrap();

@@ -7,5 +7,6 @@ mod audit;
 mod backup;
 mod confidentiality;
 mod demo;
+mod import;
 mod register;
 mod support;

@@ -1,0 +1,95 @@
+//! Batch imports: all records or none, each stored row audited, statuses derived.
+
+use kuzet_register::{Custody, Decision, Outcome, Role, Source, SourceKind};
+use kuzet_store::{AuditVerdict, EventId, ImportRecord, NewDetention, PersonQuery, StoreError};
+
+use crate::register::scenario;
+use crate::support::{date, detention, person, stores, user};
+
+fn arrest(days: u16) -> Decision {
+    Decision {
+        authority: "Court".into(),
+        decided_on: date("10.06.2019"),
+        hearing_minutes: None,
+        lawyer_present: None,
+        article: None,
+        outcome: Outcome::AdministrativeArrest { days },
+    }
+}
+
+fn records(event: EventId) -> Vec<ImportRecord> {
+    let source = Source::new(SourceKind::Volunteer, "spreadsheet of the volunteers", false).unwrap();
+    let mut arrested = ImportRecord::new(person("Imported Arrested"));
+    arrested.detention = Some(NewDetention { event_id: Some(event), detention: detention("09.06.2019 13:00", "09.06.2019 23:00", "Station A") });
+    arrested.decisions = vec![arrest(10)];
+    arrested.custody = Some(Custody { place: "Detention centre".into(), region: String::new(), from: date("10.06.2019"), until: None });
+    arrested.source = Some(source.clone());
+    let mut named_only = ImportRecord::new(person("Imported Name Only"));
+    named_only.source = Some(source.clone());
+    let mut held = ImportRecord::new(person("Импортированный Задержанный"));
+    held.detention = Some(NewDetention { event_id: None, detention: detention("09.06.2019 20:00", "", "Station B") });
+    vec![arrested, named_only, held]
+}
+
+#[tokio::test]
+async fn an_import_stores_every_record_with_audit_and_statuses() {
+    for test in stores().await {
+        let store = &test.store;
+        let s = scenario(&test).await;
+        let AuditVerdict::Ok { records: before } = store.verify_audit().await.unwrap() else { panic!("broken log") };
+        let mut reported = Vec::new();
+        let summary = store.import_records(&s.coordinator, &records(s.almaty), |done| reported.push(done)).await.unwrap();
+        assert_eq!(
+            (summary.persons, summary.detentions, summary.decisions, summary.custody, summary.transfers, summary.sources),
+            (3, 2, 1, 1, 0, 2),
+            "{}",
+            test.backend
+        );
+        assert_eq!(reported, [3]);
+        let AuditVerdict::Ok { records: after } = store.verify_audit().await.unwrap() else { panic!("broken log") };
+        assert_eq!(after - before, 9, "one audit record per stored row");
+
+        let found = store.list_persons(&s.coordinator, &PersonQuery { text: Some("imported".into()), sort: kuzet_store::PersonSort::NameAsc, ..PersonQuery::default() }).await.unwrap();
+        let rows: Vec<String> = found.items.iter().map(|r| format!("{} {}", r.name, r.status)).collect();
+        assert_eq!(rows, ["Imported Arrested serving_arrest", "Imported Name Only unknown"]);
+        // Cyrillic query for the Cyrillic name; the status of someone still held.
+        let held = store.list_persons(&s.coordinator, &PersonQuery { text: Some("задержанный".into()), ..PersonQuery::default() }).await.unwrap();
+        assert_eq!(held.items.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(), ["held"]);
+        let page = store.person(&s.coordinator, found.items[0].id).await.unwrap();
+        assert_eq!(page.person.status_place.as_deref(), Some("Detention centre"));
+        assert!(!page.person.is_draft);
+        assert_eq!(page.sources.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn an_import_with_one_bad_record_stores_nothing() {
+    for test in stores().await {
+        let store = &test.store;
+        let s = scenario(&test).await;
+        let before = store.list_persons(&s.coordinator, &PersonQuery::default()).await.unwrap().total;
+        let verdict = store.verify_audit().await.unwrap();
+
+        let mut unknown_event = records(s.almaty);
+        unknown_event[2].detention.as_mut().unwrap().event_id = Some(EventId(999));
+        let error = store.import_records(&s.coordinator, &unknown_event, |_| {}).await.unwrap_err();
+        assert_eq!(error.to_string(), "event: record 3 names event 999, which does not exist", "{}", test.backend);
+
+        let mut decision_without_detention = records(s.almaty);
+        decision_without_detention[1].decisions = vec![arrest(5)];
+        let error = store.import_records(&s.coordinator, &decision_without_detention, |_| {}).await.unwrap_err();
+        assert_eq!(error.to_string(), "detention: record 2 has decisions, custody or a transfer but no detention");
+
+        let volunteer = user(store, "volunteer", Role::Volunteer).await;
+        let analyst = user(store, "analyst", Role::Analyst).await;
+        for actor in [volunteer, analyst] {
+            assert!(matches!(store.import_records(&actor, &records(s.almaty), |_| {}).await, Err(StoreError::Forbidden)));
+        }
+        assert_eq!(store.list_persons(&s.coordinator, &PersonQuery::default()).await.unwrap().total, before, "{}", test.backend);
+        // Only the two new users were logged; no import record was.
+        match (verdict, store.verify_audit().await.unwrap()) {
+            (AuditVerdict::Ok { records: earlier }, AuditVerdict::Ok { records: later }) => assert_eq!(later, earlier + 2),
+            other => panic!("{other:?}"),
+        }
+    }
+}
