@@ -29,7 +29,7 @@
 //! file leaves it empty (the 2,268 stations without results in 2024).
 
 use crate::text::{unpack_if_zip, DecodeError};
-use kuzet_protocol::{AreaId, Election, ProtocolDefinition, Provenance, ResultSet, StationResult, OFFICIAL};
+use kuzet_protocol::{AreaAggregate, AreaId, Election, ProtocolDefinition, Provenance, ResultSet, StationResult, OFFICIAL};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -482,4 +482,230 @@ fn parse_count(field: &[u8]) -> Result<Option<i64>, String> {
 
 fn decode_error(file: &str, error: DecodeError) -> ElectionError {
     ElectionError::file(file, ErrorKind::Unreadable, error.to_string())
+}
+
+/// Columns of a protocol CSV that are not protocol lines or candidates.
+const PROTOCOL_CSV_FIELDS: &[&str] = &["source", "area", "station", "stations", "collected_by", "collected_at", "origin", "note"];
+
+/// Reads a protocol table (the observers' format documented in `examples/kz-2019/README.md`)
+/// into `election`. Accepted: CSV in any encoding and separator that [`crate::sheet`] reads,
+/// `.xlsx`, or a JSON array of objects with the same keys.
+///
+/// Columns: `source` and `area` (names joined by `/`, from the region down) are required;
+/// `station` (empty for a row of area totals), `stations` (how many stations area totals
+/// cover), `collected_by`, `collected_at`, `origin` and `note` are optional; a column named
+/// like a line of the election's protocol (`registered`, `valid`, ...) holds that line; every
+/// other column is a candidate. Numbers may use spaces as thousands separators; an empty cell
+/// means "not given".
+///
+/// One result set is added per distinct source, in order of first appearance; their indices
+/// are returned. Nothing is added when any row is wrong.
+pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8]) -> Result<Vec<usize>, ElectionError> {
+    let table = read_table(file_name, bytes)?;
+    let find = |name: &str| table.headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let missing = |name: &str| {
+        ElectionError::at(file_name, table.header_line, None, Some(name), ErrorKind::MissingColumn, format!("the column \"{name}\" is missing"))
+    };
+    let source_column = find("source").ok_or_else(|| missing("source"))?;
+    let area_column = find("area").ok_or_else(|| missing("area"))?;
+    let station_column = find("station");
+    let stations_column = find("stations");
+    let provenance_columns = [find("collected_by"), find("collected_at"), find("origin")];
+
+    // Work on a copy so that a bad row leaves the election as it was.
+    let mut staged = election.clone();
+    let mut count_columns: Vec<(usize, usize)> = Vec::new();
+    for (index, header) in table.headers.iter().enumerate() {
+        if PROTOCOL_CSV_FIELDS.iter().any(|f| header.eq_ignore_ascii_case(f)) {
+            continue;
+        }
+        let column = match staged.protocol.lines.iter().position(|l| l.key.eq_ignore_ascii_case(header)) {
+            Some(line) => line,
+            None => {
+                let candidate = staged.add_candidate(header);
+                staged.candidate_column(candidate)
+            }
+        };
+        count_columns.push((index, column));
+    }
+
+    let width = staged.width();
+    let mut sets: Vec<ResultSet> = Vec::new();
+    let mut seen_stations: HashMap<(String, AreaId, String), u64> = HashMap::new();
+    let mut seen_aggregates: HashMap<(String, AreaId), u64> = HashMap::new();
+    for row in &table.rows {
+        let line = row.line;
+        let cell = |index: usize| row.cells.get(index).map(|c| c.trim()).unwrap_or("");
+        let error = |index: usize, kind, problem: String| {
+            let mut e = ElectionError::at(file_name, line, Some(index + 1), Some(&table.headers[index]), kind, problem);
+            if table.is_json {
+                e.line = None;
+                e.problem = format!("record {line}: {}", e.problem);
+            }
+            e
+        };
+        if row.cells.len() > table.headers.len() && row.cells[table.headers.len()..].iter().any(|c| !c.trim().is_empty()) {
+            return Err(ElectionError::at(file_name, line, None, None, ErrorKind::FieldCount, "the row has more cells than the header".to_owned()));
+        }
+        let source = cell(source_column);
+        if source.is_empty() {
+            return Err(error(source_column, ErrorKind::BadValue, "the source is empty (official, observer, ...)".to_owned()));
+        }
+        let path: Vec<&str> = cell(area_column).split('/').map(str::trim).filter(|p| !p.is_empty()).collect();
+        if path.is_empty() {
+            return Err(error(area_column, ErrorKind::BadValue, "the area is empty".to_owned()));
+        }
+        let area = staged.areas.path_to(&path);
+        let mut counts = vec![None; width];
+        for &(index, column) in &count_columns {
+            counts[column] = parse_count_text(cell(index)).map_err(|p| error(index, ErrorKind::NotANumber, p))?;
+        }
+        let provenance = {
+            let [by, at, origin] = provenance_columns.map(|c| c.map(cell).unwrap_or(""));
+            (!(by.is_empty() && at.is_empty() && origin.is_empty())).then(|| {
+                Box::new(Provenance {
+                    collected_by: (!by.is_empty()).then(|| by.to_owned()),
+                    collected_at: (!at.is_empty()).then(|| at.to_owned()),
+                    origin: origin.to_owned(),
+                })
+            })
+        };
+        let set = match sets.iter().position(|s| s.source == source) {
+            Some(i) => i,
+            None => {
+                let origin = Provenance { collected_by: None, collected_at: None, origin: file_name.to_owned() };
+                sets.push(ResultSet::new(source, origin));
+                sets.len() - 1
+            }
+        };
+        let station = station_column.map(cell).unwrap_or("");
+        let stations_text = stations_column.map(cell).unwrap_or("");
+        let line32 = line.min(u32::MAX as u64) as u32;
+        if station.is_empty() {
+            let stations = match parse_count_text(stations_text) {
+                Ok(None) => None,
+                Ok(Some(n)) if n > 0 && n <= u32::MAX as i64 => Some(n as u32),
+                Ok(Some(_)) => {
+                    let index = stations_column.unwrap_or(0);
+                    return Err(error(index, ErrorKind::BadValue, "an area covers at least one station".to_owned()));
+                }
+                Err(problem) => return Err(error(stations_column.unwrap_or(0), ErrorKind::NotANumber, problem)),
+            };
+            if let Some(first) = seen_aggregates.insert((source.to_owned(), area), line) {
+                return Err(error(
+                    area_column,
+                    ErrorKind::DuplicateStation,
+                    format!("the {source} totals of {} appear twice (first on line {first})", staged.areas.display(area)),
+                ));
+            }
+            sets[set].aggregates.push(AreaAggregate { area, stations, counts, provenance, line: line32 });
+        } else {
+            if !stations_text.is_empty() {
+                let index = stations_column.unwrap_or(0);
+                return Err(error(index, ErrorKind::BadValue, "a station row cannot give a number of stations".to_owned()));
+            }
+            if let Some(first) = seen_stations.insert((source.to_owned(), area, station.to_owned()), line) {
+                return Err(error(
+                    station_column.unwrap_or(0),
+                    ErrorKind::DuplicateStation,
+                    format!("the {source} protocol of station \"{station}\" in {} appears twice (first on line {first})", staged.areas.display(area)),
+                ));
+            }
+            sets[set].stations.push(StationResult { area, station: station.to_owned(), counts, provenance, line: line32 });
+        }
+    }
+    let indices = sets.into_iter().map(|set| staged.add_results(set)).collect();
+    *election = staged;
+    Ok(indices)
+}
+
+/// A table as read from CSV, XLSX or JSON: headers and rows with the line (or record) number.
+struct Table {
+    headers: Vec<String>,
+    header_line: u64,
+    rows: Vec<TableRow>,
+    is_json: bool,
+}
+
+struct TableRow {
+    line: u64,
+    cells: Vec<String>,
+}
+
+fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table, ElectionError> {
+    let start = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes).trim_ascii_start();
+    if start.starts_with(b"[") {
+        return read_json_table(file_name, start);
+    }
+    let sheet = crate::sheet::read_sheet(file_name, bytes).map_err(|e| {
+        let mut error = ElectionError::file(file_name, ErrorKind::Unreadable, e.to_string());
+        // The sheet error already names the file.
+        error.problem = error.problem.strip_prefix(&format!("{file_name}: ")).unwrap_or(&error.problem).to_owned();
+        error
+    })?;
+    let header_line = sheet.rows.first().map_or(1, |r| r.line as u64).saturating_sub(1).max(1);
+    Ok(Table {
+        headers: sheet.headers,
+        header_line,
+        rows: sheet.rows.into_iter().map(|r| TableRow { line: r.line as u64, cells: r.cells }).collect(),
+        is_json: false,
+    })
+}
+
+fn read_json_table(file_name: &str, bytes: &[u8]) -> Result<Table, ElectionError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ElectionError::at(file_name, e.line() as u64, Some(e.column()), None, ErrorKind::Unreadable, format!("not valid JSON: {e}"))
+    })?;
+    let records = value.as_array().map(Vec::as_slice).unwrap_or_default();
+    let mut headers: Vec<String> = Vec::new();
+    for record in records {
+        if let Some(object) = record.as_object() {
+            for key in object.keys() {
+                if !headers.contains(key) {
+                    headers.push(key.clone());
+                }
+            }
+        }
+    }
+    let mut rows = Vec::with_capacity(records.len());
+    for (index, record) in records.iter().enumerate() {
+        let Some(object) = record.as_object() else {
+            return Err(ElectionError::file(file_name, ErrorKind::Unreadable, format!("record {}: expected an object", index + 1)));
+        };
+        let cells = headers
+            .iter()
+            .map(|h| match object.get(h) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+            })
+            .collect();
+        rows.push(TableRow { line: index as u64 + 1, cells });
+    }
+    Ok(Table { headers, header_line: 0, rows, is_json: true })
+}
+
+/// A count as people type it: digits, maybe a minus sign, maybe spaces between thousands.
+fn parse_count_text(text: &str) -> Result<Option<i64>, String> {
+    let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}')).collect();
+    parse_count(compact.as_bytes()).map_err(|_| format!("\"{text}\" is not a whole number"))
+}
+
+/// The observers' constructed Nur-Sultan sample of `examples/kz-2019/`, embedded.
+pub const KZ_2019_OBSERVER_PROTOCOLS: &str = include_str!("../../../examples/kz-2019/observer-protocols.csv");
+/// The area totals the report publishes (official and observers'), embedded.
+pub const KZ_2019_PUBLISHED_TOTALS: &str = include_str!("../../../examples/kz-2019/published-totals.csv");
+
+/// The Kazakhstan 2019 case study (`examples/kz-2019/`) as an election: the observers'
+/// sample of 74 Nur-Sultan stations (synthetic, constructed to match the report's totals) and
+/// the published area totals.
+pub fn kz_2019_case_study() -> Election {
+    let protocol = ProtocolDefinition::kazakhstan_2019();
+    let country = protocol.country.clone();
+    let mut election = Election::new("Kazakhstan, presidential election of 9 June 2019", protocol, &country);
+    load_protocol_table(&mut election, "examples/kz-2019/observer-protocols.csv", KZ_2019_OBSERVER_PROTOCOLS.as_bytes())
+        .expect("the embedded observer sample loads");
+    load_protocol_table(&mut election, "examples/kz-2019/published-totals.csv", KZ_2019_PUBLISHED_TOTALS.as_bytes())
+        .expect("the embedded published totals load");
+    election
 }

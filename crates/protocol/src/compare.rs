@@ -112,6 +112,10 @@ pub fn compare_sources(election: &Election, scope: Option<AreaId>) -> Vec<Source
             official.entry((station.area, station.station.trim())).or_insert((set_index, row));
         }
     }
+    if official.is_empty() {
+        // Without official station results there is nothing to compare station by station.
+        return Vec::new();
+    }
     let width = election.width();
     let mut comparisons = Vec::new();
     for (set_index, set) in election.results().iter().enumerate().filter(|(_, s)| !s.is_official()) {

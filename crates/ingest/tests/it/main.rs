@@ -1,6 +1,7 @@
 //! Integration tests of kuzet-ingest: one module per area.
 
 mod election;
+mod kz_2019_example;
 mod register_import;
 
 use std::path::PathBuf;
