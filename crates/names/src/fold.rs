@@ -262,17 +262,17 @@ fn patronymic_roots(token: &FoldedToken) -> Option<Vec<String>> {
     let mut roots = Vec::new();
     for key in &token.keys {
         for ending in PATRONYMIC_ENDINGS {
-            if let Some(root) = key.strip_suffix(ending) {
-                if root.len() >= 3 {
-                    roots.push(root.to_owned());
-                    // Doubled letters were collapsed: Серікқызы folds to `serikizi`, so the
-                    // father's name may have ended with the ending's first letter.
-                    let first = ending.chars().next().unwrap_or('a');
-                    if !crate::rules::VOWELS.contains(&first) && !root.ends_with(first) {
-                        roots.push(format!("{root}{first}"));
-                    }
-                    break;
+            if let Some(root) = key.strip_suffix(ending)
+                && root.len() >= 3
+            {
+                roots.push(root.to_owned());
+                // Doubled letters were collapsed: Серікқызы folds to `serikizi`, so the
+                // father's name may have ended with the ending's first letter.
+                let first = ending.chars().next().unwrap_or('a');
+                if !crate::rules::VOWELS.contains(&first) && !root.ends_with(first) {
+                    roots.push(format!("{root}{first}"));
                 }
+                break;
             }
         }
     }

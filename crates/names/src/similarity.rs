@@ -88,10 +88,8 @@ fn items(name: &FoldedName, with_patronymic: bool) -> Vec<Item<'_>> {
         .take(MAX_WORDS)
         .map(|token| if token.is_initial() { Item::Initial(token) } else { Item::Word(token) })
         .collect();
-    if with_patronymic {
-        if let Some(patronymic) = name.patronymic() {
-            items.push(Item::Patronymic(patronymic));
-        }
+    if with_patronymic && let Some(patronymic) = name.patronymic() {
+        items.push(Item::Patronymic(patronymic));
     }
     items
 }
@@ -248,8 +246,8 @@ pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
     for (i, &ca) in a.iter().enumerate() {
         let start = i.saturating_sub(window);
         let end = (i + window + 1).min(b.len());
-        for j in start..end {
-            if b_matched & (1 << j) == 0 && b[j] == ca {
+        for (j, &cb) in b.iter().enumerate().take(end).skip(start) {
+            if b_matched & (1 << j) == 0 && cb == ca {
                 a_matched |= 1 << i;
                 b_matched |= 1 << j;
                 matches += 1;

@@ -674,7 +674,7 @@ pub fn name_pairs(seed: u64) -> Vec<NamePair> {
 }
 
 /// The seed of the committed test set.
-pub const NAME_PAIRS_SEED: u64 = 2019_06_09;
+pub const NAME_PAIRS_SEED: u64 = 20_190_609;
 
 /// The test set as committed in crates/names/tests/data/name-pairs.csv.
 pub fn name_pairs_csv() -> String {
