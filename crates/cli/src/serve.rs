@@ -1,10 +1,76 @@
-//! `kuzet serve`.
+//! `kuzet serve`: the web app and JSON API on one address, over an existing database.
+//!
+//! The server prints where it listens and nothing about requests: URLs and forms carry names of
+//! persecuted people, so no request is logged.
 
+use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use kuzet_store::Store;
+use kuzet_web::{AppState, WebConfig};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`kuzet serve` is not built yet")
+use crate::exit::InputError;
+use crate::user::{open_store, store_error};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The database: a SQLite file path or a `sqlite://` URL.
+    #[arg(long, env = "KUZET_DATABASE", value_name = "PATH_OR_URL")]
+    database: String,
+    /// The address to listen on. Keep it on 127.0.0.1 unless a TLS proxy sits in front.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Served behind a TLS-terminating proxy: mark cookies `Secure` and take the client address
+    /// for login throttling from `X-Forwarded-For`.
+    #[arg(long)]
+    behind_proxy: bool,
+    /// Mark cookies `Secure` (implied by `--behind-proxy`).
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let runtime = server_runtime()?;
+    runtime.block_on(async {
+        let store = open_database(&args.database).await?;
+        let config = WebConfig {
+            secure_cookies: args.secure_cookies || args.behind_proxy,
+            behind_proxy: args.behind_proxy,
+            case_study_html: Some(case_study_html()),
+        };
+        println!("Kuzet is serving {} on http://{}/ (Ctrl-C stops it)", args.database, args.bind);
+        serve(args.bind, store, config).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A runtime with a worker per core: the server answers many visitors at once.
+pub(crate) fn server_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// Opens an existing database given as a path or a URL; a mistyped path is an input error, not
+/// a new empty database.
+async fn open_database(database: &str) -> anyhow::Result<Store> {
+    if database.contains("://") || database.starts_with("sqlite:") {
+        return Store::open(database).await.map_err(store_error).with_context(|| format!("opening {database}"));
+    }
+    if database.trim().is_empty() {
+        return Err(InputError("--database: give a SQLite file path".into()).into());
+    }
+    open_store(Path::new(database), false).await
+}
+
+/// The Kazakhstan 2019 case-study page, rendered once at start-up.
+pub(crate) fn case_study_html() -> String {
+    kuzet_report::verify::kz_2019_case_study_html()
+}
+
+/// Serves until Ctrl-C, then closes the database cleanly.
+pub(crate) async fn serve(bind: SocketAddr, store: Store, config: WebConfig) -> anyhow::Result<()> {
+    let result = kuzet_web::serve_app(bind, AppState::new(store.clone(), config)).await;
+    store.close().await;
+    result.with_context(|| format!("serving on {bind}"))
 }
