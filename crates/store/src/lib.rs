@@ -42,6 +42,7 @@ pub use clock::Clock;
 pub use error::StoreError;
 pub use import::{ImportRecord, ImportSummary};
 pub use matching::MatchCandidate;
+pub use schema::LATEST_VERSION as SCHEMA_VERSION;
 pub use types::*;
 
 /// The register's storage. Cheap to clone: clones share the connection pools.

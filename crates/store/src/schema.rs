@@ -11,10 +11,11 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("register", include_str!("../migrations/sqlite/0001_register.sql")),
     ("accounts", include_str!("../migrations/sqlite/0002_accounts.sql")),
     ("audit", include_str!("../migrations/sqlite/0003_audit.sql")),
+    ("list_indexes", include_str!("../migrations/sqlite/0004_list_indexes.sql")),
 ];
 
 /// The version a fully migrated database is at.
-pub(crate) const LATEST_VERSION: i64 = SQLITE_MIGRATIONS.len() as i64;
+pub const LATEST_VERSION: i64 = SQLITE_MIGRATIONS.len() as i64;
 
 pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
     sqlx::raw_sql(

@@ -471,14 +471,24 @@ async fn events_claims_and_the_dashboard_count_the_register() {
 async fn a_file_database_keeps_its_data_and_schema_across_reopening() {
     let test = crate::support::file_store().await;
     let file = test.file.clone().unwrap();
-    assert_eq!(test.store.schema_version().await.unwrap(), 3);
+    assert_eq!(test.store.schema_version().await.unwrap(), kuzet_store::SCHEMA_VERSION);
     let id = test.store.add_person(&admin(), &person("Persisted Person")).await.unwrap();
     test.store.close().await;
     let reopened = Store::open(&format!("sqlite://{}", file.display())).await.unwrap();
-    assert_eq!(reopened.schema_version().await.unwrap(), 3);
+    assert_eq!(reopened.schema_version().await.unwrap(), kuzet_store::SCHEMA_VERSION);
     assert_eq!(reopened.person(&admin(), id).await.unwrap().person.name, "Persisted Person");
     assert_eq!(reopened.path(), Some(file.as_path()));
     assert!(matches!(reopened.verify_audit().await.unwrap(), AuditVerdict::Ok { records: 1 }));
     reopened.close().await;
     assert!(matches!(Store::open("postgres://localhost/kuzet").await, Err(StoreError::Invalid { .. })));
+
+    // A database written by a newer Kuzet is refused rather than misread.
+    let mut raw = test.raw().await;
+    sqlx::query("INSERT INTO schema_version (version, name, applied_at) VALUES (99, 'future', '2030-01-01')").execute(&mut raw).await.unwrap();
+    drop(raw);
+    let refused = Store::open(&file.display().to_string()).await;
+    assert_eq!(
+        refused.map(|_| ()).unwrap_err().to_string(),
+        format!("database: the database is at schema version 99, newer than this program ({}); upgrade Kuzet", kuzet_store::SCHEMA_VERSION)
+    );
 }
