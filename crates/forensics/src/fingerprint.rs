@@ -68,6 +68,8 @@ pub struct Fingerprint {
     pub by_region: Vec<Histogram2d>,
     /// Voters who came, per region (to order the small multiples by size).
     pub region_voters: Vec<u64>,
+    /// The regions' names, in the same order.
+    pub region_names: Vec<String>,
     pub explanation: Explanation,
 }
 
@@ -92,6 +94,7 @@ pub fn fingerprint(stations: &Stations, bins: usize, region_bins: usize) -> Fing
         overall,
         by_region,
         region_voters,
+        region_names: stations.region_names().to_vec(),
         explanation: Explanation {
             title: "Election fingerprint",
             shows: "Where the votes lie by turnout and by the leader's share. An honest count is \
