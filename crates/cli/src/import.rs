@@ -93,7 +93,7 @@ async fn import(
                 .iter()
                 .filter_map(|event| Some(KnownEvent { key: event.id, date: parse_date(&event.date).ok()?, city: event.city.clone() }))
                 .collect();
-            plan.assign_events(&known)
+            plan.assign_events(&known, city_key)
         }
     };
 
@@ -159,6 +159,12 @@ async fn write_row(store: &Store, actor: &Actor, row: &ImportRow, event_id: Opti
     }
     store.add_source(actor, FactRef::Detention(detention), &row.source).await.map_err(store_error)?;
     Ok(())
+}
+
+/// Cities compare across scripts and spellings: «Алматы» and "Almaty" are one city.
+fn city_key(city: &str) -> String {
+    let folded = kuzet_names::fold(city).key();
+    if folded.is_empty() { city.trim().to_lowercase() } else { folded }
 }
 
 fn parse_override(text: &str) -> anyhow::Result<(String, ImportField)> {

@@ -413,19 +413,22 @@ impl ImportPlan {
     /// an event (an event date or city) must match exactly one; a row that gives only the day of
     /// detention gets the one event of that day, or none when there is no event that day. Rows
     /// that cannot be matched are moved to `rejected`. Returns one entry per remaining accepted
-    /// row, in order.
-    pub fn assign_events<K: Copy>(&mut self, events: &[KnownEvent<K>]) -> Vec<Option<K>> {
+    /// row, in order. Cities are compared by `city_key` (lower case at least; the CLI folds
+    /// scripts too, so that «Алматы» in a sheet finds the event in "Almaty").
+    pub fn assign_events<K: Copy>(&mut self, events: &[KnownEvent<K>], city_key: impl Fn(&str) -> String) -> Vec<Option<K>> {
+        let event_keys: Vec<String> = events.iter().map(|event| city_key(&event.city)).collect();
         let mut keys = Vec::with_capacity(self.accepted.len());
         let mut kept = Vec::with_capacity(self.accepted.len());
         let mut newly_rejected = Vec::new();
         for row in std::mem::take(&mut self.accepted) {
             let day = row.event_day();
             let names_event = row.event_date.is_some() || row.event_city.is_some();
-            let city = row.event_city.as_ref().map(|city| city.as_str().to_lowercase());
+            let city = row.event_city.as_ref().map(|city| city_key(city.as_str()));
             let candidates: Vec<&KnownEvent<K>> = events
                 .iter()
-                .filter(|event| event.date == day)
-                .filter(|event| city.as_ref().is_none_or(|city| event.city.to_lowercase() == *city))
+                .zip(&event_keys)
+                .filter(|(event, key)| event.date == day && city.as_ref().is_none_or(|city| *key == city))
+                .map(|(event, _)| event)
                 .collect();
             let blame = if row.event_date.is_some() {
                 ImportField::EventDate

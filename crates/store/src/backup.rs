@@ -32,6 +32,14 @@ use crate::error::StoreError;
 use crate::schema::LATEST_VERSION;
 use crate::Store;
 
+/// The scrypt work factor (`N = 2^18`, 256 MiB, about a second) for passphrase backups. It is
+/// fixed rather than measured, as age does by default, so that a backup written on a fast
+/// server still opens on a slow laptop.
+pub const PASSPHRASE_WORK_FACTOR: u8 = 18;
+/// The highest work factor accepted on restore (1 GiB of memory): higher would let a crafted
+/// file exhaust the machine.
+pub const MAX_PASSPHRASE_WORK_FACTOR: u8 = 20;
+
 /// How a backup is encrypted.
 pub enum BackupKey {
     /// Anyone with the passphrase can restore (scrypt, as age does it).
@@ -212,7 +220,11 @@ pub fn before_restore_path(database: &Path) -> PathBuf {
 
 fn recipients(key: &BackupKey) -> Result<Vec<Box<dyn age::Recipient + Send>>, BackupError> {
     match key {
-        BackupKey::Passphrase(passphrase) => Ok(vec![Box::new(age::scrypt::Recipient::new(passphrase.clone()))]),
+        BackupKey::Passphrase(passphrase) => {
+            let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+            recipient.set_work_factor(PASSPHRASE_WORK_FACTOR);
+            Ok(vec![Box::new(recipient)])
+        }
         BackupKey::Recipients(keys) => {
             if keys.is_empty() {
                 return Err(BackupError::BadRecipient(String::new()));
@@ -269,7 +281,9 @@ fn decrypt_to_temp(backup: &Path, key: &RestoreKey, folder: &Path) -> Result<tem
             if !decryptor.is_scrypt() {
                 return Err(BackupError::NeedsIdentity);
             }
-            vec![Box::new(age::scrypt::Identity::new(passphrase.clone()))]
+            let mut identity = age::scrypt::Identity::new(passphrase.clone());
+            identity.set_max_work_factor(MAX_PASSPHRASE_WORK_FACTOR);
+            vec![Box::new(identity)]
         }
         RestoreKey::Identities(contents) => {
             if decryptor.is_scrypt() {
@@ -288,6 +302,9 @@ fn decrypt_to_temp(backup: &Path, key: &RestoreKey, folder: &Path) -> Result<tem
         age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys | age::DecryptError::KeyDecryptionFailed => {
             BackupError::WrongKey
         }
+        age::DecryptError::ExcessiveWork { required, .. } => BackupError::Damaged(format!(
+            "its passphrase needs the scrypt work factor 2^{required}, above the 2^{MAX_PASSPHRASE_WORK_FACTOR} Kuzet accepts"
+        )),
         other => BackupError::Damaged(other.to_string()),
     })?;
     let temporary = tempfile::Builder::new()

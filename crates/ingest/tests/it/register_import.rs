@@ -218,7 +218,7 @@ fn events_are_found_by_day_and_city() {
         KnownEvent { key: 2, date: date!(2019 - 06 - 09), city: "Nur-Sultan".into() },
         KnownEvent { key: 3, date: date!(2019 - 06 - 10), city: "Almaty".into() },
     ];
-    let keys = plan.assign_events(&events);
+    let keys = plan.assign_events(&events, str::to_lowercase);
     assert_eq!(keys, [Some(1), Some(2), None]);
     let errors: Vec<String> = plan.errors().map(ToString::to_string).collect();
     assert_eq!(
