@@ -153,6 +153,63 @@ pub async fn public_list(State(state): State<AppState>, viewer: Viewer, Query(pa
         .into_response())
 }
 
+/// The public list as CSV: every published person's public fields, all pages, for anyone.
+pub async fn public_csv(State(state): State<AppState>, viewer: Viewer, Query(params): Query<ListParams>) -> Result<Response, WebError> {
+    let published = Resource::of(ResourceKind::Person).published(true).at_level(Confidentiality::Public);
+    viewer.require(Action::View, &published)?;
+    let (mut query, filter_errors) = params.to_query();
+    if let Some((field, message)) = filter_errors.into_iter().next() {
+        return Err(WebError::BadRequest(format!("{field}: {message}")));
+    }
+    query.per_page = 500;
+    query.page = 1;
+    let mut csv = String::from(
+        "name,birth_year,city,roles,event,event_date,event_city,detained_at,released_at,hours_held,police_station,outcome,status,custody_place\r\n",
+    );
+    loop {
+        let page = state.store().public_persons(&query).await?;
+        for person in &page.items {
+            let cells = [
+                person.name.clone(),
+                person.birth_year.map(|year| year.to_string()).unwrap_or_default(),
+                person.city.clone().unwrap_or_default(),
+                person.roles.join(";"),
+                person.event_title.clone().unwrap_or_default(),
+                person.event_date.clone().unwrap_or_default(),
+                person.event_city.clone().unwrap_or_default(),
+                person.detained_at.clone().unwrap_or_default(),
+                person.released_at.clone().unwrap_or_default(),
+                person.hours_held.map(|hours| hours.to_string()).unwrap_or_default(),
+                person.police_station.clone().unwrap_or_default(),
+                person.outcome_text.clone().unwrap_or_default(),
+                person.status.clone(),
+                person.custody_place.clone().unwrap_or_default(),
+            ];
+            let row: Vec<String> = cells.iter().map(|cell| csv_cell(cell)).collect();
+            csv.push_str(&row.join(","));
+            csv.push_str("\r\n");
+        }
+        if page.page >= page.pages {
+            break;
+        }
+        query.page += 1;
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"kuzet-public-list.csv\""),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// One CSV cell, quoted; a text that a spreadsheet would run as a formula is prefixed with `'`.
+fn csv_cell(text: &str) -> String {
+    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
+}
+
 /// The Kazakhstan 2019 case study: a self-contained report with its own inline stylesheet,
 /// allowed by hash in this page's policy and nowhere else.
 pub async fn case_study(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {

@@ -13,7 +13,8 @@ use kuzet_register::{
     ResourceKind, Source, SourceKind, Treatment, TreatmentSet, UserId, parse_date, parse_date_time,
 };
 use kuzet_store::{
-    DetentionId, EventId, FactRef, NewDetention, NewPerson, PersonId, PersonPage, PersonQuery, PersonSort, PersonView, StoreError,
+    DetentionId, DetentionView, EventId, FactRef, NewDetention, NewPerson, PersonId, PersonPage, PersonQuery, PersonSort, PersonView,
+    StoreError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -224,6 +225,8 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
         "may_edit": viewer.can(Action::Edit, &resource),
         "may_add": viewer.can(Action::Create, &Resource::of(ResourceKind::Detention)),
         "may_add_decision": viewer.can(Action::Create, &Resource::of(ResourceKind::Decision)),
+        "may_add_custody": viewer.can(Action::Create, &Resource::of(ResourceKind::Custody)),
+        "may_edit_detention": viewer.can(Action::Edit, &fact_resource(ResourceKind::Detention, &page.person)),
         "may_publish": viewer.can(Action::Publish, &resource),
         "saved": false,
     });
@@ -321,7 +324,7 @@ impl PersonInput {
         let t = |key: &str| state.catalogues().text(viewer.lang, key, &[]);
         let mut fields = vec![
             FormField::new("name", t("field_name"), "text", &self.name).required(),
-            FormField::new("aliases", "Other spellings (one a line)".into(), "textarea", &self.aliases),
+            FormField::new("aliases", t("field_aliases"), "textarea", &self.aliases),
             FormField::new("birth", t("field_birth"), "text", &self.birth).hint("1990, 14.02.1990 or 1990-02-14"),
             FormField::new("city", t("field_city"), "text", &self.city),
             FormField::new("roles", t("field_roles"), "checkboxes", "")
@@ -561,6 +564,20 @@ struct DetentionInput {
 }
 
 impl DetentionInput {
+    fn from_view(detention: &DetentionView) -> DetentionInput {
+        DetentionInput {
+            event: detention.event_id.map(|id| id.0.to_string()).unwrap_or_default(),
+            detained_at: detention.detained_at.replace('T', " "),
+            released_at: detention.released_at.as_deref().map(|at| at.replace('T', " ")).unwrap_or_default(),
+            detained_by: detention.detained_by.clone().unwrap_or_default(),
+            police_station: detention.police_station.clone(),
+            treatment: detention.treatment.clone().unwrap_or_default(),
+            injuries: detention.injuries.clone().unwrap_or_default(),
+            source_kind: "volunteer".into(),
+            ..DetentionInput::default()
+        }
+    }
+
     fn from_form(form: &FormData) -> DetentionInput {
         DetentionInput {
             event: form.get("event").to_owned(),
@@ -576,7 +593,7 @@ impl DetentionInput {
         }
     }
 
-    fn parse(&self) -> Result<(NewDetention, Option<Source>), FieldErrors> {
+    fn parse(&self, source_required: bool) -> Result<(NewDetention, Option<Source>), FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut note = |field: &str, reason: String| {
             errors.entry(field.to_owned()).or_insert(reason);
@@ -593,12 +610,12 @@ impl DetentionInput {
         };
         let treatment = TreatmentSet::parse(&self.treatment.join(";")).map_err(|e| note("treatment", e.reason)).unwrap_or_default();
         let mut detention = detained_at.map(Detention::new);
+        let source = parse_source(&self.source_kind, &self.source_reference, self.source_anonymous, source_required, &mut note);
         if let (Some(detention), Some(released)) = (detention.as_mut(), released_at) {
             if let Err(error) = detention.set_released_at(Some(released)) {
                 note("released_at", error.reason);
             }
         }
-        let source = parse_source(&self.source_kind, &self.source_reference, self.source_anonymous, true, &mut note);
         drop(note);
         match detention {
             Some(mut detention) if errors.is_empty() => {
@@ -616,7 +633,7 @@ impl DetentionInput {
 async fn detention_form(
     state: &AppState,
     viewer: &Viewer,
-    person_id: i64,
+    (person_id, editing): (i64, Option<i64>),
     status: StatusCode,
     input: &DetentionInput,
     errors: FieldErrors,
@@ -638,11 +655,15 @@ async fn detention_form(
             .values(input.treatment.clone()),
         FormField::new("injuries", t("field_injuries"), "textarea", &input.injuries),
     ];
-    fields.extend(source_fields(state, viewer, &input.source_kind, &input.source_reference, input.source_anonymous, true));
+    fields.extend(source_fields(state, viewer, &input.source_kind, &input.source_reference, input.source_anonymous, editing.is_none()));
     let general_errors = attach_errors(&mut fields, &errors);
+    let (title, action) = match editing {
+        Some(detention) => (t("person_edit_detention"), format!("/persons/{person_id}/detentions/{detention}/edit")),
+        None => (t("person_add_detention"), format!("/persons/{person_id}/detentions")),
+    };
     let form = FormPage {
-        title: t("person_add_detention"),
-        action: format!("/persons/{person_id}/detentions"),
+        title,
+        action,
         cancel: format!("/persons/{person_id}"),
         fields,
         hidden: Vec::new(),
@@ -657,7 +678,7 @@ pub async fn new_detention_form(State(state): State<AppState>, viewer: Viewer, P
     viewer.require(Action::Create, &Resource::of(ResourceKind::Detention))?;
     state.store().person(&viewer.actor, PersonId(id)).await?;
     let input = DetentionInput { source_kind: "volunteer".into(), ..DetentionInput::default() };
-    detention_form(&state, &viewer, id, StatusCode::OK, &input, FieldErrors::new()).await
+    detention_form(&state, &viewer, (id, None), StatusCode::OK, &input, FieldErrors::new()).await
 }
 
 pub async fn create_detention(
@@ -668,7 +689,7 @@ pub async fn create_detention(
 ) -> Result<Response, WebError> {
     viewer.require(Action::Create, &Resource::of(ResourceKind::Detention))?;
     let input = DetentionInput::from_form(&form);
-    let errors = match input.parse() {
+    let errors = match input.parse(true) {
         Ok((new, source)) => match state.store().add_detention(&viewer.actor, PersonId(id), &new).await {
             Ok(detention) => {
                 if let Some(source) = source {
@@ -680,7 +701,7 @@ pub async fn create_detention(
         },
         Err(errors) => errors,
     };
-    detention_form(&state, &viewer, id, StatusCode::UNPROCESSABLE_ENTITY, &input, errors).await
+    detention_form(&state, &viewer, (id, None), StatusCode::UNPROCESSABLE_ENTITY, &input, errors).await
 }
 
 /// The values of the decision form.
@@ -802,11 +823,18 @@ fn decision_form(
     form_page(state, viewer, status, form)
 }
 
-/// Checks that the detention belongs to the person, so that a URL cannot attach a decision to
-/// someone else's detention.
-async fn check_detention(state: &AppState, viewer: &Viewer, person_id: i64, detention_id: i64) -> Result<(), WebError> {
+/// The person page and one of the person's detentions, so that a URL cannot reach someone
+/// else's detention through another person.
+async fn detention_of(
+    state: &AppState,
+    viewer: &Viewer,
+    person_id: i64,
+    detention_id: i64,
+) -> Result<(PersonPage, DetentionView), WebError> {
     let page = state.store().person(&viewer.actor, PersonId(person_id)).await?;
-    if page.detentions.iter().any(|detention| detention.id == DetentionId(detention_id)) { Ok(()) } else { Err(WebError::NotFound) }
+    let detention =
+        page.detentions.iter().find(|detention| detention.id == DetentionId(detention_id)).cloned().ok_or(WebError::NotFound)?;
+    Ok((page, detention))
 }
 
 pub async fn new_decision_form(
@@ -815,7 +843,7 @@ pub async fn new_decision_form(
     Path((id, detention)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
     viewer.require(Action::Create, &Resource::of(ResourceKind::Decision))?;
-    check_detention(&state, &viewer, id, detention).await?;
+    detention_of(&state, &viewer, id, detention).await?;
     let input = DecisionInput { outcome: "arrest".into(), source_kind: "volunteer".into(), ..DecisionInput::default() };
     decision_form(&state, &viewer, id, detention, StatusCode::OK, &input, FieldErrors::new())
 }
@@ -827,7 +855,7 @@ pub async fn create_decision(
     form: FormData,
 ) -> Result<Response, WebError> {
     viewer.require(Action::Create, &Resource::of(ResourceKind::Decision))?;
-    check_detention(&state, &viewer, id, detention).await?;
+    detention_of(&state, &viewer, id, detention).await?;
     let input = DecisionInput::from_form(&form);
     let errors = match input.parse() {
         Ok((decision, source)) => match state.store().add_decision(&viewer.actor, DetentionId(detention), &decision).await {
@@ -842,4 +870,259 @@ pub async fn create_decision(
         Err(errors) => errors,
     };
     decision_form(&state, &viewer, id, detention, StatusCode::UNPROCESSABLE_ENTITY, &input, errors)
+}
+
+/// The resource `can` judges for a change of a fact of this person's record.
+fn fact_resource(kind: ResourceKind, person: &PersonView) -> Resource {
+    Resource { kind, ..person_resource(person) }
+}
+
+pub async fn edit_detention_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, detention)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    viewer.require(Action::Edit, &Resource::of(ResourceKind::Detention).draft(true).owned_by(viewer.actor.user_id))?;
+    let (page, view) = detention_of(&state, &viewer, id, detention).await?;
+    viewer.require(Action::Edit, &fact_resource(ResourceKind::Detention, &page.person))?;
+    // A form that cannot show the restricted injuries would erase them on saving.
+    if view.injuries.is_none() || view.treatment.is_none() || view.detained_by.is_none() {
+        return Err(WebError::Forbidden);
+    }
+    detention_form(&state, &viewer, (id, Some(detention)), StatusCode::OK, &DetentionInput::from_view(&view), FieldErrors::new()).await
+}
+
+pub async fn update_detention(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, detention)): Path<(i64, i64)>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    viewer.require(Action::Edit, &Resource::of(ResourceKind::Detention).draft(true).owned_by(viewer.actor.user_id))?;
+    let (page, view) = detention_of(&state, &viewer, id, detention).await?;
+    viewer.require(Action::Edit, &fact_resource(ResourceKind::Detention, &page.person))?;
+    if view.injuries.is_none() || view.treatment.is_none() || view.detained_by.is_none() {
+        return Err(WebError::Forbidden);
+    }
+    let input = DetentionInput::from_form(&form);
+    let errors = match input.parse(false) {
+        Ok((new, source)) => match state.store().update_detention(&viewer.actor, DetentionId(detention), &new).await {
+            Ok(()) => {
+                if let Some(source) = source {
+                    state.store().add_source(&viewer.actor, FactRef::Detention(DetentionId(detention)), &source).await?;
+                }
+                return Ok(Redirect::to(&format!("/persons/{id}")).into_response());
+            }
+            Err(error) => store_error_to_fields(error)?,
+        },
+        Err(errors) => errors,
+    };
+    detention_form(&state, &viewer, (id, Some(detention)), StatusCode::UNPROCESSABLE_ENTITY, &input, errors).await
+}
+
+/// A transfer or a custody placement: the two custody facts share one form handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CustodyFact {
+    Transfer,
+    Custody,
+}
+
+impl CustodyFact {
+    fn from_path(segment: &str) -> Result<CustodyFact, WebError> {
+        match segment {
+            "transfers" => Ok(CustodyFact::Transfer),
+            "custody" => Ok(CustodyFact::Custody),
+            _ => Err(WebError::NotFound),
+        }
+    }
+
+    fn segment(self) -> &'static str {
+        match self {
+            CustodyFact::Transfer => "transfers",
+            CustodyFact::Custody => "custody",
+        }
+    }
+
+    fn field_names(self) -> &'static [&'static str] {
+        match self {
+            CustodyFact::Transfer => &["from_place", "to_place", "departed_at", "distance_km", "hours_in_transport", "relatives_told_on"],
+            CustodyFact::Custody => &["place", "region", "from", "until"],
+        }
+    }
+}
+
+/// Parses a custody fact's fields; every refusal is noted under its field.
+fn parse_custody_fact(fact: CustodyFact, form: &FormData) -> Result<(CustodyValue, Source), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut note = |field: &str, reason: String| {
+        errors.entry(field.to_owned()).or_insert(reason);
+    };
+    let text = |name: &str, required: bool, note: &mut dyn FnMut(&str, String)| -> String {
+        let value = form.get(name).trim().to_owned();
+        if required && value.is_empty() {
+            note(name, "is empty".into());
+        } else if value.chars().count() > 300 {
+            note(name, "is longer than 300 characters".into());
+        }
+        value
+    };
+    let optional_date = |name: &str, note: &mut dyn FnMut(&str, String)| match form.get(name).trim() {
+        "" => None,
+        raw => parse_date(raw).map_err(|e| note(name, e.reason)).ok(),
+    };
+    let value = match fact {
+        CustodyFact::Transfer => {
+            let from_place = text("from_place", true, &mut note);
+            let to_place = text("to_place", true, &mut note);
+            let departed_at = match form.get("departed_at").trim() {
+                "" => None,
+                raw => parse_date_time(raw).map_err(|e| note("departed_at", e.reason)).ok(),
+            };
+            let distance_km = match form.get("distance_km").trim() {
+                "" => None,
+                raw => raw.parse::<u32>().map_err(|_| note("distance_km", format!("`{raw}` is not a whole number of kilometres"))).ok(),
+            };
+            let hours_in_transport = match form.get("hours_in_transport").trim() {
+                "" => None,
+                raw => {
+                    raw.replace(',', ".").parse::<f64>().ok().filter(|hours| hours.is_finite() && (0.0..=240.0).contains(hours)).or_else(
+                        || {
+                            note("hours_in_transport", format!("`{raw}` is not a number of hours between 0 and 240"));
+                            None
+                        },
+                    )
+                }
+            };
+            let relatives_told_on = optional_date("relatives_told_on", &mut note);
+            CustodyValue::Transfer(kuzet_register::Transfer {
+                from_place,
+                to_place,
+                departed_at,
+                distance_km,
+                hours_in_transport,
+                relatives_told_on,
+            })
+        }
+        CustodyFact::Custody => {
+            let place = text("place", true, &mut note);
+            let region = text("region", false, &mut note);
+            let from = match form.get("from").trim() {
+                "" => {
+                    note("from", "is empty".into());
+                    None
+                }
+                raw => parse_date(raw).map_err(|e| note("from", e.reason)).ok(),
+            };
+            let until = optional_date("until", &mut note);
+            if let (Some(from), Some(until)) = (from, until)
+                && until < from
+            {
+                note("until", format!("{until} is before {from}"));
+            }
+            CustodyValue::Custody(from.map(|from| kuzet_register::Custody { place, region, from, until }))
+        }
+    };
+    let source = parse_source(form.get("source_kind"), form.get("source_reference"), form.checked("source_anonymous"), true, &mut note);
+    drop(note);
+    match (value, source) {
+        (CustodyValue::Custody(None), _) | (_, None) => Err(errors),
+        (value, Some(source)) if errors.is_empty() => Ok((value, source)),
+        _ => Err(errors),
+    }
+}
+
+/// A parsed custody fact.
+enum CustodyValue {
+    Transfer(kuzet_register::Transfer),
+    Custody(Option<kuzet_register::Custody>),
+}
+
+fn custody_form(
+    state: &AppState,
+    viewer: &Viewer,
+    (person_id, detention_id, fact): (i64, i64, CustodyFact),
+    status: StatusCode,
+    form: &FormData,
+    errors: FieldErrors,
+) -> Result<Response, WebError> {
+    let t = |key: &str| state.catalogues().text(viewer.lang, key, &[]);
+    let value = |name: &str| form.get(name).to_owned();
+    let mut fields: Vec<FormField> = match fact {
+        CustodyFact::Transfer => vec![
+            FormField::new("from_place", t("field_from_place"), "text", value("from_place")).required(),
+            FormField::new("to_place", t("field_to_place"), "text", value("to_place")).required(),
+            FormField::new("departed_at", t("field_departed_at"), "text", value("departed_at")).hint("10.06.2019 08:00"),
+            FormField::new("distance_km", t("field_distance_km"), "number", value("distance_km")),
+            FormField::new("hours_in_transport", t("field_hours_in_transport"), "text", value("hours_in_transport")),
+            FormField::new("relatives_told_on", t("field_relatives_told_on"), "text", value("relatives_told_on")).hint("13.06.2019"),
+        ],
+        CustodyFact::Custody => vec![
+            FormField::new("place", t("field_custody_place"), "text", value("place")).required(),
+            FormField::new("region", t("field_region"), "text", value("region")),
+            FormField::new("from", t("field_custody_from"), "text", value("from")).required().hint("10.06.2019"),
+            FormField::new("until", t("field_custody_until"), "text", value("until")).hint("25.06.2019"),
+        ],
+    };
+    let kind = if form.get("source_kind").is_empty() { "volunteer" } else { form.get("source_kind") };
+    fields.extend(source_fields(state, viewer, kind, form.get("source_reference"), form.checked("source_anonymous"), true));
+    debug_assert!(fact.field_names().iter().all(|name| fields.iter().any(|field| field.name == *name)));
+    let general_errors = attach_errors(&mut fields, &errors);
+    let page = FormPage {
+        title: t(match fact {
+            CustodyFact::Transfer => "person_add_transfer",
+            CustodyFact::Custody => "person_add_custody",
+        }),
+        action: format!("/persons/{person_id}/detentions/{detention_id}/{}", fact.segment()),
+        cancel: format!("/persons/{person_id}"),
+        fields,
+        hidden: Vec::new(),
+        general_errors,
+        has_errors: !errors.is_empty(),
+        conflict: None,
+    };
+    form_page(state, viewer, status, page)
+}
+
+pub async fn new_custody_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, detention, segment)): Path<(i64, i64, String)>,
+) -> Result<Response, WebError> {
+    let fact = CustodyFact::from_path(&segment)?;
+    viewer.require(Action::Create, &Resource::of(ResourceKind::Custody))?;
+    detention_of(&state, &viewer, id, detention).await?;
+    custody_form(&state, &viewer, (id, detention, fact), StatusCode::OK, &FormData::default(), FieldErrors::new())
+}
+
+pub async fn create_custody(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, detention, segment)): Path<(i64, i64, String)>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let fact = CustodyFact::from_path(&segment)?;
+    viewer.require(Action::Create, &Resource::of(ResourceKind::Custody))?;
+    detention_of(&state, &viewer, id, detention).await?;
+    let errors = match parse_custody_fact(fact, &form) {
+        Ok((value, source)) => {
+            let stored = match &value {
+                CustodyValue::Transfer(transfer) => {
+                    state.store().add_transfer(&viewer.actor, DetentionId(detention), transfer).await.map(FactRef::Transfer)
+                }
+                CustodyValue::Custody(Some(custody)) => {
+                    state.store().add_custody(&viewer.actor, DetentionId(detention), custody).await.map(FactRef::Custody)
+                }
+                CustodyValue::Custody(None) => Err(StoreError::Invalid { field: "from".into(), message: "is empty".into() }),
+            };
+            match stored {
+                Ok(fact) => {
+                    state.store().add_source(&viewer.actor, fact, &source).await?;
+                    return Ok(Redirect::to(&format!("/persons/{id}")).into_response());
+                }
+                Err(error) => store_error_to_fields(error)?,
+            }
+        }
+        Err(errors) => errors,
+    };
+    custody_form(&state, &viewer, (id, detention, fact), StatusCode::UNPROCESSABLE_ENTITY, &form, errors)
 }

@@ -39,6 +39,11 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Get("/persons/{published}/edit"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/persons/{published}/detentions/new"), CREATORS_PAGE),
     (Call::Get("/persons/{published}/detentions/{detention}/decisions/new"), CREATORS_PAGE),
+    (Call::Get("/persons/{published}/detentions/{detention}/edit"), ["200", "200", "403", "403", "login"]),
+    (Call::Get("/persons/{published}/detentions/{detention}/transfers/new"), CREATORS_PAGE),
+    (Call::Get("/persons/{published}/detentions/{detention}/custody/new"), CREATORS_PAGE),
+    (Call::Get("/persons/{published}/detentions/{detention}/nonsense/new"), ["404", "404", "404", "404", "404"]),
+    (Call::Get("/public.csv"), ANYONE),
     (Call::Get("/events"), STAFF_PAGE),
     (Call::Get("/events/{almaty}"), STAFF_PAGE),
     (Call::Get("/api/openapi.json"), ANYONE),
@@ -69,6 +74,27 @@ const ROUTES: &[(Call, Expected)] = &[
             ],
         ),
         CREATORS_POST,
+    ),
+    (
+        Call::Form(
+            "/persons/{published}/detentions/{detention}/transfers",
+            &[("from_place", "Police station"), ("to_place", "Detention centre"), ("source_reference", "relative")],
+        ),
+        CREATORS_POST,
+    ),
+    (
+        Call::Form(
+            "/persons/{published}/detentions/{detention}/custody",
+            &[("place", "Detention centre"), ("from", "10.06.2019"), ("source_reference", "relative")],
+        ),
+        CREATORS_POST,
+    ),
+    (
+        Call::Form(
+            "/persons/{published}/detentions/{detention}/edit",
+            &[("detained_at", "09.06.2019 14:00"), ("released_at", "09.06.2019 20:00")],
+        ),
+        ["303", "303", "403", "403", "401"],
     ),
     (Call::Json("/api/v1/persons", r#"{"name":"Api Person","roles":["journalist"]}"#), ["201", "201", "201", "403", "401"]),
     (

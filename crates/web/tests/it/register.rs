@@ -292,3 +292,119 @@ async fn the_list_filters_sorts_and_pages() {
     let reversed = app.get("/persons?sort=name_desc&per_page=1").await;
     assert!(reversed.body.contains("Bolat Sampleuly"));
 }
+
+#[tokio::test]
+async fn a_coordinator_corrects_a_status_by_recording_the_release() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    app.login("coordinator").await;
+    let page = app.get(&format!("/persons/{}", fixture.private.0)).await.body;
+    assert!(page.contains("Status: <strong>held</strong>"), "{page}");
+    let detention = app.store.person(&Actor::system(), fixture.private).await.unwrap().detentions[0].id.0;
+    let path = format!("/persons/{}/detentions/{detention}/edit", fixture.private.0);
+    let form = app.get(&path).await.body;
+    assert!(form.contains("value=\"2019-06-09 16:00:00\""), "the stored time is in the form: {form}");
+    let csrf = csrf_in(&form);
+    let bad = app.post_form(&path, &[("csrf", &csrf), ("detained_at", "2019-06-09 16:00"), ("released_at", "10.06.2019 25:00")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"e-released_at\">`25:00` is not a time like 14:30"), "{}", bad.body);
+    let saved = app
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("detained_at", "2019-06-09 16:00"),
+                ("released_at", "10.06.2019 02:00"),
+                ("source_kind", "relative"),
+                ("source_reference", "sister"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = app.get(&format!("/persons/{}", fixture.private.0)).await.body;
+    assert!(page.contains("Status: <strong>released_without_decision</strong>"), "{page}");
+    assert!(page.contains("relative: sister"));
+}
+
+#[tokio::test]
+async fn transfers_and_custody_are_recorded_with_their_sources() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    app.login("volunteer").await;
+    let csrf = app.csrf().await;
+    let base = format!("/persons/{}/detentions/{}", fixture.published.0, fixture.detention.0);
+    let bad = app
+        .post_form(
+            &format!("{base}/transfers"),
+            &[("csrf", &csrf), ("from_place", ""), ("to_place", "Karaganda"), ("hours_in_transport", "many"), ("source_reference", "x")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"e-from_place\">is empty"));
+    assert!(bad.body.contains("id=\"e-hours_in_transport\">`many` is not a number of hours between 0 and 240"));
+    assert!(bad.body.contains("value=\"Karaganda\""), "input kept");
+    let saved = app
+        .post_form(
+            &format!("{base}/transfers"),
+            &[
+                ("csrf", &csrf),
+                ("from_place", "Bostandyk police"),
+                ("to_place", "Special detention centre, Karaganda region"),
+                ("departed_at", "10.06.2019 08:00"),
+                ("distance_km", "200"),
+                ("hours_in_transport", "6,5"),
+                ("relatives_told_on", "13.06.2019"),
+                ("source_kind", "relative"),
+                ("source_reference", "mother"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let bad = app
+        .post_form(
+            &format!("{base}/custody"),
+            &[("csrf", &csrf), ("place", "Centre"), ("from", "20.06.2019"), ("until", "10.06.2019"), ("source_reference", "x")],
+        )
+        .await;
+    assert!(bad.body.contains("id=\"e-until\">2019-06-10 is before 2019-06-20"), "{}", bad.body);
+    let saved = app
+        .post_form(
+            &format!("{base}/custody"),
+            &[
+                ("csrf", &csrf),
+                ("place", "Special detention centre"),
+                ("region", "Karaganda"),
+                ("from", "10.06.2019"),
+                ("source_reference", "mother"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = app.get(&format!("/persons/{}", fixture.published.0)).await.body;
+    assert!(page.contains("Bostandyk police → Special detention centre, Karaganda region · 200 km · 6.5 h"), "{page}");
+    assert!(page.contains("(+3 d)"), "days until relatives were told");
+    assert!(page.contains("Special detention centre, Karaganda · 2019-06-10 – …"), "{page}");
+}
+
+#[tokio::test]
+async fn the_public_csv_has_public_fields_only_and_defuses_formulas() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    let mut coordinator = app.browser();
+    coordinator.login("coordinator").await;
+    let csrf = coordinator.csrf().await;
+    created_id(
+        &coordinator
+            .post_form(
+                "/persons",
+                &[("csrf", &csrf), ("name", "=HYPERLINK(\"http://x\")"), ("consent", "given"), ("contact", "+7 000 999")],
+            )
+            .await,
+    );
+    let reply = app.get("/public.csv").await;
+    assert_eq!(reply.header("content-type"), "text/csv; charset=utf-8");
+    assert!(reply.header("content-disposition").starts_with("attachment"));
+    let lines: Vec<&str> = reply.body.lines().collect();
+    assert!(lines[0].starts_with("name,birth_year,city,roles,event"));
+    assert_eq!(lines.len(), 3, "{}", reply.body);
+    assert!(reply.body.contains("\"Aigerim Testova\""));
+    assert!(reply.body.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{}", reply.body);
+    assert!(!reply.body.contains("Bolat") && !reply.body.contains("+7 000"));
+}
