@@ -304,3 +304,24 @@ fn the_rejection_report_keeps_the_original_cells_for_correction() {
     assert_eq!(again.ignored_headers, ["line", "errors"]);
     assert_eq!(again.rejected.len(), 2);
 }
+
+/// The volunteers' guide lists every field with every header it is recognised by, and its
+/// example imports without a rejected row.
+#[test]
+fn the_volunteer_guide_matches_the_importer() {
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/volunteer-spreadsheet.md")).unwrap();
+    for field in ImportField::ALL {
+        let row = guide
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{}` |", field.key())))
+            .unwrap_or_else(|| panic!("the guide has no row for `{}`", field.key()));
+        let listed = row.split('|').nth(2).unwrap();
+        let listed: Vec<&str> = listed.split(", ").map(str::trim).collect();
+        assert_eq!(listed, field.aliases(), "the guide's aliases for `{}`", field.key());
+    }
+    let example = guide.split("## An example").nth(1).unwrap().split("```").nth(1).unwrap().trim();
+    let plan = plan_import_bytes("example.csv", example.as_bytes(), &ImportOptions::default()).unwrap();
+    assert_eq!(plan.errors().map(ToString::to_string).collect::<Vec<_>>(), Vec::<String>::new());
+    assert_eq!(plan.accepted.len(), 2);
+    assert!(plan.ignored_headers.is_empty(), "{:?}", plan.ignored_headers);
+}
