@@ -1,0 +1,3 @@
+//! Integration tests of kuzet-report: one module per report.
+
+mod verify;
