@@ -47,3 +47,10 @@ fn checks_only(bencher: divan::Bencher) {
     let election = read_russian_cec("2018.csv.zip", bytes).expect("the 2018 file loads");
     bencher.bench(|| verify(&election, &VerifyOptions::default()));
 }
+
+/// Unzipping alone (one deflate stream, so one core).
+#[divan::bench(sample_count = 10)]
+fn unzip_only(bencher: divan::Bencher) {
+    let Some(bytes) = data() else { return };
+    bencher.with_inputs(|| bytes.clone()).bench_values(|bytes| kuzet_ingest::text::unpack_if_zip(bytes).expect("the zip opens"));
+}
