@@ -15,7 +15,7 @@ use kuzet_ingest::register_import::{
     DefaultEvent, ImportField, ImportOptions, ImportPlan, ImportRow, KnownEvent, column_letters, plan_import_bytes,
 };
 use kuzet_register::{Action, Actor, City, Resource, ResourceKind, Source, SourceKind, can, parse_date};
-use kuzet_store::{EventId, FactRef, NewDetention, NewPerson, Store};
+use kuzet_store::{EventId, ImportRecord, NewDetention, NewPerson, Store};
 use serde_json::json;
 
 use crate::exit::InputError;
@@ -119,46 +119,37 @@ async fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the checked rows. The store has no batch import yet, so each row is its own few
-/// transactions; every row was validated before the first write, so only a failure inside the
-/// store can stop the import half-way, and then the message says which lines were written.
+/// Writes the checked rows in one transaction: all of them, or (on any failure) none.
 async fn write_rows(store: &Store, actor: &Actor, rows: &[ImportRow], events: &[Option<EventId>]) -> anyhow::Result<usize> {
-    let progress = ProgressBar::new(rows.len() as u64);
+    let records: Vec<ImportRecord> = rows
+        .iter()
+        .zip(events)
+        .map(|(row, event_id)| ImportRecord {
+            person: NewPerson::new(row.person.clone()),
+            detention: Some(NewDetention { event_id: *event_id, detention: row.detention.clone() }),
+            decisions: row.decision.iter().cloned().collect(),
+            custody: row.custody.clone(),
+            transfer: None,
+            source: Some(row.source.clone()),
+        })
+        .collect();
+    let progress = ProgressBar::new(records.len() as u64);
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} rows {elapsed_precise} (eta {eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    for (index, (row, event_id)) in rows.iter().zip(events).enumerate() {
-        let result = write_row(store, actor, row, *event_id).await;
-        if let Err(error) = result {
-            progress.abandon();
-            let written = if index == 0 {
-                "no row was written".to_owned()
-            } else {
-                format!("the rows before line {} were written", row.line)
-            };
-            return Err(error.context(format!("writing line {} failed; {written}", row.line)));
+    let bar = progress.clone();
+    let result = store.import_records(actor, &records, move |done| bar.set_position(done as u64)).await;
+    match result {
+        Ok(summary) => {
+            progress.finish_and_clear();
+            Ok(summary.persons)
         }
-        progress.inc(1);
+        Err(error) => {
+            progress.abandon();
+            Err(store_error(error).context("the import failed and nothing was written"))
+        }
     }
-    progress.finish_and_clear();
-    Ok(rows.len())
-}
-
-async fn write_row(store: &Store, actor: &Actor, row: &ImportRow, event_id: Option<EventId>) -> anyhow::Result<()> {
-    let person = store.add_person(actor, &NewPerson::new(row.person.clone())).await.map_err(store_error)?;
-    let detention = store
-        .add_detention(actor, person, &NewDetention { event_id, detention: row.detention.clone() })
-        .await
-        .map_err(store_error)?;
-    if let Some(decision) = &row.decision {
-        store.add_decision(actor, detention, decision).await.map_err(store_error)?;
-    }
-    if let Some(custody) = &row.custody {
-        store.add_custody(actor, detention, custody).await.map_err(store_error)?;
-    }
-    store.add_source(actor, FactRef::Detention(detention), &row.source).await.map_err(store_error)?;
-    Ok(())
 }
 
 /// Cities compare across scripts and spellings: «Алматы» and "Almaty" are one city.
