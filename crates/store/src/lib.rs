@@ -21,6 +21,7 @@ mod encode;
 mod error;
 mod import;
 mod matching;
+mod merge;
 mod reads;
 mod register;
 mod schema;

@@ -189,6 +189,16 @@ impl Store {
     /// The person page, filtered for `actor`. The public gets `NotFound` for a person who is
     /// not published, so that the public site does not reveal who is in the register.
     pub async fn person(&self, actor: &Actor, id: PersonId) -> Result<PersonPage, StoreError> {
+        self.person_page(actor, id, true).await
+    }
+
+    /// The person page without its audit history (`history` is empty): for exports, which
+    /// read every person and need no history.
+    pub async fn person_record(&self, actor: &Actor, id: PersonId) -> Result<PersonPage, StoreError> {
+        self.person_page(actor, id, false).await
+    }
+
+    async fn person_page(&self, actor: &Actor, id: PersonId, with_history: bool) -> Result<PersonPage, StoreError> {
         let mut connection = self.read.acquire().await?;
         let access = match person_access(&mut connection, id).await {
             Ok(access) => access,
@@ -334,7 +344,7 @@ impl Store {
         drop(connection);
 
         let timeline = timeline(&detentions, &decisions, &custody, &transfers, &sources);
-        let history = if can(actor, Action::ViewAudit, &Resource::of(ResourceKind::AuditLog)) {
+        let history = if with_history && can(actor, Action::ViewAudit, &Resource::of(ResourceKind::AuditLog)) {
             let filter = AuditFilter { person_id: Some(id.0), limit: Some(1_000), ..AuditFilter::default() };
             self.audit_records_unchecked(actor, &filter).await?
         } else {

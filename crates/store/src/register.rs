@@ -35,7 +35,7 @@ pub(crate) async fn status_now(connection: &mut SqliteConnection, store: &Store)
     }
 }
 
-fn roles_column(roles: &[PersonRole]) -> String {
+pub(crate) fn roles_column(roles: &[PersonRole]) -> String {
     let mut column = String::from(",");
     for role in roles {
         column.push_str(role.as_str());
@@ -607,6 +607,10 @@ impl Store {
         if can(actor, action, resource) { Ok(()) } else { Err(StoreError::Forbidden) }
     }
 
+    pub(crate) fn require_role(actor: &Actor, action: Action, resource: &Resource) -> Result<(), StoreError> {
+        Store::require(actor, action, resource)
+    }
+
     pub async fn add_event(&self, actor: &Actor, event: &Event) -> Result<EventId, StoreError> {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Event))?;
         let mut change = Change::begin(self, *actor).await?;
@@ -746,7 +750,7 @@ impl Store {
     }
 
     /// The person's own fields as the audit log records them.
-    async fn person_json_in(&self, connection: &mut SqliteConnection, id: PersonId) -> Result<serde_json::Value, StoreError> {
+    pub(crate) async fn person_json_in(&self, connection: &mut SqliteConnection, id: PersonId) -> Result<serde_json::Value, StoreError> {
         let row = sqlx::query(
             "SELECT name, aliases, birth_date, birth_year, city, roles, contact, address, consent, publication_approved, notes,
                 is_draft, version FROM persons WHERE id = ?",

@@ -256,6 +256,10 @@ async fn the_person_page_has_a_timeline_with_sources_and_a_history() {
             "{}",
             test.backend
         );
+        // The record for exports is the same page without the history.
+        let record = store.person_record(&s.coordinator, s.aidar).await.unwrap();
+        assert!(record.history.is_empty());
+        assert_eq!(kuzet_store::PersonPage { history: page.history.clone(), ..record }, page);
         // Kairat is still held: over the three-hour limit at the status moment.
         let kairat = store.person(&s.coordinator, s.kairat).await.unwrap();
         assert_eq!((kairat.person.status.as_str(), kairat.detentions[0].over_legal_limit), ("held", true));
@@ -491,4 +495,52 @@ async fn a_file_database_keeps_its_data_and_schema_across_reopening() {
         refused.map(|_| ()).unwrap_err().to_string(),
         format!("database: the database is at schema version 99, newer than this program ({}); upgrade Kuzet", kuzet_store::SCHEMA_VERSION)
     );
+}
+
+#[tokio::test]
+async fn merging_a_duplicate_moves_its_facts_and_keeps_its_names() {
+    for test in stores().await {
+        let store = &test.store;
+        let s = scenario(&test).await;
+        let mut duplicate = person("Bekzat Zhuarov");
+        duplicate.aliases = vec![PersonName::parse("Бекзат Жуаров").unwrap()];
+        duplicate.person.contact = "+7 000 555 00 11".into();
+        duplicate.person.roles = vec![PersonRole::Observer];
+        let duplicate = store.add_person(&s.coordinator, &duplicate).await.unwrap();
+        let held = store
+            .add_detention(&s.coordinator, duplicate, &NewDetention { event_id: Some(s.nur_sultan), detention: detention("10.06.2019 18:00", "", "Yesil district police department") })
+            .await
+            .unwrap();
+        store.add_source(&s.coordinator, FactRef::Detention(held), &Source::new(SourceKind::Media, "https://example.invalid/news/7", false).unwrap()).await.unwrap();
+
+        let volunteer = user(store, "volunteer", Role::Volunteer).await;
+        assert!(matches!(store.merge_persons(&volunteer, s.bekzat, 1, duplicate, 1).await, Err(StoreError::Forbidden)));
+        assert!(matches!(store.merge_persons(&s.coordinator, s.bekzat, 1, s.bekzat, 1).await, Err(StoreError::Invalid { .. })));
+        assert!(matches!(store.merge_persons(&s.coordinator, s.bekzat, 1, duplicate, 9).await, Err(StoreError::Conflict { current_version: 1 })));
+        assert_eq!(store.merge_persons(&s.coordinator, s.bekzat, 1, duplicate, 1).await.unwrap(), 2, "{}", test.backend);
+
+        let page = store.person(&s.coordinator, s.bekzat).await.unwrap();
+        assert_eq!(page.person.aliases, ["Bekzat Zhuarov"], "the kept name is not repeated as an alias");
+        assert_eq!(page.person.contact.as_deref(), Some("+7 000 555 00 11"));
+        assert_eq!(page.person.roles, ["observer"]);
+        assert!(page.person.publication_approved);
+        assert_eq!(page.detentions.len(), 2);
+        assert_eq!(page.person.status, "held", "the latest detention decides");
+        assert_eq!(page.sources.iter().map(|s| s.kind.as_str()).collect::<Vec<_>>(), ["media"]);
+        let history: Vec<String> = page.history.iter().take(3).map(|r| format!("{} {}", r.entity, r.action)).collect();
+        assert_eq!(history, ["person merge", "source move", "detention move"]);
+        assert!(matches!(store.person(&s.coordinator, duplicate).await, Err(StoreError::NotFound)));
+        let found = store.list_persons(&s.coordinator, &PersonQuery { text: Some("zhuarov".into()), ..PersonQuery::default() }).await.unwrap();
+        assert_eq!(found.items.iter().map(|r| r.id).collect::<Vec<_>>(), [s.bekzat]);
+
+        // A refusal in either record wins over a consent in the other.
+        let mut refusing = person("Айдар Толымов");
+        refusing.person.consent = kuzet_register::Consent::Refused;
+        let refusing = store.add_person(&s.coordinator, &refusing).await.unwrap();
+        let public_before = store.public_persons(&PersonQuery::default()).await.unwrap().total;
+        store.merge_persons(&s.coordinator, s.aidar, 1, refusing, 1).await.unwrap();
+        assert_eq!(store.public_persons(&PersonQuery::default()).await.unwrap().total, public_before - 1);
+        assert_eq!(store.person(&s.coordinator, s.aidar).await.unwrap().person.consent.as_deref(), Some("refused"));
+        assert!(matches!(store.verify_audit().await.unwrap(), AuditVerdict::Ok { .. }));
+    }
 }
