@@ -752,6 +752,12 @@ fn negate(comparison: &str) -> &'static str {
 
 /// The report as a complete, self-contained HTML page (no script, nothing fetched).
 pub fn render_html(report: &VerificationReport) -> String {
+    document("en", &format!("Verification: {}", report.title), &render_html_body(report))
+}
+
+/// The report's HTML without the document around it, for pages that have their own frame
+/// (the web app). Uses the classes of [`crate::page::STYLE`]: `flag`, `ok`, `note`.
+pub fn render_html_body(report: &VerificationReport) -> String {
     let mut body = String::new();
     let _ = writeln!(body, "<h1>{}</h1>", escape(&report.title));
     let _ = writeln!(body, "<p>Protocol: {}{}</p>", escape(&report.protocol), report.scope.as_ref().map_or_else(String::new, |s| format!(". Area: {}", escape(s))));
@@ -936,7 +942,7 @@ pub fn render_html(report: &VerificationReport) -> String {
         let _ = writeln!(body, "<li>{}</li>", escape(note));
     }
     body.push_str("</ul>\n");
-    document("en", &format!("Verification: {}", report.title), &body)
+    body
 }
 
 /// A horizontal chart per candidate: the analytic interval as a bar, the projection as a tick
@@ -999,6 +1005,12 @@ fn projection_chart(p: &ProjectionSection) -> String {
 pub fn kz_2019_case_study_html() -> String {
     let (election, verification) = kz_2019_case_study();
     render_html(&build(&election, &verification, None, Some(500)))
+}
+
+/// The Kazakhstan 2019 case study's report body (see [`render_html_body`]).
+pub fn kz_2019_case_study_body_html() -> String {
+    let (election, verification) = kz_2019_case_study();
+    render_html_body(&build(&election, &verification, None, Some(500)))
 }
 
 /// The Kazakhstan 2019 case study and its verification with default options.

@@ -140,3 +140,31 @@ fn kz_2019_sample_keeps_the_report_figures() {
     assert!(check.violations.is_empty(), "{:?}", check.violations);
     assert!(check.tallies.iter().all(|t| t.checked == 74 && t.not_applicable == 0));
 }
+
+/// Every count in `published-totals.csv` (what `kuzet verify` reads) is one of the report's
+/// figures as listed in `published-figures.csv`, with the same area, source and station count.
+#[test]
+fn kz_2019_published_totals_are_the_reports_figures() {
+    let figures = std::fs::read_to_string(example_path("published-figures.csv")).unwrap();
+    let figures: Vec<Vec<String>> = csv::Reader::from_reader(figures.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let totals = std::fs::read_to_string(example_path("published-totals.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(totals.as_bytes());
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let mut counted = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        for candidate in [KOSANOV, TOKAYEV] {
+            let column = headers.iter().position(|h| h == candidate).unwrap();
+            let votes = &record[column];
+            let found = figures.iter().any(|f| {
+                f[0] == record[1] && f[1] == record[0] && f[2] == record[3] && f[3] == candidate && f[4] == votes && f[5] == "votes"
+            });
+            assert!(found, "{} {} {candidate} {votes} is not among the report's figures", &record[0], &record[1]);
+            counted += 1;
+        }
+    }
+    assert_eq!(counted, 6);
+}
