@@ -202,7 +202,7 @@ pub(crate) async fn open_store(path: &Path, create: bool) -> anyhow::Result<Stor
         return Err(InputError(format!("{}: no database here (create one with `kuzet user add` or `kuzet demo`)", path.display())).into());
     }
     let text = path.to_str().ok_or_else(|| InputError(format!("{}: the path is not UTF-8", path.display())))?;
-    Store::open(text).await.map_err(|error| store_error(error)).with_context(|| format!("opening {}", path.display()))
+    Store::open(text).await.map_err(store_error).with_context(|| format!("opening {}", path.display()))
 }
 
 /// The account named `username`, or an input error.

@@ -522,8 +522,9 @@ pub enum ImportError {
         "{file}: no column gives the day of detention ({detained}, or {event}); add one or give the event with --event"
     )]
     NoDetentionDay { file: String, detained: String, event: String },
-    #[error("{file}: columns {first} \"{first_header}\" and {second} \"{second_header}\" both fill the field {field}; rename one or map it with --column")]
-    DuplicateField { file: String, field: &'static str, first: String, first_header: String, second: String, second_header: String },
+    /// `first` and `second` are the columns as shown: `B "ОВД"`.
+    #[error("{file}: columns {first} and {second} both fill the field {field}; rename one or map it with --column")]
+    DuplicateField { file: String, field: &'static str, first: String, second: String },
     #[error("{file}: --column names the header \"{header}\", which is not in the file")]
     UnknownOverrideHeader { file: String, header: String },
     #[error("{file}: the file has a header but no data rows")]
@@ -607,10 +608,8 @@ fn map_columns(file: &str, sheet: &Sheet, options: &ImportOptions) -> Result<(Co
             return Err(ImportError::DuplicateField {
                 file: file.to_owned(),
                 field: field.key(),
-                first: column_letters(first + 1),
-                first_header: sheet.headers[first].clone(),
-                second: column_letters(index + 1),
-                second_header: header.clone(),
+                first: format!("{} \"{}\"", column_letters(first + 1), sheet.headers[first]),
+                second: format!("{} \"{header}\"", column_letters(index + 1)),
             });
         }
     }
