@@ -389,7 +389,7 @@ pub fn build(election: &Election, verification: &Verification, scope: Option<&st
             sampled: p.sampled,
             total_stations: p.total_stations,
             projected: !p.candidates.is_empty(),
-            warnings: p.warnings.iter().map(|w| describe_warning(w)).collect(),
+            warnings: p.warnings.iter().map(describe_warning).collect(),
             candidates: p
                 .candidates
                 .iter()
@@ -512,7 +512,7 @@ pub fn group(value: i64) -> String {
         out.push('-');
     }
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -664,8 +664,8 @@ pub fn render_text(report: &VerificationReport) -> String {
         let width = p.candidates.iter().map(|c| c.candidate.chars().count()).max().unwrap_or(0).max(9);
         let _ = writeln!(
             out,
-            "  {:<width$}  {:>9}  {:>9}  {:>10}  {:>19}  {:>19}  {:>10}  {}",
-            "candidate", "observed", "projected", "official", "95% interval", "95% bootstrap", "difference", "official outside"
+            "  {:<width$}  {:>9}  {:>9}  {:>10}  {:>19}  {:>19}  {:>10}  official outside",
+            "candidate", "observed", "projected", "official", "95% interval", "95% bootstrap", "difference"
         );
         for c in &p.candidates {
             let _ = writeln!(
