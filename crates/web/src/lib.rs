@@ -14,6 +14,7 @@ mod cookies;
 mod error;
 mod forms;
 mod i18n;
+mod import;
 mod pages;
 mod persons;
 mod security;
@@ -145,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .route("/public", get(pages::public_list))
         .route("/public.csv", get(pages::public_csv))
         .route("/elections/kz-2019", get(pages::case_study))
+        .route("/import", get(import::form).post(import::upload))
         .route("/persons", get(persons::list).post(persons::create))
         .route("/persons/new", get(persons::new_form))
         .route("/persons/{id}", get(persons::show))
@@ -167,8 +169,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/kuzet.css", get(pages::stylesheet))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), viewer::middleware))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(DefaultBodyLimit::max(import::UPLOAD_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(import::UPLOAD_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("events.html", include_str!("../templates/events.html")),
     ("event.html", include_str!("../templates/event.html")),
     ("public.html", include_str!("../templates/public.html")),
+    ("import.html", include_str!("../templates/import.html")),
     ("case_study_missing.html", include_str!("../templates/case_study_missing.html")),
 ];
 

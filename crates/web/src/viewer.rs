@@ -52,6 +52,7 @@ pub struct SignedIn {
 #[derive(Debug, Clone, Serialize)]
 pub struct Offers {
     pub view_register: bool,
+    pub import: bool,
     pub create_person: bool,
     pub publish: bool,
     pub view_audit: bool,
@@ -88,6 +89,7 @@ impl Viewer {
         let person = Resource::of(ResourceKind::Person);
         Offers {
             view_register: self.can(Action::View, &Resource::of(ResourceKind::Register)),
+            import: self.can(Action::Import, &Resource::of(ResourceKind::Register)),
             create_person: self.can(Action::Create, &person),
             publish: self.can(Action::Publish, &person),
             view_audit: self.can(Action::ViewAudit, &Resource::of(ResourceKind::AuditLog)),
@@ -166,7 +168,9 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     let body = if is_safe(&parts.method) || viewer.token_scopes.is_some() {
         body
     } else {
-        let bytes = match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
+        // Only the import takes a spreadsheet; every other form and JSON body is small.
+        let limit = if parts.uri.path() == "/import" { crate::import::UPLOAD_LIMIT_BYTES } else { BODY_LIMIT_BYTES };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(bytes) => bytes,
             Err(_) => return render_error(&state, &viewer, is_api, &parts.method, &parts.uri, WebError::TooLarge),
         };
@@ -175,7 +179,9 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             .get("x-csrf-token")
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned)
-            .or_else(|| is_form(&parts.headers).then(|| query_param(&String::from_utf8_lossy(&bytes), "csrf")).flatten());
+            .or_else(|| is_form(&parts.headers).then(|| query_param(&String::from_utf8_lossy(&bytes), "csrf")).flatten())
+            // A file upload carries the token in its action URL, so the body need not be parsed here.
+            .or_else(|| is_multipart(&parts.headers).then(|| query_param(parts.uri.query().unwrap_or(""), "csrf")).flatten());
         let valid = provided.is_some_and(|token| cookies::same_secret(&token, &viewer.csrf));
         if !valid || new_anonymous_csrf.is_some() {
             return render_error(&state, &viewer, is_api, &parts.method, &parts.uri, WebError::Csrf);
@@ -239,6 +245,10 @@ fn is_form(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).is_some_and(|value| value.starts_with("multipart/form-data"))
 }
 
 /// The first value of `name` in a URL-encoded string, decoded.

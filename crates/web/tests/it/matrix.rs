@@ -44,6 +44,7 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Get("/persons/{published}/detentions/{detention}/custody/new"), CREATORS_PAGE),
     (Call::Get("/persons/{published}/detentions/{detention}/nonsense/new"), ["404", "404", "404", "404", "404"]),
     (Call::Get("/public.csv"), ANYONE),
+    (Call::Get("/import"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/events"), STAFF_PAGE),
     (Call::Get("/events/{almaty}"), STAFF_PAGE),
     (Call::Get("/api/openapi.json"), ANYONE),
