@@ -115,11 +115,15 @@ pub fn read_russian_cec(file_name: &str, bytes: Vec<u8>) -> Result<Election, Ele
     Ok(election)
 }
 
-/// Whether bytes look like a Russian CEC file: a zip, or a CSV whose header has `region`,
-/// `tik` and `uik` columns.
+/// Whether bytes look like a Russian CEC file: a zip holding one CSV (not an Excel workbook,
+/// which is a zip too), or a CSV whose header has `region`, `tik` and `uik` columns.
 pub fn looks_like_russian_cec(bytes: &[u8]) -> bool {
     if bytes.starts_with(b"PK\x03\x04") {
-        return true;
+        let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+            return false;
+        };
+        let names: Vec<&str> = archive.file_names().filter(|n| !n.starts_with("__MACOSX") && !n.ends_with('/')).collect();
+        return names.len() == 1 && names[0].to_lowercase().ends_with(".csv");
     }
     let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
     let header = String::from_utf8_lossy(&bytes[..header_end]).to_lowercase();
@@ -521,6 +525,19 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
         }
         let column = match staged.protocol.lines.iter().position(|l| l.key.eq_ignore_ascii_case(header)) {
             Some(line) => line,
+            None if is_line_of_another_protocol(header) => {
+                return Err(ElectionError::at(
+                    file_name,
+                    table.header_line,
+                    Some(index + 1),
+                    Some(header),
+                    ErrorKind::WrongProtocol,
+                    format!(
+                        "\"{header}\" is a protocol line, but not one of the {} this election uses (choose the protocol with --protocol)",
+                        staged.protocol.name
+                    ),
+                ));
+            }
             None => {
                 let candidate = staged.add_candidate(header);
                 staged.candidate_column(candidate)
@@ -617,6 +634,14 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
     let indices = sets.into_iter().map(|set| staged.add_results(set)).collect();
     *election = staged;
     Ok(indices)
+}
+
+/// Whether `header` is a line key of a built-in protocol: such a column read as a candidate
+/// would silently turn a protocol line into votes.
+fn is_line_of_another_protocol(header: &str) -> bool {
+    [ProtocolDefinition::kazakhstan_2019(), ProtocolDefinition::russian_cec()]
+        .iter()
+        .any(|p| p.lines.iter().any(|l| l.key.eq_ignore_ascii_case(header)))
 }
 
 /// A table as read from CSV, XLSX or JSON: headers and rows with the line (or record) number.

@@ -269,3 +269,43 @@ fn protocol_tables_with_bad_input() {
         assert!(error.to_string().contains(message), "{table}: {error}");
     }
 }
+
+#[test]
+fn an_xlsx_protocol_table_is_not_taken_for_a_russian_zip() {
+    use rust_xlsxwriter::Workbook;
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (column, header) in ["source", "area", "station", "valid", "Kosanov", "Tokayev"].iter().enumerate() {
+        sheet.write_string(0, column as u16, *header).unwrap();
+    }
+    sheet.write_string(1, 0, "observer").unwrap();
+    sheet.write_string(1, 1, "Almaty").unwrap();
+    sheet.write_number(1, 2, 12.0).unwrap();
+    for (column, value) in [(3u16, 590.0), (4, 300.0), (5, 290.0)] {
+        sheet.write_number(1, column, value).unwrap();
+    }
+    sheet.write_string(2, 0, "observer").unwrap();
+    sheet.write_string(2, 1, "Almaty").unwrap();
+    sheet.write_number(2, 2, 13.0).unwrap();
+    sheet.write_string(2, 3, "n/a").unwrap();
+    let bytes = workbook.save_to_buffer().unwrap();
+    assert!(!looks_like_russian_cec(&bytes));
+    let mut election = kz();
+    let error = load_protocol_table(&mut election, "sample.xlsx", &bytes).unwrap_err();
+    assert_eq!((error.line, error.column, error.field.as_deref()), (Some(3), Some(4), Some("valid")));
+    assert!(error.to_string().contains("\"n/a\" is not a whole number"), "{error}");
+    if let Some(path) = shared_data("ru/2018.csv.zip") {
+        assert!(looks_like_russian_cec(&std::fs::read(path).unwrap()));
+    }
+}
+
+#[test]
+fn a_line_of_another_protocol_is_not_read_as_a_candidate() {
+    let mut russian = Election::new("ru", ProtocolDefinition::russian_cec(), "Russia");
+    let table = "source,area,station,registered,cast,valid,Kosanov\nobserver,Almaty,1,1000,600,590,300\n";
+    let error = load_protocol_table(&mut russian, "kz-lines.csv", table.as_bytes()).unwrap_err();
+    assert_eq!((error.kind, error.line, error.column, error.field.as_deref()), (ErrorKind::WrongProtocol, Some(1), Some(5), Some("cast")));
+    assert!(error.to_string().contains("--protocol"), "{error}");
+    // The same table is fine for the Kazakh protocol.
+    load_protocol_table(&mut kz(), "kz-lines.csv", table.as_bytes()).unwrap();
+}
