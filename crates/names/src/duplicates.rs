@@ -2,12 +2,13 @@
 //! and police stations, with the evidence for every pair.
 //!
 //! Blocking puts two records in the same block when they share a folded word and the first
-//! letter of another word of their names (surname + given initial, in either order), or a folded
-//! word and the birth year. Only pairs that share a block are scored, which keeps 100,000
-//! records to a few seconds. A block that grows beyond [`Options::max_block_size`] is split by
+//! three letters of another word of their names (surname + given name, in either order), a
+//! folded word and an initial one of them wrote (`Ахметов Е.`), or a folded word and the birth
+//! year. Only pairs that share a block are scored, which keeps 100,000 records to seconds. A block that grows beyond [`Options::max_block_size`] is split by
 //! birth year (records without a year are still compared with all of it), so no pair is lost
 //! silently.
 
+use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -91,6 +92,9 @@ pub enum Evidence {
     DifferentCities,
     SharedEvents { count: usize },
     SharedPoliceStation,
+    /// The name is carried by this many records and nothing but the name (and perhaps the
+    /// city) links the two.
+    CommonName { records: usize },
 }
 
 impl Evidence {
@@ -108,6 +112,7 @@ impl Evidence {
             Evidence::DifferentCities => -0.05,
             Evidence::SharedEvents { .. } => 0.05,
             Evidence::SharedPoliceStation => 0.05,
+            Evidence::CommonName { .. } => -0.25,
         }
     }
 }
@@ -124,6 +129,7 @@ impl fmt::Display for Evidence {
             Evidence::DifferentCities => f.write_str("different cities"),
             Evidence::SharedEvents { count } => write!(f, "{count} shared event(s)"),
             Evidence::SharedPoliceStation => f.write_str("shared police station"),
+            Evidence::CommonName { records } => write!(f, "common name ({records} records) and nothing else shared"),
         }
     }
 }
@@ -133,9 +139,10 @@ pub fn find_candidates(persons: &[PersonForMatching], options: &Options) -> Vec<
     let threads = options.threads.max(1);
     let prepared: Vec<Prepared> = parallel_map(persons, threads, Prepared::new);
     let pairs = blocked_pairs(&prepared, options.max_block_size);
+    let name_counts = name_counts(&prepared);
     let mut candidates: Vec<Candidate> = parallel_map(&pairs, threads, |&pair| {
         let (i, j) = ((pair >> 32) as usize, (pair & 0xffff_ffff) as usize);
-        score_pair(&persons[i], &prepared[i], &persons[j], &prepared[j], options.threshold)
+        score_pair(&persons[i], &prepared[i], &persons[j], &prepared[j], options.threshold, Some(&name_counts))
     })
     .into_iter()
     .flatten()
@@ -144,9 +151,28 @@ pub fn find_candidates(persons: &[PersonForMatching], options: &Options) -> Vec<
     candidates
 }
 
-/// Scores one pair of records; `None` below the threshold or the name floor.
+/// Scores one pair of records on their own (without knowing how common their names are in a
+/// larger set); `None` below the threshold or the name floor.
 pub fn score_pair_of(a: &PersonForMatching, b: &PersonForMatching, threshold: f64) -> Option<Candidate> {
-    score_pair(a, &Prepared::new(a), b, &Prepared::new(b), threshold)
+    score_pair(a, &Prepared::new(a), b, &Prepared::new(b), threshold, None)
+}
+
+/// Records sharing a name this often are namesakes more often than duplicates, unless
+/// something besides the name says otherwise.
+pub const COMMON_NAME_RECORDS: usize = 5;
+
+/// How many records carry each folded name (words sorted, no patronymic or initials).
+fn name_counts(prepared: &[Prepared]) -> HashMap<String, usize> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for person in prepared {
+        let mut keys: Vec<String> = person.names.iter().map(|(_, name)| name.key()).filter(|key| key.contains(' ')).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            *counts.entry(key).or_default() += 1;
+        }
+    }
+    counts
 }
 
 /// What is computed once per record: folded names, city and station keys.
@@ -175,8 +201,15 @@ impl Prepared {
         }
     }
 
-    /// Block keys: a word with the first letter of each other word, and a word with the year.
-    fn block_keys(&self, keys: &mut Vec<u64>) {
+    /// Block keys, each with whether this record's side of it is abbreviated:
+    /// - a word with the first three letters of each other full word (surname + given name, in
+    ///   either order);
+    /// - a word with the initial of each other word, marked [`INITIAL_KEY`]: such a block only
+    ///   pairs records where at least one side wrote an initial (`Ахметов Е.`), because two full
+    ///   names already meet in the block above;
+    /// - a word with the birth year, which catches a slip in the other word;
+    /// - a one-word name by itself.
+    fn block_keys(&self, keys: &mut Vec<(u64, bool)>) {
         for (_, name) in &self.names {
             let tokens = name.tokens();
             for (index, token) in tokens.iter().enumerate() {
@@ -185,25 +218,43 @@ impl Prepared {
                 }
                 for variant in token.variants() {
                     if tokens.len() == 1 {
-                        keys.push(hash(&(variant, '-')));
+                        keys.push((hash(&(variant, '-')) & !INITIAL_KEY, false));
                     }
                     for (other_index, other) in tokens.iter().enumerate() {
-                        if other_index != index {
-                            for initial in other.initials() {
-                                keys.push(hash(&(variant, initial)));
+                        if other_index == index {
+                            continue;
+                        }
+                        for initial in other.initials() {
+                            keys.push((hash(&(variant, initial)) | INITIAL_KEY, other.is_initial()));
+                        }
+                        if !other.is_initial() {
+                            for other_variant in other.variants() {
+                                let prefix: String = other_variant.chars().take(3).collect();
+                                keys.push((hash(&(variant, prefix)) & !INITIAL_KEY, false));
                             }
                         }
                     }
                     if let Some(year) = self.birth_year {
-                        keys.push(hash(&(variant, year)));
+                        keys.push((hash(&(variant, year)) & !INITIAL_KEY, false));
                     }
                 }
             }
         }
         keys.sort_unstable();
-        keys.dedup();
+        // One key with both flags (a name and an abbreviated alias) counts as abbreviated.
+        keys.dedup_by(|later, earlier| {
+            if later.0 == earlier.0 {
+                earlier.1 |= later.1;
+                true
+            } else {
+                false
+            }
+        });
     }
 }
+
+/// The lowest bit of a block key marks a block of word + initial.
+const INITIAL_KEY: u64 = 1;
 
 /// A city or police station folded for comparison: letters folded like names (Алматы = Almaty),
 /// numbers kept (ОП-3 ≠ ОП-4).
@@ -235,12 +286,12 @@ fn hash<T: Hash>(value: &T) -> u64 {
 
 /// Every pair of record indexes sharing a block, as `i << 32 | j` with `i < j`, deduplicated.
 fn blocked_pairs(prepared: &[Prepared], max_block_size: usize) -> Vec<u64> {
-    let mut entries: Vec<(u64, u32)> = Vec::new();
+    let mut entries: Vec<(u64, u32, bool)> = Vec::new();
     let mut keys = Vec::new();
     for (index, person) in prepared.iter().enumerate() {
         keys.clear();
         person.block_keys(&mut keys);
-        entries.extend(keys.iter().map(|&key| (key, index as u32)));
+        entries.extend(keys.iter().map(|&(key, abbreviated)| (key, index as u32, abbreviated)));
     }
     entries.sort_unstable();
     let mut pairs: Vec<u64> = Vec::new();
@@ -250,15 +301,34 @@ fn blocked_pairs(prepared: &[Prepared], max_block_size: usize) -> Vec<u64> {
         while end < entries.len() && entries[end].0 == entries[start].0 {
             end += 1;
         }
-        if end - start > 1 {
-            let members: Vec<u32> = entries[start..end].iter().map(|&(_, index)| index).collect();
-            push_block_pairs(prepared, members, max_block_size, &mut pairs);
+        let block = &entries[start..end];
+        if block.len() > 1 {
+            if block[0].0 & INITIAL_KEY != 0 {
+                push_initial_block_pairs(block, &mut pairs);
+            } else {
+                let members: Vec<u32> = block.iter().map(|&(_, index, _)| index).collect();
+                push_block_pairs(prepared, members, max_block_size, &mut pairs);
+            }
         }
         start = end;
     }
     pairs.sort_unstable();
     pairs.dedup();
     pairs
+}
+
+/// Pairs of a word + initial block in which at least one side wrote the initial.
+fn push_initial_block_pairs(block: &[(u64, u32, bool)], pairs: &mut Vec<u64>) {
+    for (position, &(_, i, abbreviated)) in block.iter().enumerate() {
+        if !abbreviated {
+            continue;
+        }
+        for (other_position, &(_, j, _)) in block.iter().enumerate() {
+            if other_position != position {
+                push_pair(i, j, pairs);
+            }
+        }
+    }
 }
 
 fn push_pair(i: u32, j: u32, pairs: &mut Vec<u64>) {
@@ -306,6 +376,7 @@ fn score_pair(
     b: &PersonForMatching,
     prepared_b: &Prepared,
     threshold: f64,
+    name_counts: Option<&HashMap<String, usize>>,
 ) -> Option<Candidate> {
     let mut best = (0.0, 0, 0);
     for (i, x) in &prepared_a.names {
@@ -337,6 +408,27 @@ fn score_pair(
     }
     if prepared_a.stations.iter().any(|station| prepared_b.stations.contains(station)) {
         evidence.push(Evidence::SharedPoliceStation);
+    }
+    let corroborated = evidence.iter().any(|evidence| {
+        matches!(
+            evidence,
+            Evidence::SameBirthDate | Evidence::SameBirthYear | Evidence::SharedEvents { .. } | Evidence::SharedPoliceStation
+        )
+    });
+    if let Some(counts) = name_counts
+        && !corroborated
+    {
+        let name_of = |prepared: &Prepared, index: usize| {
+            prepared.names.iter().find(|(position, _)| *position == index).map(|(_, name)| name.key()).unwrap_or_default()
+        };
+        let records = [name_of(prepared_a, i), name_of(prepared_b, j)]
+            .iter()
+            .map(|key| counts.get(key).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        if records > COMMON_NAME_RECORDS {
+            evidence.push(Evidence::CommonName { records });
+        }
     }
     let score = (name_score + evidence.iter().map(Evidence::weight).sum::<f64>()).clamp(0.0, 1.0);
     if score < threshold {

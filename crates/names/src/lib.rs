@@ -17,7 +17,7 @@ mod similarity;
 pub mod synthetic;
 
 pub use duplicates::{
-    Birth, Candidate, DEFAULT_THRESHOLD, Evidence, NAME_FLOOR, Options, PersonForMatching, find_candidates, score_pair_of,
+    Birth, COMMON_NAME_RECORDS, Candidate, DEFAULT_THRESHOLD, Evidence, NAME_FLOOR, Options, PersonForMatching, find_candidates, score_pair_of,
 };
 pub use fold::{FoldedName, FoldedToken, Patronymic, fold, search_keys};
 pub use search::{NameIndex, SearchHit};

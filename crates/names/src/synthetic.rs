@@ -453,6 +453,48 @@ impl SyntheticName {
     }
 }
 
+/// Stems and middles of Kazakh surnames built the usual way (stem + middle + -ов/-ев), to give
+/// the large synthetic registers a realistic number of distinct surnames.
+const SURNAME_STEMS: &[&str] = &[
+    "Жақсы", "Нұр", "Ақ", "Қара", "Есен", "Төле", "Сейіт", "Жұма", "Ораз", "Бай", "Қожа", "Ысқақ", "Тұрар",
+    "Әбіл", "Сағын", "Мұса", "Ерме", "Омар", "Шоқан", "Дәулет", "Серік", "Қайыр", "Әміре", "Бекет",
+];
+const SURNAME_MIDDLES: &[&str] = &["", "бай", "бек", "жан", "ғали", "тай", "бол", "хан", "құл", "ғазы"];
+
+/// A surname from a stem, a middle and the Russian-style ending.
+fn composed_surname(stem: &str, middle: &str) -> String {
+    let base = format!("{stem}{middle}");
+    if let Some(without) = base.strip_suffix('й') {
+        format!("{without}ев")
+    } else if base.ends_with(|c: char| CYRILLIC_VOWELS.contains(c)) {
+        format!("{base}ев")
+    } else {
+        format!("{base}ов")
+    }
+}
+
+impl SyntheticName {
+    /// A person drawn from a larger name space than [`SyntheticName::random`]: besides the
+    /// surname table, surnames composed from Kazakh stems and surnames made from given names
+    /// (Ерланов), about 370 in all.
+    pub fn random_diverse(rng: &mut Rng) -> SyntheticName {
+        let mut name = SyntheticName::random(rng);
+        let masculine = match rng.below(3) {
+            0 => return name,
+            1 => {
+                let stem = *rng.pick(SURNAME_STEMS);
+                composed_surname(stem, *rng.pick(SURNAME_MIDDLES))
+            }
+            _ => {
+                let given = *rng.pick(MALE_GIVEN);
+                composed_surname(given, "")
+            }
+        };
+        name.surname = if name.female { feminine_surname(&masculine) } else { masculine };
+        name
+    }
+}
+
 /// The order and parts in which a name is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -714,7 +756,7 @@ pub fn persons_with_originals(count: usize, duplicate_share: f64, seed: u64) -> 
             people.push((name, record, root));
             continue;
         }
-        let name = SyntheticName::random(&mut rng);
+        let name = SyntheticName::random_diverse(&mut rng);
         let layout = if rng.chance(0.2) { full_layout(&mut rng) } else { short_layout(&mut rng) };
         let text = write(&name.cyrillic(layout), random_spelling(&mut rng), &mut rng);
         let year = 1950 + rng.below(55) as i32;
@@ -742,7 +784,7 @@ pub fn names(count: usize, seed: u64) -> Vec<String> {
     let mut rng = Rng::new(seed);
     (0..count)
         .map(|_| {
-            let name = SyntheticName::random(&mut rng);
+            let name = SyntheticName::random_diverse(&mut rng);
             let layout = if rng.chance(0.2) { full_layout(&mut rng) } else { short_layout(&mut rng) };
             write(&name.cyrillic(layout), random_spelling(&mut rng), &mut rng)
         })

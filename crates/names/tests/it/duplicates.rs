@@ -121,3 +121,16 @@ fn oversized_blocks_are_split_by_birth_year_without_losing_same_year_pairs() {
     let ids: Vec<(i64, i64)> = found.iter().map(|candidate| (candidate.a, candidate.b)).collect();
     assert_eq!(ids, vec![(10, 100)]);
 }
+
+#[test]
+fn a_common_name_alone_is_not_enough_but_a_shared_event_is() {
+    let mut persons: Vec<PersonForMatching> =
+        (1..=7).map(|id| person(id, "Ерлан Ахметов", None, &format!("Город {id}"), &[id], "")).collect();
+    persons.push(person(8, "Yerlan Akhmetov", None, "Город 9", &[3], ""));
+    check(&persons, "3-8 1.00: names 1.00: Ерлан Ахметов ~ Yerlan Akhmetov; different cities; 1 shared event(s)");
+    let options = Options { threads: 1, threshold: 0.0, ..Options::default() };
+    let all = find_candidates(&persons, &options);
+    let one_two = all.iter().find(|candidate| (candidate.a, candidate.b) == (1, 2)).expect("scored below the threshold");
+    assert_eq!(one_two.evidence[1..], [Evidence::DifferentCities, Evidence::CommonName { records: 8 }]);
+    assert!((one_two.score - 0.70).abs() < 1e-9, "{one_two:?}");
+}
