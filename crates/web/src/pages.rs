@@ -105,14 +105,14 @@ fn dashboard_charts(state: &AppState, viewer: &Viewer, dashboard: &Dashboard) ->
             claim: event.claims.iter().map(|claim| i64::from(claim.value)).max(),
         })
         .collect();
-    let counts = |counts: &[kuzet_store::Count]| -> Vec<Bar> {
-        counts.iter().map(|count| Bar { label: count.key.clone(), value: count.count, claim: None }).collect()
+    let counts = |counts: &[kuzet_store::Count], prefix: &str| -> Vec<Bar> {
+        counts.iter().map(|count| Bar { label: crate::persons::label(state, viewer, prefix, &count.key), value: count.count, claim: None }).collect()
     };
     DashboardCharts {
         by_event: horizontal_bars(&text("dashboard_by_event"), &events, legend),
-        by_city: horizontal_bars(&text("dashboard_by_city"), &counts(&dashboard.by_city), legend),
-        by_day: horizontal_bars(&text("dashboard_by_day"), &counts(&dashboard.by_day), legend),
-        by_outcome: horizontal_bars(&text("dashboard_by_outcome"), &counts(&dashboard.by_outcome), legend),
+        by_city: horizontal_bars(&text("dashboard_by_city"), &counts(&dashboard.by_city, "-"), legend),
+        by_day: horizontal_bars(&text("dashboard_by_day"), &counts(&dashboard.by_day, "-"), legend),
+        by_outcome: horizontal_bars(&text("dashboard_by_outcome"), &counts(&dashboard.by_outcome, "outcome"), legend),
     }
 }
 

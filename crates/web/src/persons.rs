@@ -144,8 +144,16 @@ pub fn paging_links(path: &str, params: &ListParams, page: u32, pages: u32) -> P
     }
 }
 
-fn choices(values: impl IntoIterator<Item = &'static str>, any: &str) -> Vec<Choice> {
-    std::iter::once(Choice::new("", any)).chain(values.into_iter().map(|value| Choice::new(value, value))).collect()
+/// The choices of a filter: "any", then each value labelled from the catalogue (`{prefix}_{value}`).
+fn choices(state: &AppState, viewer: &Viewer, prefix: &str, values: impl IntoIterator<Item = &'static str>) -> Vec<Choice> {
+    let any = state.catalogues().text(viewer.lang, "filter_any", &[]);
+    std::iter::once(Choice::new("", any)).chain(values.into_iter().map(|value| Choice::new(value, label(state, viewer, prefix, value)))).collect()
+}
+
+/// The catalogue's words for a machine value, or the value itself.
+pub fn label(state: &AppState, viewer: &Viewer, prefix: &str, value: &str) -> String {
+    let key = format!("{prefix}_{value}");
+    state.catalogues().messages(viewer.lang).get(&key).cloned().unwrap_or_else(|| value.to_owned())
 }
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(params): Query<ListParams>) -> Result<Response, WebError> {
@@ -153,7 +161,6 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(params): 
     let (query, filter_errors) = params.to_query();
     let persons = state.store().list_persons(&viewer.actor, &query).await?;
     let events = state.store().events().await?;
-    let any = state.catalogues().text(viewer.lang, "filter_any", &[]);
     let paging = paging_links("/persons", &params, persons.page, persons.pages);
     let context = serde_json::json!({
         "persons": persons,
@@ -161,9 +168,9 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(params): 
         "filter_errors": filter_errors,
         "paging": paging,
         "events": events,
-        "statuses": choices(DetentionStatus::ALL_NAMES, &any),
-        "outcomes": choices(OUTCOME_KINDS.into_iter().chain(["none"]), &any),
-        "roles": choices(PersonRole::ALL.map(PersonRole::as_str), &any),
+        "statuses": choices(&state, &viewer, "status", DetentionStatus::ALL_NAMES),
+        "outcomes": choices(&state, &viewer, "outcome", OUTCOME_KINDS.into_iter().chain(["none"])),
+        "roles": choices(&state, &viewer, "role", PersonRole::ALL.map(PersonRole::as_str)),
         "sorts": PersonSort::ALL.map(PersonSort::as_str),
     });
     Ok(state.page(&viewer, "persons.html", context)?.into_response())
@@ -328,7 +335,7 @@ impl PersonInput {
             FormField::new("birth", t("field_birth"), "text", &self.birth).hint("1990, 14.02.1990 or 1990-02-14"),
             FormField::new("city", t("field_city"), "text", &self.city),
             FormField::new("roles", t("field_roles"), "checkboxes", "")
-                .options(PersonRole::ALL.iter().map(|role| Choice::new(role.as_str(), role.as_str())).collect())
+                .options(PersonRole::ALL.iter().map(|role| Choice::new(role.as_str(), label(state, viewer, "role", role.as_str()))).collect())
                 .values(self.roles.clone()),
             FormField::new("contact", t("field_contact"), "text", &self.contact),
             FormField::new("address", t("field_address"), "text", &self.address),
@@ -651,7 +658,7 @@ async fn detention_form(
         FormField::new("detained_by", t("field_detained_by"), "text", &input.detained_by),
         FormField::new("police_station", t("field_police_station"), "text", &input.police_station),
         FormField::new("treatment", t("field_treatment"), "checkboxes", "")
-            .options(Treatment::ALL.iter().map(|t| Choice::new(t.as_str(), t.as_str())).collect())
+            .options(Treatment::ALL.iter().map(|item| Choice::new(item.as_str(), label(state, viewer, "treatment", item.as_str()))).collect())
             .values(input.treatment.clone()),
         FormField::new("injuries", t("field_injuries"), "textarea", &input.injuries),
     ];
@@ -798,7 +805,7 @@ fn decision_form(
         ]),
         FormField::new("article", t("field_article"), "text", &input.article).hint("AC 488, CC 405"),
         FormField::new("outcome", t("field_outcome"), "select", &input.outcome)
-            .options(OUTCOME_KINDS.iter().map(|kind| Choice::new(*kind, *kind)).collect())
+            .options(OUTCOME_KINDS.iter().map(|kind| Choice::new(*kind, label(state, viewer, "outcome", kind))).collect())
             .required(),
         FormField::new("amount", t("field_amount"), "number", &input.amount).hint("arrest: days; fine: KZT; appeal reduced: days"),
         FormField::new("appeal_result", t("field_appeal_result"), "select", &input.appeal_result).options(

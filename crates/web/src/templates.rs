@@ -47,12 +47,32 @@ impl Templates {
         }
         environment.add_filter("fill", fill_filter);
         environment.add_filter("urlencode", |value: String| crate::viewer::percent_encode(&value));
+        environment.add_filter("tv", value_label);
         Templates { environment }
     }
 
     pub fn render(&self, name: &str, context: &minijinja::Value) -> Result<String, WebError> {
         let template = self.environment.get_template(name).map_err(|error| WebError::Internal(format!("template {name}: {error}")))?;
         template.render(context).map_err(|error| WebError::Internal(format!("template {name}: {error:#}")))
+    }
+}
+
+/// `{{ person.status | tv("status") }}`: the catalogue's words for a machine value (the key
+/// `status_held`), or the value itself when the catalogue has none. A list is labelled item by
+/// item and joined with commas.
+fn value_label(state: &minijinja::State, value: minijinja::Value, prefix: String) -> String {
+    let messages = state.lookup("t");
+    let one = |item: &minijinja::Value| -> String {
+        let text = item.as_str().map(str::to_owned).unwrap_or_else(|| item.to_string());
+        messages
+            .as_ref()
+            .and_then(|messages| messages.get_attr(&format!("{prefix}_{text}")).ok())
+            .and_then(|label| label.as_str().map(str::to_owned))
+            .unwrap_or(text)
+    };
+    match value.try_iter() {
+        Ok(items) if value.as_str().is_none() => items.map(|item| one(&item)).collect::<Vec<_>>().join(", "),
+        _ => one(&value),
     }
 }
 

@@ -33,6 +33,7 @@ async fn key_pages() {
     insta::assert_snapshot!("person", redact(&app.get(&format!("/persons/{}", fixture.published.0)).await.body));
     insta::assert_snapshot!("person_new", redact(&app.get("/persons/new").await.body));
     insta::assert_snapshot!("event", redact(&app.get(&format!("/events/{}", fixture.almaty.0)).await.body));
+    insta::assert_snapshot!("person_ru", redact(&app.get(&format!("/persons/{}?lang=ru", fixture.published.0)).await.body));
 }
 
 #[tokio::test]

@@ -298,7 +298,7 @@ async fn a_coordinator_corrects_a_status_by_recording_the_release() {
     let (mut app, fixture) = TestApp::with_fixture().await;
     app.login("coordinator").await;
     let page = app.get(&format!("/persons/{}", fixture.private.0)).await.body;
-    assert!(page.contains("Status: <strong>held</strong>"), "{page}");
+    assert!(page.contains("Status: <strong>held at the police station</strong>"), "{page}");
     let detention = app.store.person(&Actor::system(), fixture.private).await.unwrap().detentions[0].id.0;
     let path = format!("/persons/{}/detentions/{detention}/edit", fixture.private.0);
     let form = app.get(&path).await.body;
@@ -321,7 +321,7 @@ async fn a_coordinator_corrects_a_status_by_recording_the_release() {
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let page = app.get(&format!("/persons/{}", fixture.private.0)).await.body;
-    assert!(page.contains("Status: <strong>released_without_decision</strong>"), "{page}");
+    assert!(page.contains("Status: <strong>released without a decision</strong>"), "{page}");
     assert!(page.contains("relative: sister"));
 }
 
