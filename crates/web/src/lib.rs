@@ -66,6 +66,8 @@ struct Shared {
     config: WebConfig,
     templates: Templates,
     catalogues: Catalogues,
+    /// Each language's messages as a template value, built once: pages render them on every request.
+    messages: Vec<(Lang, minijinja::Value)>,
 }
 
 /// A live session or API token, as the viewer middleware needs it.
@@ -81,7 +83,9 @@ pub(crate) struct LiveSession {
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> AppState {
-        AppState { shared: Arc::new(Shared { store, config, templates: Templates::load(), catalogues: Catalogues::load() }) }
+        let catalogues = Catalogues::load();
+        let messages = Lang::ALL.iter().map(|lang| (*lang, minijinja::Value::from_serialize(&**catalogues.messages(*lang)))).collect();
+        AppState { shared: Arc::new(Shared { store, config, templates: Templates::load(), catalogues, messages }) }
     }
 
     pub fn store(&self) -> &Store {
@@ -121,7 +125,7 @@ impl AppState {
         let languages: Vec<serde_json::Value> =
             Lang::ALL.iter().map(|lang| serde_json::json!({ "code": lang.code(), "name": lang.native_name() })).collect();
         let base = minijinja::context! {
-            t => minijinja::Value::from_serialize(&**self.shared.catalogues.messages(viewer.lang)),
+            t => self.shared.messages.iter().find(|(lang, _)| *lang == viewer.lang).map(|(_, messages)| messages.clone()).unwrap_or_default(),
             lang => viewer.lang.code(),
             languages => languages,
             user => viewer.user.clone(),
@@ -171,7 +175,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), viewer::middleware))
         .layer(DefaultBodyLimit::max(import::UPLOAD_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(import::UPLOAD_LIMIT_BYTES))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
 }
 

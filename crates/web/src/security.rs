@@ -2,10 +2,12 @@
 //! script, nothing from another origin, no framing), no MIME sniffing, no referrer, and no
 //! caching of pages that may carry personal data.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+
+use crate::AppState;
 
 /// The policy of every page. Styles come only from our own stylesheet; pages have no script at
 /// all; images are our own or inline SVG; forms post only to us.
@@ -14,7 +16,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self';
 
 /// Adds the security headers to every response. A handler that needs a narrower exception (the
 /// case-study report with its own inline stylesheet) sets its own policy, which is kept.
-pub async fn headers(request: Request, next: Next) -> Response {
+pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -30,6 +32,10 @@ pub async fn headers(request: Request, next: Next) -> Response {
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
+    if state.config().secure_cookies {
+        // Served over TLS: browsers must not fall back to plain HTTP, where cookies could leak.
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     if !is_static {
         // Pages carry personal data: a shared or seized browser must not keep copies.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -32,6 +32,7 @@ async fn cookies_are_secure_when_configured_for_tls() {
     let config = WebConfig { secure_cookies: true, ..WebConfig::default() };
     let router = kuzet_web::router(AppState::new(store, config));
     let page = router.clone().oneshot(Request::get("/login").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(page.headers().get(header::STRICT_TRANSPORT_SECURITY).unwrap(), "max-age=31536000");
     let anonymous = page.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
     assert!(anonymous.ends_with("; Secure"), "{anonymous}");
     let token = anonymous.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();

@@ -15,6 +15,7 @@ fn check_headers(path: &str, reply: &crate::Reply) {
     assert_eq!(reply.header("x-content-type-options"), "nosniff", "{path}");
     assert_eq!(reply.header("referrer-policy"), "no-referrer", "{path}");
     assert_eq!(reply.header("x-frame-options"), "DENY", "{path}");
+    assert_eq!(reply.header("strict-transport-security"), "", "{path}: no HSTS on plain HTTP");
 }
 
 #[tokio::test]
