@@ -44,6 +44,9 @@ pub struct Args {
     /// The report's title (default: the first file's name).
     #[arg(long)]
     pub title: Option<String>,
+    /// The language of the report: `en` or `ru`.
+    #[arg(long, default_value = "en", value_name = "LANG")]
+    pub lang: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -62,6 +65,8 @@ pub enum FailOn {
 const LARGE_FILE: u64 = 1 << 20;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let language = report::Language::from_code(&args.lang)
+        .ok_or_else(|| InputError(format!("--lang: \"{}\" is not a report language; use en or ru", args.lang)))?;
     let election = load(&args)?;
     let scope = match &args.area {
         Some(path) => Some(find_area(&election, path)?),
@@ -75,17 +80,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let scope_name = scope.map(|s| election.areas.display(s));
     if args.json {
-        let full = report::build(&election, &verification, scope_name.as_deref(), None);
+        let full = report::build_in(&election, &verification, scope_name.as_deref(), None, language);
         println!("{}", serde_json::to_string_pretty(&report::render_json(&full))?);
     } else {
-        let short = report::build(&election, &verification, scope_name.as_deref(), Some(args.limit));
+        let short = report::build_in(&election, &verification, scope_name.as_deref(), Some(args.limit), language);
         print!("{}", report::render_text(&short));
     }
     if let Some(path) = &args.report {
-        let page = report::build(&election, &verification, scope_name.as_deref(), Some(args.limit.max(500)));
+        let page = report::build_in(&election, &verification, scope_name.as_deref(), Some(args.limit.max(500)), language);
         std::fs::write(path, report::render_html(&page)).with_context(|| format!("cannot write the report to {}", path.display()))?;
         if !args.json {
-            println!("\nReport written to {}", path.display());
+            let written = if language == report::Language::Russian { "Отчёт записан в" } else { "Report written to" };
+            println!("\n{written} {}", path.display());
         }
     }
 

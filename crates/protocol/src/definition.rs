@@ -16,6 +16,8 @@ pub struct LineDefinition {
     pub key: String,
     /// The English name shown in reports.
     pub label: String,
+    /// The Russian name, when the definition gives one.
+    pub label_ru: Option<String>,
 }
 
 /// How the two sides of a control relation must compare.
@@ -57,6 +59,8 @@ pub enum Operand {
 pub struct ControlRelation {
     /// What a person calls this check ("ballots in boxes = valid + invalid").
     pub name: String,
+    /// The Russian name, when the definition gives one.
+    pub name_ru: Option<String>,
     /// The relation as written in the definition, with line keys.
     pub formula: String,
     pub left: Vec<Operand>,
@@ -99,29 +103,29 @@ pub struct DefinitionError {
 pub const RUSSIAN_CEC: &str = "\
 name: Russian CEC polling-station protocol
 country: Russia
-line registered: Registered voters
-line received: Ballots received by the station
-line issued_early: Ballots issued to early voters
-line issued_in_station: Ballots issued in the station on election day
-line issued_outside: Ballots issued outside the station (home voting)
-line cancelled: Ballots cancelled (unused)
-line mobile_boxes: Ballots in mobile boxes
-line stationary_boxes: Ballots in stationary boxes
-line invalid: Invalid ballots
-line valid: Valid ballots
-line lost: Ballots lost
-line unaccounted: Ballots not accounted for on receipt
-line absentee_received: Absentee certificates received
-line absentee_issued_at_station: Absentee certificates issued at the station
-line absentee_voted: Voters who voted with absentee certificates
-line absentee_unused: Absentee certificates unused
-line absentee_issued_by_tik: Absentee certificates issued by the territorial commission
-line absentee_lost: Absentee certificates lost
-relation ballots received = issued + cancelled + lost - unaccounted: received + unaccounted = issued_early + issued_in_station + issued_outside + cancelled + lost
-relation ballots in boxes = valid + invalid: mobile_boxes + stationary_boxes = valid + invalid
-relation valid ballots = sum of candidates: valid = candidates
-relation ballots issued <= registered voters: issued_early + issued_in_station + issued_outside <= registered
-relation turnout <= 100%: mobile_boxes + stationary_boxes <= registered
+line registered: Registered voters | Число избирателей в списке
+line received: Ballots received by the station | Получено бюллетеней участковой комиссией
+line issued_early: Ballots issued to early voters | Выдано бюллетеней досрочно
+line issued_in_station: Ballots issued in the station on election day | Выдано бюллетеней в помещении для голосования
+line issued_outside: Ballots issued outside the station (home voting) | Выдано бюллетеней вне помещения (на дому)
+line cancelled: Ballots cancelled (unused) | Погашено бюллетеней
+line mobile_boxes: Ballots in mobile boxes | Бюллетеней в переносных ящиках
+line stationary_boxes: Ballots in stationary boxes | Бюллетеней в стационарных ящиках
+line invalid: Invalid ballots | Недействительных бюллетеней
+line valid: Valid ballots | Действительных бюллетеней
+line lost: Ballots lost | Утрачено бюллетеней
+line unaccounted: Ballots not accounted for on receipt | Бюллетеней, не учтённых при получении
+line absentee_received: Absentee certificates received | Получено открепительных удостоверений
+line absentee_issued_at_station: Absentee certificates issued at the station | Выдано открепительных удостоверений на участке
+line absentee_voted: Voters who voted with absentee certificates | Проголосовало по открепительным удостоверениям
+line absentee_unused: Absentee certificates unused | Неиспользованных открепительных удостоверений
+line absentee_issued_by_tik: Absentee certificates issued by the territorial commission | Выдано открепительных удостоверений ТИК
+line absentee_lost: Absentee certificates lost | Утрачено открепительных удостоверений
+relation ballots received = issued + cancelled + lost - unaccounted | получено бюллетеней = выдано + погашено + утрачено - не учтено: received + unaccounted = issued_early + issued_in_station + issued_outside + cancelled + lost
+relation ballots in boxes = valid + invalid | бюллетени в ящиках = действительные + недействительные: mobile_boxes + stationary_boxes = valid + invalid
+relation valid ballots = sum of candidates | действительные бюллетени = сумма голосов за кандидатов: valid = candidates
+relation ballots issued <= registered voters | выдано бюллетеней <= число избирателей: issued_early + issued_in_station + issued_outside <= registered
+relation turnout <= 100% | явка <= 100%: mobile_boxes + stationary_boxes <= registered
 role registered: registered
 role issued: issued_early + issued_in_station + issued_outside
 role cast: mobile_boxes + stationary_boxes
@@ -133,19 +137,19 @@ role valid: valid
 pub const KAZAKHSTAN_2019: &str = "\
 name: Kazakhstan precinct protocol (2019)
 country: Kazakhstan
-line registered: Registered voters
-line received: Ballots received by the station
-line issued: Ballots issued to voters
-line cancelled: Ballots cancelled (unused and spoiled)
-line cast: Ballots found in the boxes
-line invalid: Invalid ballots
-line valid: Valid ballots
-relation ballots received = issued + cancelled: received = issued + cancelled
-relation ballots in boxes = valid + invalid: cast = valid + invalid
-relation valid ballots = sum of candidates: valid = candidates
-relation ballots issued <= registered voters: issued <= registered
-relation turnout <= 100%: cast <= registered
-relation ballots in boxes <= ballots issued: cast <= issued
+line registered: Registered voters | Число избирателей, внесённых в списки
+line received: Ballots received by the station | Получено бюллетеней участковой комиссией
+line issued: Ballots issued to voters | Выдано бюллетеней избирателям
+line cancelled: Ballots cancelled (unused and spoiled) | Погашено бюллетеней (неиспользованных и испорченных)
+line cast: Ballots found in the boxes | Бюллетеней в урнах для голосования
+line invalid: Invalid ballots | Недействительных бюллетеней
+line valid: Valid ballots | Действительных бюллетеней
+relation ballots received = issued + cancelled | получено бюллетеней = выдано + погашено: received = issued + cancelled
+relation ballots in boxes = valid + invalid | бюллетени в урнах = действительные + недействительные: cast = valid + invalid
+relation valid ballots = sum of candidates | действительные бюллетени = сумма голосов за кандидатов: valid = candidates
+relation ballots issued <= registered voters | выдано бюллетеней <= число избирателей: issued <= registered
+relation turnout <= 100% | явка <= 100%: cast <= registered
+relation ballots in boxes <= ballots issued | бюллетени в урнах <= выдано бюллетеней: cast <= issued
 role registered: registered
 role issued: issued
 role cast: cast
@@ -154,9 +158,10 @@ role valid: valid
 
 impl ProtocolDefinition {
     /// Parses a definition. Each non-empty line is one of:
-    /// `name: TEXT`, `country: TEXT`, `line KEY: LABEL`, `relation NAME: SUM OP SUM` (OP is `=`, `<=` or `>=`;
-    /// a SUM is line keys and the word `candidates` joined by `+`), or
-    /// `role registered|issued|cast|valid: SUM`. Lines starting with `#` are comments.
+    /// `name: TEXT`, `country: TEXT`, `line KEY: LABEL`, `relation NAME: SUM OP SUM` (OP is
+    /// `=`, `<=` or `>=`; a SUM is line keys and the word `candidates` joined by `+`), or
+    /// `role registered|issued|cast|valid: SUM`. A LABEL or NAME may add its Russian form
+    /// after ` | `. Lines starting with `#` are comments.
     pub fn parse(text: &str) -> Result<Self, DefinitionError> {
         let mut definition = ProtocolDefinition {
             name: String::new(),
@@ -191,7 +196,8 @@ impl ProtocolDefinition {
                     if key == "candidates" || definition.lines.iter().any(|l| l.key == key) {
                         return Err(fail(format!("the line key \"{key}\" is used twice or reserved")));
                     }
-                    definition.lines.push(LineDefinition { key: key.to_owned(), label: value.to_owned() });
+                    let (label, label_ru) = split_translation(value);
+                    definition.lines.push(LineDefinition { key: key.to_owned(), label, label_ru });
                 }
                 "relation" => pending_relations.push((number, name.trim().to_owned(), value.to_owned())),
                 "role" => pending_roles.push((number, name.trim().to_owned(), value.to_owned())),
@@ -244,12 +250,18 @@ impl ProtocolDefinition {
 
     /// The relation written in words, with line labels instead of keys.
     pub fn describe(&self, relation: &ControlRelation) -> String {
+        self.describe_with(relation, |line| &line.label, "sum of candidates' votes")
+    }
+
+    /// The relation written in words with the labels `label` picks (for another language) and
+    /// `candidates` for the sum of the candidates' votes.
+    pub fn describe_with(&self, relation: &ControlRelation, label: impl Fn(&LineDefinition) -> &str, candidates: &str) -> String {
         let side = |operands: &[Operand]| {
             operands
                 .iter()
                 .map(|operand| match operand {
-                    Operand::Line(i) => self.lines[*i].label.to_lowercase(),
-                    Operand::Candidates => "sum of candidates' votes".to_owned(),
+                    Operand::Line(i) => label(&self.lines[*i]).to_lowercase(),
+                    Operand::Candidates => candidates.to_owned(),
                 })
                 .collect::<Vec<_>>()
                 .join(" + ")
@@ -270,8 +282,10 @@ impl ProtocolDefinition {
         if name.is_empty() {
             return Err("a relation needs a name before `:`".to_owned());
         }
+        let (name, name_ru) = split_translation(name);
         Ok(ControlRelation {
-            name: name.to_owned(),
+            name,
+            name_ru,
             formula: formula.to_owned(),
             left: self.parse_sum(left)?,
             comparison,
@@ -292,6 +306,14 @@ impl ProtocolDefinition {
             }
         }
         Ok(operands)
+    }
+}
+
+/// Splits "English | Russian" into its two parts.
+fn split_translation(text: &str) -> (String, Option<String>) {
+    match text.split_once(" | ") {
+        Some((english, russian)) => (english.trim().to_owned(), Some(russian.trim().to_owned())),
+        None => (text.trim().to_owned(), None),
     }
 }
 

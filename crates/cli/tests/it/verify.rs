@@ -68,6 +68,15 @@ fn kz_2019_case_study_reproduces_the_report() {
 }
 
 #[test]
+fn reports_in_russian() {
+    let output = check(&[&example("observer-protocols.csv"), &example("published-totals.csv")], &["--lang", "ru"], 0, &[]);
+    let text = stdout(&output);
+    assert!(text.contains("Проекция: Nur-Sultan по 74 участкам источника «observer» из 239"), "{text}");
+    assert!(text.contains("114,991"), "{text}");
+    check(&[&example("published-totals.csv")], &["--lang", "kk"], 2, &["--lang: \"kk\" is not a report language"]);
+}
+
+#[test]
 fn writes_a_self_contained_html_report() {
     let out = std::env::temp_dir().join(format!("kuzet-verify-report-{}.html", std::process::id()));
     let out_text = out.display().to_string();

@@ -66,3 +66,19 @@ fn comparisons_hold_as_written() {
         assert_eq!(comparison.holds(left, right), holds, "{left} {} {right}", comparison.symbol());
     }
 }
+
+#[test]
+fn labels_and_names_may_carry_their_russian_form() {
+    let text = "name: T\nline voters: Voters | Избиратели\nline ballots: Ballots\nrelation fits | помещается: ballots <= voters";
+    let definition = ProtocolDefinition::parse(text).unwrap();
+    assert_eq!((definition.lines[0].label.as_str(), definition.lines[0].label_ru.as_deref()), ("Voters", Some("Избиратели")));
+    assert_eq!(definition.lines[1].label_ru, None);
+    let relation = &definition.relations[0];
+    assert_eq!((relation.name.as_str(), relation.name_ru.as_deref()), ("fits", Some("помещается")));
+    let russian = definition.describe_with(relation, |l| l.label_ru.as_deref().unwrap_or(&l.label), "сумма");
+    assert_eq!(russian, "ballots <= избиратели");
+    for built_in in [ProtocolDefinition::russian_cec(), ProtocolDefinition::kazakhstan_2019()] {
+        assert!(built_in.lines.iter().all(|l| l.label_ru.is_some()));
+        assert!(built_in.relations.iter().all(|r| r.name_ru.is_some()));
+    }
+}

@@ -1,7 +1,9 @@
 //! The verification report on the Kazakhstan 2019 case study: the report's published
 //! projection reproduced, and snapshots of the three renderings.
 
-use kuzet_report::verify::{build, group, kz_2019_case_study, kz_2019_case_study_html, render_html, render_json, render_text};
+use kuzet_report::verify::{
+    build, build_in, group, kz_2019_case_study, kz_2019_case_study_html, kz_2019_case_study_html_in, render_html, render_json, render_text, Language,
+};
 
 #[test]
 fn kz_2019_reproduces_the_reports_projection() {
@@ -79,4 +81,26 @@ fn numbers_are_grouped_by_thousands() {
     for (value, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (114_991, "114,991"), (-23_953, "-23,953"), (109_008_428, "109,008,428")] {
         assert_eq!(group(value), text);
     }
+}
+
+#[test]
+fn kz_2019_text_report_in_russian() {
+    let (election, verification) = kz_2019_case_study();
+    let report = build_in(&election, &verification, None, Some(20), Language::Russian);
+    assert_eq!(report.language, "ru");
+    // The figures do not depend on the language.
+    let english = build(&election, &verification, None, Some(20));
+    assert_eq!(report.projections[0].candidates[0].projection.value, english.projections[0].candidates[0].projection.value);
+    insta::assert_snapshot!(render_text(&report));
+}
+
+#[test]
+fn kz_2019_html_page_in_russian() {
+    let page = kz_2019_case_study_html_in(Language::Russian);
+    assert!(page.contains("<html lang=\"ru\">"));
+    assert!(page.contains("Проекция: Nur-Sultan по 74 участкам источника «observer» из 239"));
+    assert!(page.contains("действительные бюллетени = сумма голосов за кандидатов"));
+    assert!(!page.contains("<script"));
+    assert_eq!(Language::from_code("ru"), Some(Language::Russian));
+    assert_eq!(Language::from_code("kk"), None);
 }
