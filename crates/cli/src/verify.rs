@@ -207,8 +207,8 @@ fn check_stations_are_known(election: &Election) -> anyhow::Result<()> {
         return Ok(());
     }
     for comparison in kuzet_protocol::compare::compare_sources(election, None) {
-        let set = &election.results()[comparison.other_set];
-        for &row in &comparison.unmatched {
+        for &(set, row) in &comparison.unmatched {
+            let set = &election.results()[set];
             let station = &set.stations[row];
             if election.areas.region_of(station.area).is_some_and(|r| covered.contains(&r)) {
                 return Err(InputError(format!(

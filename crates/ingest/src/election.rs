@@ -548,8 +548,23 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
 
     let width = staged.width();
     let mut sets: Vec<ResultSet> = Vec::new();
-    let mut seen_stations: HashMap<(String, AreaId, String), u64> = HashMap::new();
-    let mut seen_aggregates: HashMap<(String, AreaId), u64> = HashMap::new();
+    // Where each station and area total was first seen: (earlier result set, line); the set is
+    // `None` for this file. A source's protocols may be spread over several files, but each
+    // station only once.
+    let mut seen_stations: HashMap<(String, AreaId, String), (Option<usize>, u64)> = HashMap::new();
+    let mut seen_aggregates: HashMap<(String, AreaId), (Option<usize>, u64)> = HashMap::new();
+    for (index, set) in staged.results().iter().enumerate() {
+        for station in &set.stations {
+            seen_stations.insert((set.source.clone(), station.area, station.station.clone()), (Some(index), station.line as u64));
+        }
+        for aggregate in &set.aggregates {
+            seen_aggregates.insert((set.source.clone(), aggregate.area), (Some(index), aggregate.line as u64));
+        }
+    }
+    let first_seen = |election: &Election, (set, line): (Option<usize>, u64)| match set {
+        None => format!("first on line {line}"),
+        Some(set) => format!("first in {}, line {line}", election.results()[set].provenance.origin),
+    };
     for row in &table.rows {
         let line = row.line;
         let cell = |index: usize| row.cells.get(index).map(|c| c.trim()).unwrap_or("");
@@ -608,11 +623,11 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
                 }
                 Err(problem) => return Err(error(stations_column.unwrap_or(0), ErrorKind::NotANumber, problem)),
             };
-            if let Some(first) = seen_aggregates.insert((source.to_owned(), area), line) {
+            if let Some(first) = seen_aggregates.insert((source.to_owned(), area), (None, line)) {
                 return Err(error(
                     area_column,
                     ErrorKind::DuplicateStation,
-                    format!("the {source} totals of {} appear twice (first on line {first})", staged.areas.display(area)),
+                    format!("the {source} totals of {} appear twice ({})", staged.areas.display(area), first_seen(&staged, first)),
                 ));
             }
             sets[set].aggregates.push(AreaAggregate { area, stations, counts, provenance, line: line32 });
@@ -621,11 +636,15 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
                 let index = stations_column.unwrap_or(0);
                 return Err(error(index, ErrorKind::BadValue, "a station row cannot give a number of stations".to_owned()));
             }
-            if let Some(first) = seen_stations.insert((source.to_owned(), area, station.to_owned()), line) {
+            if let Some(first) = seen_stations.insert((source.to_owned(), area, station.to_owned()), (None, line)) {
                 return Err(error(
                     station_column.unwrap_or(0),
                     ErrorKind::DuplicateStation,
-                    format!("the {source} protocol of station \"{station}\" in {} appears twice (first on line {first})", staged.areas.display(area)),
+                    format!(
+                        "the {source} protocol of station \"{station}\" in {} appears twice ({})",
+                        staged.areas.display(area),
+                        first_seen(&staged, first)
+                    ),
                 ));
             }
             sets[set].stations.push(StationResult { area, station: station.to_owned(), counts, provenance, line: line32 });

@@ -25,7 +25,8 @@ impl LineDifference {
 pub struct StationComparison {
     pub area: AreaId,
     pub station: String,
-    /// The row in the other source's set.
+    /// The set and row of the other source's protocol.
+    pub other_set: usize,
     pub other_row: usize,
     pub official_set: usize,
     pub official_row: usize,
@@ -76,13 +77,17 @@ impl AreaDifferences {
     }
 }
 
-/// One non-official source compared with the official results.
+/// One non-official source (all its result sets, from however many files) compared with the
+/// official results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceComparison {
-    pub other_set: usize,
+    /// The source's label.
+    pub source: String,
+    pub other_sets: Vec<usize>,
     pub stations: Vec<StationComparison>,
-    /// Rows of the other source with no official station of the same area and name.
-    pub unmatched: Vec<usize>,
+    /// (set, row) of the other source's stations with no official station of the same area
+    /// and name.
+    pub unmatched: Vec<(usize, usize)>,
     /// Per region (depth 1), in order of first appearance.
     pub by_region: Vec<AreaDifferences>,
     pub total: AreaDifferences,
@@ -103,8 +108,9 @@ pub fn compare_counts(other: &[Option<i64>], official: &[Option<i64>]) -> (usize
     (compared, differences)
 }
 
-/// Compares every non-official result set with the official stations (of all official sets),
-/// matching stations by area and trimmed name. `scope` limits the stations compared.
+/// Compares every non-official source with the official stations (of all official sets),
+/// matching stations by area and trimmed name; the result sets of one source label are taken
+/// together. `scope` limits the stations compared.
 pub fn compare_sources(election: &Election, scope: Option<AreaId>) -> Vec<SourceComparison> {
     let mut official: HashMap<(AreaId, &str), (usize, usize)> = HashMap::new();
     for (set_index, set) in election.results().iter().enumerate().filter(|(_, s)| s.is_official()) {
@@ -117,22 +123,33 @@ pub fn compare_sources(election: &Election, scope: Option<AreaId>) -> Vec<Source
         return Vec::new();
     }
     let width = election.width();
-    let mut comparisons = Vec::new();
+    let mut comparisons: Vec<SourceComparison> = Vec::new();
+    let mut regions: Vec<HashMap<AreaId, usize>> = Vec::new();
     for (set_index, set) in election.results().iter().enumerate().filter(|(_, s)| !s.is_official()) {
-        let mut result = SourceComparison {
-            other_set: set_index,
-            stations: Vec::new(),
-            unmatched: Vec::new(),
-            by_region: Vec::new(),
-            total: AreaDifferences::new(scope.unwrap_or(election.areas.root()), width),
+        let slot = match comparisons.iter().position(|c| c.source == set.source) {
+            Some(slot) => slot,
+            None => {
+                comparisons.push(SourceComparison {
+                    source: set.source.clone(),
+                    other_sets: Vec::new(),
+                    stations: Vec::new(),
+                    unmatched: Vec::new(),
+                    by_region: Vec::new(),
+                    total: AreaDifferences::new(scope.unwrap_or(election.areas.root()), width),
+                });
+                regions.push(HashMap::new());
+                comparisons.len() - 1
+            }
         };
-        let mut regions: HashMap<AreaId, usize> = HashMap::new();
+        let result = &mut comparisons[slot];
+        let regions = &mut regions[slot];
+        result.other_sets.push(set_index);
         for (row, station) in set.stations.iter().enumerate() {
             if scope.is_some_and(|s| !election.areas.is_within(station.area, s)) {
                 continue;
             }
             let Some(&(official_set, official_row)) = official.get(&(station.area, station.station.trim())) else {
-                result.unmatched.push(row);
+                result.unmatched.push((set_index, row));
                 continue;
             };
             let official_counts = &election.results()[official_set].stations[official_row].counts;
@@ -140,6 +157,7 @@ pub fn compare_sources(election: &Election, scope: Option<AreaId>) -> Vec<Source
             let comparison = StationComparison {
                 area: station.area,
                 station: station.station.clone(),
+                other_set: set_index,
                 other_row: row,
                 official_set,
                 official_row,
@@ -156,9 +174,7 @@ pub fn compare_sources(election: &Election, scope: Option<AreaId>) -> Vec<Source
             }
             result.stations.push(comparison);
         }
-        if !result.stations.is_empty() || !result.unmatched.is_empty() {
-            comparisons.push(result);
-        }
     }
+    comparisons.retain(|c| !c.stations.is_empty() || !c.unmatched.is_empty());
     comparisons
 }

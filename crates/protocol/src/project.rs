@@ -118,7 +118,10 @@ pub struct AreaOfficial {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Projection {
     pub area: AreaId,
-    pub sample_set: usize,
+    /// The label of the source whose stations are the sample.
+    pub source: String,
+    /// The result sets (files) the sample comes from.
+    pub sample_sets: Vec<usize>,
     /// Observed stations used.
     pub sampled: usize,
     pub total_stations: usize,

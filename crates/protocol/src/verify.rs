@@ -4,7 +4,7 @@
 use crate::area::AreaId;
 use crate::check::{check_arithmetic, total_of, totals_by_depth, ArithmeticCheck, AreaTotals};
 use crate::compare::{compare_sources, SourceComparison};
-use crate::election::Election;
+use crate::election::{Election, OFFICIAL};
 use crate::outlier::{find_outliers, OutlierScan, DEFAULT_THRESHOLD};
 use crate::project::{project_sample, AreaOfficial, Projection, ProjectionOptions};
 use std::collections::HashMap;
@@ -34,10 +34,11 @@ pub struct SetSummary {
 /// The outlier scan of one source's stations in one area.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutlierGroup {
-    pub set: usize,
+    /// The source's label; its stations may come from several result sets (files).
+    pub source: String,
     pub area: AreaId,
-    /// Station rows of the set, in the order the scan's `row` indices refer to.
-    pub rows: Vec<usize>,
+    /// (set, station row) of each station, in the order the scan's `row` indices refer to.
+    pub rows: Vec<(usize, usize)>,
     pub scan: OutlierScan,
 }
 
@@ -67,22 +68,35 @@ pub fn verify(election: &Election, options: &VerifyOptions) -> Verification {
     let comparisons = compare_sources(election, scope);
     let official_areas = official_areas(election, &summaries, scope);
 
+    // Result sets of one source label (one per file) are taken together.
+    let mut sources: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (index, set) in election.results().iter().enumerate() {
+        match sources.iter_mut().find(|(label, _)| *label == set.source) {
+            Some((_, sets)) => sets.push(index),
+            None => sources.push((&set.source, vec![index])),
+        }
+    }
+    let station = |&(set, row): &(usize, usize)| &election.results()[set].stations[row];
+
     let mut projections = Vec::new();
     let mut outliers = Vec::new();
-    for (set_index, set) in election.results().iter().enumerate() {
-        let mut groups: Vec<(AreaId, Vec<usize>)> = Vec::new();
-        if !set.is_official() {
+    for (label, sets) in &sources {
+        let all_rows: Vec<(usize, usize)> =
+            sets.iter().flat_map(|&set| (0..election.results()[set].stations.len()).map(move |row| (set, row))).collect();
+        let mut groups: Vec<(AreaId, Vec<(usize, usize)>)> = Vec::new();
+        if *label != OFFICIAL {
             for (area, official) in &official_areas {
-                let rows: Vec<usize> =
-                    (0..set.stations.len()).filter(|&i| election.areas.is_within(set.stations[i].area, *area)).collect();
+                let rows: Vec<(usize, usize)> =
+                    all_rows.iter().copied().filter(|r| election.areas.is_within(station(r).area, *area)).collect();
                 if rows.is_empty() {
                     continue;
                 }
-                let counts: Vec<&[Option<i64>]> = rows.iter().map(|&i| set.stations[i].counts.as_slice()).collect();
+                let counts: Vec<&[Option<i64>]> = rows.iter().map(|r| station(r).counts.as_slice()).collect();
                 let (warnings, candidates) = project_sample(election, &counts, official, &options.projection);
                 projections.push(Projection {
                     area: *area,
-                    sample_set: set_index,
+                    source: (*label).to_owned(),
+                    sample_sets: sets.clone(),
                     sampled: counts.len(),
                     total_stations: official.stations,
                     warnings,
@@ -94,22 +108,23 @@ pub fn verify(election: &Election, options: &VerifyOptions) -> Verification {
         if groups.is_empty() {
             // Without an official area to project to, stations are compared within their region.
             let mut by_region: HashMap<AreaId, usize> = HashMap::new();
-            for (i, station) in set.stations.iter().enumerate() {
-                if scope.is_some_and(|s| !election.areas.is_within(station.area, s)) {
+            for r in &all_rows {
+                let area = station(r).area;
+                if scope.is_some_and(|s| !election.areas.is_within(area, s)) {
                     continue;
                 }
-                let region = election.areas.region_of(station.area).unwrap_or(election.areas.root());
+                let region = election.areas.region_of(area).unwrap_or(election.areas.root());
                 let slot = *by_region.entry(region).or_insert_with(|| {
                     groups.push((region, Vec::new()));
                     groups.len() - 1
                 });
-                groups[slot].1.push(i);
+                groups[slot].1.push(*r);
             }
         }
         for (area, rows) in groups {
-            let counts: Vec<&[Option<i64>]> = rows.iter().map(|&i| set.stations[i].counts.as_slice()).collect();
+            let counts: Vec<&[Option<i64>]> = rows.iter().map(|r| station(r).counts.as_slice()).collect();
             let scan = find_outliers(election, &counts, options.outlier_threshold);
-            outliers.push(OutlierGroup { set: set_index, area, rows, scan });
+            outliers.push(OutlierGroup { source: (*label).to_owned(), area, rows, scan });
         }
     }
     Verification { arithmetic, summaries, comparisons, projections, outliers }

@@ -397,16 +397,18 @@ pub fn build_in(
         .comparisons
         .iter()
         .map(|comparison| {
-            let set = &results[comparison.other_set];
             let differing: Vec<_> = comparison.stations.iter().filter(|s| !s.differences.is_empty()).collect();
             ComparisonSection {
-                source: set.source.clone(),
+                source: comparison.source.clone(),
                 stations_compared: comparison.total.stations_compared,
                 stations_differing: comparison.total.stations_differing,
                 unmatched: comparison
                     .unmatched
                     .iter()
-                    .map(|&row| format!("{} / {}", areas.display(set.stations[row].area), set.stations[row].station))
+                    .map(|&(set, row)| {
+                        let station = &results[set].stations[row];
+                        format!("{} / {}", areas.display(station.area), station.station)
+                    })
                     .collect(),
                 lines: line_nets(&comparison.total.net, &comparison.total.other_larger, &comparison.total.official_larger),
                 by_region: comparison
@@ -452,7 +454,7 @@ pub fn build_in(
         .iter()
         .map(|p| ProjectionSection {
             area: areas.display(p.area),
-            source: results[p.sample_set].source.clone(),
+            source: p.source.clone(),
             sampled: p.sampled,
             total_stations: p.total_stations,
             projected: !p.candidates.is_empty(),
@@ -478,12 +480,11 @@ pub fn build_in(
         .outliers
         .iter()
         .map(|group| {
-            let set = &results[group.set];
             let mut flagged: Vec<_> = group.scan.outliers.iter().collect();
             flagged.sort_by(|a, b| b.robust_z.abs().total_cmp(&a.robust_z.abs()).then(a.row.cmp(&b.row)));
             let name = |k: Option<usize>| k.map(|k| election.candidates()[k].clone());
             OutlierSection {
-                source: set.source.clone(),
+                source: group.source.clone(),
                 area: areas.display(group.area),
                 stations: group.rows.len(),
                 leader: name(group.scan.leader),
@@ -499,7 +500,8 @@ pub fn build_in(
                 flagged: flagged[..cap(flagged.len())]
                     .iter()
                     .map(|o| {
-                        let station = &set.stations[group.rows[o.row]];
+                        let (set, row) = group.rows[o.row];
+                        let station = &results[set].stations[row];
                         OutlierLine {
                             area: areas.display(station.area),
                             station: station.station.clone(),

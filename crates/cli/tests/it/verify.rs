@@ -68,6 +68,20 @@ fn kz_2019_case_study_reproduces_the_report() {
 }
 
 #[test]
+fn a_sample_split_over_files_is_projected_as_one() {
+    let sample = std::fs::read_to_string(example("observer-protocols.csv")).unwrap();
+    let lines: Vec<&str> = sample.lines().collect();
+    let first = temp_file("sample-a.csv", &(lines[..41].join("\n") + "\n"));
+    let second = temp_file("sample-b.csv", &(format!("{}\n", lines[0]) + &lines[41..].join("\n") + "\n"));
+    let output = check(&[&first, &second, &example("published-totals.csv")], &["--json"], 0, &[]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["projections"].as_array().unwrap().len(), 1);
+    assert_eq!(json["projections"][0]["sampled"], 74);
+    assert_eq!(json["projections"][0]["candidates"][0]["projection"]["value"], (35_604.0f64 * 239.0 / 74.0).round() as i64);
+    assert_eq!(json["outliers"][0]["stations"], 74);
+}
+
+#[test]
 fn reports_in_russian() {
     let output = check(&[&example("observer-protocols.csv"), &example("published-totals.csv")], &["--lang", "ru"], 0, &[]);
     let text = stdout(&output);

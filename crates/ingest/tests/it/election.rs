@@ -309,3 +309,18 @@ fn a_line_of_another_protocol_is_not_read_as_a_candidate() {
     // The same table is fine for the Kazakh protocol.
     load_protocol_table(&mut kz(), "kz-lines.csv", table.as_bytes()).unwrap();
 }
+
+#[test]
+fn a_station_in_two_files_of_one_source_is_refused() {
+    let mut election = kz();
+    let first = "source,area,station,valid\nobserver,Almaty,1,5\nobserver,Almaty,2,6\n";
+    load_protocol_table(&mut election, "volunteer-a.csv", first.as_bytes()).unwrap();
+    // Another source may give the same station; the same source may not, even from another file.
+    let official = "source,area,station,valid\nofficial,Almaty,2,6\n";
+    load_protocol_table(&mut election, "official.csv", official.as_bytes()).unwrap();
+    let second = "source,area,station,valid\nobserver,Almaty,3,7\nobserver,Almaty,2,6\n";
+    let error = load_protocol_table(&mut election, "volunteer-b.csv", second.as_bytes()).unwrap_err();
+    assert_eq!((error.kind, error.line, error.column), (ErrorKind::DuplicateStation, Some(3), Some(3)));
+    assert!(error.to_string().contains("appears twice (first in volunteer-a.csv, line 3)"), "{error}");
+    assert_eq!(election.results().len(), 2);
+}

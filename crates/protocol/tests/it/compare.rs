@@ -40,8 +40,8 @@ fn sources_are_matched_by_area_and_station() {
     let comparisons = compare_sources(&e, None);
     assert_eq!(comparisons.len(), 1);
     let c = &comparisons[0];
-    assert_eq!(c.other_set, observer_set);
-    assert_eq!(c.unmatched, vec![3]);
+    assert_eq!((c.source.as_str(), c.other_sets.as_slice()), ("observer", [observer_set].as_slice()));
+    assert_eq!(c.unmatched, vec![(observer_set, 3)]);
     assert_eq!(c.stations.len(), 3);
     assert_eq!(c.stations[0].lines_compared, 9);
     let a = e.candidate_column(0);
@@ -65,4 +65,24 @@ fn without_official_stations_there_is_nothing_to_compare() {
     let rows = vec![station(&mut e, &["North"], "1", &kz_row([1000, 1000, 600, 400, 600, 10, 590, 300, 290]))];
     add_set(&mut e, "observer", rows);
     assert!(compare_sources(&e, None).is_empty());
+}
+
+#[test]
+fn one_source_in_several_files_is_compared_as_one() {
+    let mut e = kz_election();
+    let official = vec![
+        station(&mut e, &["North"], "1", &kz_row([1000, 1000, 600, 400, 600, 10, 590, 300, 290])),
+        station(&mut e, &["North"], "2", &kz_row([1000, 1000, 600, 400, 600, 10, 590, 300, 290])),
+    ];
+    add_set(&mut e, "official", official);
+    let first = vec![station(&mut e, &["North"], "1", &kz_row([1000, 1000, 600, 400, 600, 10, 590, 310, 280]))];
+    let first = add_set(&mut e, "observer", first);
+    let second = vec![station(&mut e, &["North"], "2", &kz_row([1000, 1000, 600, 400, 600, 10, 590, 320, 270]))];
+    let second = add_set(&mut e, "observer", second);
+    let comparisons = compare_sources(&e, None);
+    assert_eq!(comparisons.len(), 1);
+    assert_eq!(comparisons[0].other_sets, vec![first, second]);
+    assert_eq!(comparisons[0].total.stations_differing, 2);
+    assert_eq!(comparisons[0].total.net[e.candidate_column(0)], 10 + 20);
+    assert_eq!((comparisons[0].stations[1].other_set, comparisons[0].stations[1].other_row), (second, 0));
 }
