@@ -129,7 +129,7 @@ pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
     let data = data_histogram(stations, bins);
     let offsets = if options.share_offsets.is_empty() { vec![0.0] } else { options.share_offsets.clone() };
     let fits: Vec<InnerFit> = offsets
-        .iter()
+        .par_iter()
         .map(|offset| {
             let honest = HonestParameters { share_mean: (estimated.share_mean + offset).clamp(0.0, 1.0), ..estimated };
             fit_with_honest(stations, options, honest, &data)
@@ -241,58 +241,103 @@ fn fit_with_honest(stations: &Stations, options: &FitOptions, honest: HonestPara
         incremental_slices.iter().map(|s| prefix_sums(s, slices, cells)).collect();
 
     let extreme_steps = ((options.extreme_max / FRACTION_STEP).round() as usize).min(slices);
-    // Every (σ_x, f_e) row scans all f_i that fit; rows are independent, so they run in parallel.
-    let rows: Vec<(usize, usize)> =
-        (0..sds.len()).flat_map(|k| (0..=extreme_steps).map(move |e| (k, e))).collect();
-    let model_at = |k: usize, e: usize, ie: usize, out: &mut [f64]| {
-        let (ext, inc, hon) = (&extreme_prefix, &incremental_prefix[k], &honest_prefix);
-        for c in 0..cells {
-            out[c] = ext[e * cells + c] + inc[ie * cells + c] - inc[e * cells + c] + hon[slices * cells + c]
-                - hon[ie * cells + c];
-        }
+    // Only cells where the data or some model outcome has weight can add to the distance.
+    let full = slices * cells;
+    let active: Vec<usize> = (0..cells)
+        .filter(|&c| {
+            data_normalized.weights[c] > 0.0
+                || honest_prefix[full + c] > 0.0
+                || extreme_prefix[full + c] > 0.0
+                || incremental_prefix.iter().any(|p| p[full + c] > 0.0)
+        })
+        .collect();
+    let width = active.len();
+    let compact = |prefix: &[f64]| -> Vec<f64> {
+        (0..=slices).flat_map(|j| active.iter().map(move |&c| prefix[j * cells + c])).collect()
     };
-    let distance_of = |model: &[f64]| {
-        let total: f64 = model.iter().sum();
+    let honest_c = compact(&honest_prefix);
+    let extreme_c = compact(&extreme_prefix);
+    // D = incremental − honest: the change when the stations of a slice turn from honest to
+    // incremental, so a model is base(f_e) + D[f_e + f_i].
+    let difference_c: Vec<Vec<f64>> = incremental_prefix
+        .iter()
+        .map(|p| compact(p).iter().zip(&honest_c).map(|(i, h)| i - h).collect())
+        .collect();
+    let data_c: Vec<f64> = active.iter().map(|&c| data_normalized.weights[c]).collect();
+    let totals = |rows: &[f64]| -> Vec<f64> { rows.chunks(width.max(1)).map(|r| r.iter().sum()).collect() };
+    let (honest_t, extreme_t) = (totals(&honest_c), totals(&extreme_c));
+    let difference_t: Vec<Vec<f64>> = difference_c.iter().map(|d| totals(d)).collect();
+
+    // Model with stations in slices [0, e) extreme, [e, ie) incremental (σ_x index k), rest honest:
+    // extreme[e] + (incremental[ie] − incremental[e]) + (honest[S] − honest[ie])
+    // = extreme[e] − D[e] − honest[e] + honest[S] + D[ie].
+    let model_into = |k: usize, e: usize, ie: usize, out: &mut Vec<f64>| {
+        let d = &difference_c[k];
+        out.clear();
+        out.extend((0..width).map(|c| {
+            extreme_c[e * width + c] - d[e * width + c] - honest_c[e * width + c]
+                + honest_c[slices * width + c]
+                + d[ie * width + c]
+        }));
+    };
+    let evaluate = |k: usize, e: usize, ie: usize| -> f64 {
+        let d = &difference_c[k];
+        let total = extreme_t[e] - difference_t[k][e] - honest_t[e] + honest_t[slices] + difference_t[k][ie];
         if total <= 0.0 {
             return f64::INFINITY;
         }
+        let scale = 1.0 / total;
         // Symmetric chi-square distance: a cell's difference counts relative to its height,
         // so the sparse upper-right region where fraud leaves its trace is not drowned by the
         // sampling noise of the dense honest peak.
-        model
-            .iter()
-            .zip(&data_normalized.weights)
-            .map(|(m, d)| {
-                let m = m / total;
-                let sum = m + d;
-                if sum > 0.0 { (m - d).powi(2) / sum } else { 0.0 }
-            })
-            .sum::<f64>()
-    };
-    let best = rows
-        .par_iter()
-        .map(|&(k, e)| {
-            let mut model = vec![0.0; cells];
-            let mut best = (f64::INFINITY, k, e, e);
-            // f_i in steps of 0.01 = two slices.
-            let mut ie = e;
-            while ie <= slices {
-                model_at(k, e, ie, &mut model);
-                let distance = distance_of(&model);
-                if distance < best.0 {
-                    best = (distance, k, e, ie);
-                }
-                ie += 2;
+        let mut distance = 0.0;
+        for c in 0..width {
+            let m = (extreme_c[e * width + c] - d[e * width + c] - honest_c[e * width + c]
+                + honest_c[slices * width + c]
+                + d[ie * width + c])
+                * scale;
+            let sum = m + data_c[c];
+            if sum > 0.0 {
+                distance += (m - data_c[c]) * (m - data_c[c]) / sum;
             }
-            best
-        })
-        .reduce(|| (f64::INFINITY, 0, 0, 0), |a, b| if b.0 < a.0 || (b.0 == a.0 && (b.1, b.2, b.3) < (a.1, a.2, a.3)) { b } else { a });
+        }
+        distance
+    };
+    // Coarse pass: f_e in steps of 0.01, f_i in steps of 0.02, every σ_x.
+    let mut best = (f64::INFINITY, 0usize, 0usize, 0usize);
+    let consider = |k: usize, e: usize, ie: usize, best: &mut (f64, usize, usize, usize)| {
+        let distance = evaluate(k, e, ie);
+        if distance < best.0 {
+            *best = (distance, k, e, ie);
+        }
+    };
+    for k in 0..sds.len() {
+        for e in (0..=extreme_steps).step_by(2) {
+            for ie in (e..=slices).step_by(4) {
+                consider(k, e, ie, &mut best);
+            }
+        }
+    }
+    // Fine pass around the best: f_e in steps of 0.005, f_i in steps of 0.01, neighbouring σ_x.
+    let (_, k0, e0, ie0) = best;
+    let fraud0 = ie0 - e0;
+    for k in k0.saturating_sub(1)..=(k0 + 1).min(sds.len() - 1) {
+        for e in e0.saturating_sub(2)..=(e0 + 2).min(extreme_steps) {
+            for fraud in (fraud0.saturating_sub(4)..=fraud0 + 4).step_by(2) {
+                if e + fraud <= slices {
+                    consider(k, e, e + fraud, &mut best);
+                }
+            }
+        }
+    }
     let (distance, k, e, ie) = best;
+    let mut compact_model = Vec::with_capacity(width);
+    model_into(k, e, ie, &mut compact_model);
     let mut model = vec![0.0; cells];
-    model_at(k, e, ie, &mut model);
-    let mut clean = vec![0.0; cells];
-    model_at(0, 0, 0, &mut clean);
-    let distance_without_fraud = distance_of(&clean);
+    for (&c, &m) in active.iter().zip(&compact_model) {
+        model[c] = m;
+    }
+    let distance_without_fraud = (0..sds.len()).map(|k| evaluate(k, 0, 0)).fold(f64::INFINITY, f64::min);
 
     InnerFit {
         incremental: (ie - e) as f64 * FRACTION_STEP,

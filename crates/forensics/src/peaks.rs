@@ -20,9 +20,8 @@
 //! of the count of round stations, at a fraction of the cost. `bench/forensics_reference.py`
 //! resamples the counts themselves, and the tests check the two nulls agree.
 
-use crate::stats::{ln_binomial_pmf, seeded_rng};
+use crate::stats::{FastRng, ln_binomial_pmf};
 use crate::{Explanation, Stations};
-use rand::RngCore;
 use rayon::prelude::*;
 
 /// Options of the peak test.
@@ -155,10 +154,10 @@ pub fn integer_peaks(stations: &Stations, options: &PeakOptions) -> Peaks {
     let counts: Vec<[u64; 3]> = (0..options.draws)
         .into_par_iter()
         .map(|draw| {
-            let mut rng = seeded_rng(options.seed, draw as u64);
+            let mut rng = FastRng::new(options.seed, draw as u64);
             let mut count = [0u64; 3];
             for &(t, s) in &thresholds {
-                let r = rng.next_u64();
+                let r = rng.next();
                 let turnout_round = (r >> 32) < t;
                 let share_round = (r & 0xFFFF_FFFF) < s;
                 count[0] += u64::from(turnout_round);
