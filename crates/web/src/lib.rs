@@ -9,7 +9,6 @@
 //! data.
 
 mod api;
-mod charts;
 mod cookies;
 mod error;
 mod forms;

@@ -8,7 +8,6 @@ use kuzet_register::{Action, Confidentiality, Resource, ResourceKind};
 use kuzet_store::{Dashboard, EventId, PersonQuery, StoreError};
 use serde::{Deserialize, Serialize};
 
-use crate::charts::{Bar, horizontal_bars};
 use crate::cookies;
 use crate::forms::FormData;
 use crate::persons::{ListParams, paging_links};
@@ -82,7 +81,7 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// The dashboard's charts, drawn from the store's counts.
+/// The dashboard's charts, drawn from the store's counts with the report crate's SVG charts.
 #[derive(Debug, Serialize)]
 struct DashboardCharts {
     by_event: String,
@@ -92,27 +91,25 @@ struct DashboardCharts {
 }
 
 fn dashboard_charts(state: &AppState, viewer: &Viewer, dashboard: &Dashboard) -> DashboardCharts {
+    use kuzet_report::svg::bar_chart;
     let text = |key: &str| state.catalogues().text(viewer.lang, key, &[]);
-    let legend_register = text("dashboard_register_count");
-    let legend_claims = text("dashboard_claims");
-    let legend = (legend_register.as_str(), legend_claims.as_str());
-    let events: Vec<Bar> = dashboard
-        .by_event
-        .iter()
-        .map(|event| Bar {
-            label: format!("{} {}", event.date, event.city),
-            value: event.detentions,
-            claim: event.claims.iter().map(|claim| i64::from(claim.value)).max(),
-        })
-        .collect();
-    let counts = |counts: &[kuzet_store::Count], prefix: &str| -> Vec<Bar> {
-        counts.iter().map(|count| Bar { label: crate::persons::label(state, viewer, prefix, &count.key), value: count.count, claim: None }).collect()
+    let (register, claims) = (text("dashboard_register_count"), text("dashboard_claims"));
+    // Each event's count in the register, and under it the largest number an official gave.
+    let mut events: Vec<(String, f64)> = Vec::new();
+    for event in &dashboard.by_event {
+        events.push((format!("{} {} · {register}", event.date, event.city), event.detentions as f64));
+        if let Some(claim) = event.claims.iter().map(|claim| claim.value).max() {
+            events.push((format!("{} {} · {claims}", event.date, event.city), f64::from(claim)));
+        }
+    }
+    let counts = |counts: &[kuzet_store::Count], prefix: &str| -> Vec<(String, f64)> {
+        counts.iter().map(|count| (crate::persons::label(state, viewer, prefix, &count.key), count.count as f64)).collect()
     };
     DashboardCharts {
-        by_event: horizontal_bars(&text("dashboard_by_event"), &events, legend),
-        by_city: horizontal_bars(&text("dashboard_by_city"), &counts(&dashboard.by_city, "-"), legend),
-        by_day: horizontal_bars(&text("dashboard_by_day"), &counts(&dashboard.by_day, "-"), legend),
-        by_outcome: horizontal_bars(&text("dashboard_by_outcome"), &counts(&dashboard.by_outcome, "outcome"), legend),
+        by_event: bar_chart(&text("dashboard_by_event"), &events),
+        by_city: bar_chart(&text("dashboard_by_city"), &counts(&dashboard.by_city, "-")),
+        by_day: bar_chart(&text("dashboard_by_day"), &counts(&dashboard.by_day, "-")),
+        by_outcome: bar_chart(&text("dashboard_by_outcome"), &counts(&dashboard.by_outcome, "outcome")),
     }
 }
 
