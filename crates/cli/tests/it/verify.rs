@@ -82,6 +82,26 @@ fn a_sample_split_over_files_is_projected_as_one() {
 }
 
 #[test]
+fn another_countrys_protocol_is_a_definition_file() {
+    let definition = temp_file(
+        "testland.txt",
+        "name: Testland ward protocol\ncountry: Testland\nline voters: Voters on the roll\nline papers: Ballot papers in the box\n\
+         relation papers fit the roll: papers <= voters\nrelation every paper is a vote: papers = candidates\n\
+         role registered: voters\nrole cast: papers\n",
+    );
+    let results = temp_file(
+        "testland.csv",
+        "source,area,station,voters,papers,Ada,Bo\nobserver,North,1,100,90,50,40\nobserver,North,2,100,120,60,60\n",
+    );
+    let output = check(&[&results], &["--protocol", &definition, "--fail-on", "violations"], 3, &[]);
+    let text = stdout(&output);
+    assert!(text.contains("Protocol: Testland ward protocol"), "{text}");
+    assert!(text.contains("line 3: North station 2: papers fit the roll: 120 > 100 (difference +20)"), "{text}");
+    let broken = temp_file("broken-definition.txt", "name: X\nline a: A\nrelation r: a = b\n");
+    check(&[&results], &["--protocol", &broken], 2, &["broken-definition.txt: protocol definition, line 3: unknown line \"b\""]);
+}
+
+#[test]
 fn reports_in_russian() {
     let output = check(&[&example("observer-protocols.csv"), &example("published-totals.csv")], &["--lang", "ru"], 0, &[]);
     let text = stdout(&output);
