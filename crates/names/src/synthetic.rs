@@ -483,7 +483,8 @@ impl SyntheticName {
             0 => return name,
             1 => {
                 let stem = *rng.pick(SURNAME_STEMS);
-                composed_surname(stem, *rng.pick(SURNAME_MIDDLES))
+                let middle = *rng.pick(SURNAME_MIDDLES);
+                composed_surname(stem, middle)
             }
             _ => {
                 let given = *rng.pick(MALE_GIVEN);
