@@ -379,6 +379,13 @@ impl Layout<'_> {
                 None => break,
             }
         }
+        if index < self.headers.len() {
+            return Err(error(
+                None,
+                ErrorKind::FieldCount,
+                format!("the row has {index} fields but the header has {}; it may be cut short", self.headers.len()),
+            ));
+        }
         // In 2021 the remote electronic votes of each single-member district are a row whose
         // commission is "Дистанционное электронное голосование" and whose station is empty; the
         // district names that row.

@@ -150,6 +150,10 @@ fn russian_files_with_bad_input() {
         (ErrorKind::Unreadable, Some(2), Some(2), Some("tik"), "a quote is not closed"),
     );
     check_ru_error(&format!("{RU_HEADER}Область,ТИК 1,,100,90,2,50,40,x\n"), (ErrorKind::BadValue, Some(2), Some(3), Some("uik"), "no number or name"));
+    check_ru_error(
+        &format!("{RU_HEADER}Область,ТИК 1,1,100,90,2,50,40,x\nОбласть,ТИК 1,2,100,90\n"),
+        (ErrorKind::FieldCount, Some(3), None, None, "the row has 5 fields but the header has 9"),
+    );
     check_ru_error("", (ErrorKind::Unreadable, None, None, None, "the file is empty"));
 }
 
