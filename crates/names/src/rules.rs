@@ -207,6 +207,9 @@ pub const REWRITES: &[(&str, &str, Position)] = &[
     ("ck", "k", Position::Anywhere),
     // ң is ng in BGN/PCGN Kazakh and in some English spellings (Zhangabayev = Жаңабаев).
     // н + ғ written n + gh (Imanghaliev) folds like Cyrillic Иманғалиев, where ng became n.
+    // ң + ғ: Шыңғыс is Shyngys, Shynggys or Shyngghys; all lose the g, as Cyrillic does above.
+    ("nggh", "n", Position::Anywhere),
+    ("ngg", "n", Position::Anywhere),
     ("ngh", "n", Position::Anywhere),
     ("ng", "n", Position::Anywhere),
     // Қ in the Kazakh Latin alphabets.
