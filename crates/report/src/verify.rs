@@ -7,7 +7,7 @@
 
 use crate::page::{document, escape};
 use kuzet_protocol::check::{Row, Rule};
-use kuzet_protocol::outlier::Measure;
+use kuzet_protocol::outlier::{self, Measure};
 use kuzet_protocol::project::SampleWarning;
 use kuzet_protocol::{Election, Verification};
 use serde::Serialize;
@@ -216,7 +216,23 @@ pub struct OutlierSection {
     pub flagged_total: usize,
     /// Sorted by how far off they are (the first ones in text and HTML).
     pub flagged: Vec<OutlierLine>,
+    /// For the chart: every station's log(leader / runner-up) and whether it is flagged on it,
+    /// for groups small enough to draw (not in JSON).
+    #[serde(skip)]
+    pub chart: Option<OutlierChart>,
 }
+
+/// The points of an outlier group's strip chart.
+#[derive(Debug, Clone)]
+pub struct OutlierChart {
+    pub median: f64,
+    pub scale: f64,
+    /// (value, flagged) per station, in row order.
+    pub points: Vec<(f64, bool)>,
+}
+
+/// Groups with more stations than this get no strip chart: it would be a smear.
+const CHART_STATIONS: usize = 2_000;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MeasureLine {
@@ -483,7 +499,28 @@ pub fn build_in(
             let mut flagged: Vec<_> = group.scan.outliers.iter().collect();
             flagged.sort_by(|a, b| b.robust_z.abs().total_cmp(&a.robust_z.abs()).then(a.row.cmp(&b.row)));
             let name = |k: Option<usize>| k.map(|k| election.candidates()[k].clone());
+            let chart = match (group.scan.leader, group.scan.runner_up) {
+                (Some(leader), Some(runner_up)) if group.rows.len() <= CHART_STATIONS => {
+                    group.scan.summaries.iter().find(|m| m.measure == Measure::LeaderToRunnerUp).map(|summary| OutlierChart {
+                        median: summary.median,
+                        scale: summary.scale,
+                        points: group
+                            .rows
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, &(set, row))| {
+                                let counts = &results[set].stations[row].counts;
+                                let value = outlier::measure_value(election, counts, Measure::LeaderToRunnerUp, leader, runner_up)?;
+                                let flagged = group.scan.outliers.iter().any(|o| o.row == i && o.measure == Measure::LeaderToRunnerUp);
+                                Some((value, flagged))
+                            })
+                            .collect(),
+                    })
+                }
+                _ => None,
+            };
             OutlierSection {
+                chart,
                 source: group.source.clone(),
                 area: areas.display(group.area),
                 stations: group.rows.len(),
@@ -731,6 +768,8 @@ struct Words {
     median_scale: &'static str,
     chart_caption: &'static str,
     chart_label: &'static str,
+    strip_label: &'static str,
+    strip_caption: &'static str,
 }
 
 const ENGLISH: Words = Words {
@@ -812,6 +851,8 @@ const ENGLISH: Words = Words {
     median_scale: "{}: median {}, scale {}",
     chart_caption: "Blue bar: 95% interval of the projection; dark tick: projection; red diamond: official figure.",
     chart_label: "Projection and official figures",
+    strip_label: "Stations by log(leader / runner-up)",
+    strip_caption: "One dot per station by log(leader / runner-up), from left to right; grey line: median; red lines: the threshold; red dots: flagged stations.",
 };
 
 const RUSSIAN: Words = Words {
@@ -893,6 +934,8 @@ const RUSSIAN: Words = Words {
     median_scale: "{}: медиана {}, масштаб {}",
     chart_caption: "Синяя полоса: 95% интервал проекции; тёмная черта: проекция; красный ромб: официальная цифра.",
     chart_label: "Проекция и официальные цифры",
+    strip_label: "Участки по log(лидер / второй)",
+    strip_caption: "Точка — участок, слева направо по log(лидер / второй); серая линия: медиана; красные линии: порог; красные точки: отмеченные участки.",
 };
 
 fn words(report: &VerificationReport) -> &'static Words {
@@ -1315,6 +1358,9 @@ pub fn render_html_body(report: &VerificationReport) -> String {
             .map(|m| fill(w.median_scale, &[&m.measure, &format!("{:.3}", m.median), &format!("{:.3}", m.scale)]))
             .collect();
         let _ = writeln!(body, "<p class=\"note\">{}</p>", e(&medians.join("; ")));
+        if let Some(chart) = &o.chart {
+            body.push_str(&outlier_chart(w, chart, o.threshold));
+        }
     }
 
     if !report.regions.is_empty() {
@@ -1345,6 +1391,43 @@ pub fn render_html_body(report: &VerificationReport) -> String {
     }
     body.push_str("</ul>\n");
     body
+}
+
+/// A strip chart of log(leader / runner-up): one dot per station (flagged ones red), the
+/// median and the thresholds as vertical lines.
+fn outlier_chart(w: &Words, chart: &OutlierChart, threshold: f64) -> String {
+    if chart.points.is_empty() {
+        return String::new();
+    }
+    let (low_line, high_line) = (chart.median - threshold * chart.scale, chart.median + threshold * chart.scale);
+    let values = chart.points.iter().map(|p| p.0);
+    let low = values.clone().fold(low_line, f64::min);
+    let high = values.fold(high_line, f64::max);
+    let span = (high - low).max(1e-9);
+    let (left, width, height) = (10.0, 680.0, 90.0);
+    let x = |v: f64| left + width * (v - low) / span;
+    let mut svg = format!(
+        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 700 {height}\" role=\"img\" aria-label=\"{}\">\n",
+        w.strip_label
+    );
+    for (line, colour) in [(chart.median, "#555"), (low_line, "#a00"), (high_line, "#a00")] {
+        let _ = writeln!(svg, "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"5\" y2=\"70\" stroke=\"{colour}\" stroke-dasharray=\"4 3\"/>", x(line));
+    }
+    for (i, (value, flagged)) in chart.points.iter().enumerate() {
+        // Spread the dots over the height by their order, so that equal values stay visible.
+        let y = 12.0 + (i * 37 % 53) as f64;
+        let colour = if *flagged { "#a00" } else { "#08519c" };
+        let _ = writeln!(svg, "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"{colour}\" fill-opacity=\"0.7\"/>", x(*value));
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"{left}\" y=\"85\" font-size=\"11\" fill=\"#555\">{:.2}</text><text x=\"{:.1}\" y=\"85\" font-size=\"11\" fill=\"#555\" text-anchor=\"end\">{:.2}</text>",
+        low,
+        left + width,
+        high
+    );
+    let _ = writeln!(svg, "</svg><figcaption>{}</figcaption></figure>", w.strip_caption);
+    svg
 }
 
 /// A horizontal chart per candidate: the analytic interval as a bar, the projection as a tick
