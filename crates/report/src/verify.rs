@@ -233,6 +233,9 @@ pub struct OutlierChart {
 
 /// Groups with more stations than this get no strip chart: it would be a smear.
 const CHART_STATIONS: usize = 2_000;
+/// Above this many groups (a national file scanned region by region) no strip charts are
+/// drawn, so that the page stays small.
+const CHART_GROUPS: usize = 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MeasureLine {
@@ -500,7 +503,7 @@ pub fn build_in(
             flagged.sort_by(|a, b| b.robust_z.abs().total_cmp(&a.robust_z.abs()).then(a.row.cmp(&b.row)));
             let name = |k: Option<usize>| k.map(|k| election.candidates()[k].clone());
             let chart = match (group.scan.leader, group.scan.runner_up) {
-                (Some(leader), Some(runner_up)) if group.rows.len() <= CHART_STATIONS => {
+                (Some(leader), Some(runner_up)) if group.rows.len() <= CHART_STATIONS && verification.outliers.len() <= CHART_GROUPS => {
                     group.scan.summaries.iter().find(|m| m.measure == Measure::LeaderToRunnerUp).map(|summary| OutlierChart {
                         median: summary.median,
                         scale: summary.scale,
