@@ -47,20 +47,35 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.threshold) {
-        return Err(InputError(format!("--threshold {} is not between 0 and 1", args.threshold)).into());
+        return Err(InputError(format!(
+            "--threshold {} is not between 0 and 1",
+            args.threshold
+        ))
+        .into());
     }
     let (persons, labels) = match (&args.file, &args.database) {
         (Some(file), _) => read_persons(file)?,
         (None, Some(database)) => {
             let persons = persons_from_database(database)?;
-            let labels = persons.iter().map(|person| (person.id, person.id.to_string())).collect();
+            let labels = persons
+                .iter()
+                .map(|person| (person.id, person.id.to_string()))
+                .collect();
             (persons, labels)
         }
         (None, None) => return Err(InputError("give a FILE or --database PATH".to_owned()).into()),
     };
-    let options = Options { threshold: args.threshold, threads: available_threads(), ..Options::default() };
+    let options = Options {
+        threshold: args.threshold,
+        threads: available_threads(),
+        ..Options::default()
+    };
     let candidates = find_candidates(&persons, &options);
-    let output = if args.json { to_json(&candidates, &labels) } else { to_csv(&candidates, &labels) };
+    let output = if args.json {
+        to_json(&candidates, &labels)
+    } else {
+        to_csv(&candidates, &labels)
+    };
     print!("{output}");
     if args.fail_on_candidates && !candidates.is_empty() {
         return Ok(ExitCode::from(FINDINGS));
@@ -75,11 +90,16 @@ fn available_threads() -> usize {
 /// Reads the spreadsheet; returns the persons and the id of each as written in the file.
 fn read_persons(path: &Path) -> anyhow::Result<(Vec<PersonForMatching>, HashMap<i64, String>)> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| InputError(format!("{file}: cannot read the file: {error}")))?;
-    let sheet = kuzet_ingest::sheet::read_sheet(&file, &bytes).map_err(|error| InputError(error.to_string()))?;
+    let bytes = std::fs::read(path)
+        .map_err(|error| InputError(format!("{file}: cannot read the file: {error}")))?;
+    let sheet = kuzet_ingest::sheet::read_sheet(&file, &bytes)
+        .map_err(|error| InputError(error.to_string()))?;
     let column = |name: &str| sheet.column(name);
     let (Some(id_column), Some(name_column)) = (column("id"), column("name")) else {
-        let missing: Vec<&str> = ["id", "name"].into_iter().filter(|name| column(name).is_none()).collect();
+        let missing: Vec<&str> = ["id", "name"]
+            .into_iter()
+            .filter(|name| column(name).is_none())
+            .collect();
         return Err(InputError(format!(
             "{file}: line 1: the column(s) {} are missing; the header must name id, name and optionally birth, city, event, police_station",
             missing.join(", ")
@@ -96,24 +116,47 @@ fn read_persons(path: &Path) -> anyhow::Result<(Vec<PersonForMatching>, HashMap<
     let mut events: HashMap<String, i64> = HashMap::new();
     let mut seen_ids: HashMap<i64, usize> = HashMap::new();
     let problem = |line: usize, column: usize, field: &str, message: String| {
-        format!("{file}: line {line}, column {}, field {field}: {message}", column + 1)
+        format!(
+            "{file}: line {line}, column {}, field {field}: {message}",
+            column + 1
+        )
     };
     for row in &sheet.rows {
         let raw_id = row.cell(id_column);
         let id = match raw_id.parse::<i64>() {
             Ok(id) => id,
             Err(_) => {
-                problems.push(problem(row.line, id_column, "id", format!("\"{raw_id}\" is not a whole number")));
+                problems.push(problem(
+                    row.line,
+                    id_column,
+                    "id",
+                    format!("\"{raw_id}\" is not a whole number"),
+                ));
                 continue;
             }
         };
         if let Some(first) = seen_ids.insert(id, row.line) {
-            problems.push(problem(row.line, id_column, "id", format!("{id} was already used on line {first}")));
+            problems.push(problem(
+                row.line,
+                id_column,
+                "id",
+                format!("{id} was already used on line {first}"),
+            ));
         }
-        let names: Vec<String> =
-            row.cell(name_column).split('|').map(str::trim).filter(|name| !name.is_empty()).map(str::to_owned).collect();
+        let names: Vec<String> = row
+            .cell(name_column)
+            .split('|')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect();
         if names.is_empty() {
-            problems.push(problem(row.line, name_column, "name", "is empty".to_owned()));
+            problems.push(problem(
+                row.line,
+                name_column,
+                "name",
+                "is empty".to_owned(),
+            ));
         }
         let birth = match birth_column.map(|column| (column, row.cell(column))) {
             Some((column, text)) if !text.is_empty() => match parse_birth(text) {
@@ -127,7 +170,14 @@ fn read_persons(path: &Path) -> anyhow::Result<(Vec<PersonForMatching>, HashMap<
         };
         let list = |column: Option<usize>| -> Vec<String> {
             column
-                .map(|column| row.cell(column).split('|').map(str::trim).filter(|part| !part.is_empty()).map(str::to_owned).collect())
+                .map(|column| {
+                    row.cell(column)
+                        .split('|')
+                        .map(str::trim)
+                        .filter(|part| !part.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let event_ids = list(event_column)
@@ -137,13 +187,26 @@ fn read_persons(path: &Path) -> anyhow::Result<(Vec<PersonForMatching>, HashMap<
                 *events.entry(event).or_insert(next)
             })
             .collect();
-        let city = city_column.map(|column| row.cell(column).to_owned()).filter(|city| !city.is_empty());
+        let city = city_column
+            .map(|column| row.cell(column).to_owned())
+            .filter(|city| !city.is_empty());
         labels.insert(id, raw_id.to_owned());
-        persons.push(PersonForMatching { id, names, birth, city, events: event_ids, police_stations: list(station_column) });
+        persons.push(PersonForMatching {
+            id,
+            names,
+            birth,
+            city,
+            events: event_ids,
+            police_stations: list(station_column),
+        });
     }
     if !problems.is_empty() {
         let count = problems.len();
-        return Err(InputError(format!("{count} row problem(s), nothing was matched:\n{}", problems.join("\n"))).into());
+        return Err(InputError(format!(
+            "{count} row problem(s), nothing was matched:\n{}",
+            problems.join("\n")
+        ))
+        .into());
     }
     Ok((persons, labels))
 }
@@ -151,11 +214,17 @@ fn read_persons(path: &Path) -> anyhow::Result<(Vec<PersonForMatching>, HashMap<
 /// `1990`, or a full date as volunteers write it.
 fn parse_birth(text: &str) -> Result<Birth, String> {
     if text.len() == 4 && text.bytes().all(|byte| byte.is_ascii_digit()) {
-        let year: i32 = text.parse().map_err(|_| format!("\"{text}\" is not a year"))?;
+        let year: i32 = text
+            .parse()
+            .map_err(|_| format!("\"{text}\" is not a year"))?;
         return Ok(Birth::Year(year));
     }
     let date = kuzet_ingest::sheet::parse_date(text).map_err(|error| error.to_string())?;
-    Ok(Birth::Date { year: date.year(), month: u8::from(date.month()), day: date.day() })
+    Ok(Birth::Date {
+        year: date.year(),
+        month: u8::from(date.month()),
+        day: date.day(),
+    })
 }
 
 /// Persons from the register database, read as a local operator (the command runs with access
@@ -164,24 +233,39 @@ fn persons_from_database(path: &Path) -> anyhow::Result<Vec<PersonForMatching>> 
     if !path.exists() {
         return Err(InputError(format!("{}: no such database file", path.display())).into());
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
-    let actor = kuzet_register::Actor { user_id: None, role: kuzet_register::Role::Admin };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let actor = kuzet_register::Actor {
+        user_id: None,
+        role: kuzet_register::Role::Admin,
+    };
     let candidates = runtime.block_on(async {
         let store = kuzet_store::Store::open(&path.display().to_string()).await?;
         store.persons_for_matching(&actor).await
     });
-    let candidates = candidates.with_context(|| format!("reading persons from {}", path.display()))?;
+    let candidates =
+        candidates.with_context(|| format!("reading persons from {}", path.display()))?;
     Ok(candidates
         .into_iter()
         .map(|candidate| PersonForMatching {
             id: candidate.id.0,
             names: candidate.names,
             birth: candidate.birth.map(|birth| match birth.full() {
-                Some(date) => Birth::Date { year: date.year(), month: u8::from(date.month()), day: date.day() },
+                Some(date) => Birth::Date {
+                    year: date.year(),
+                    month: u8::from(date.month()),
+                    day: date.day(),
+                },
                 None => Birth::Year(birth.year()),
             }),
             city: candidate.city,
-            events: candidate.event_ids.into_iter().map(|event| event.0).collect(),
+            events: candidate
+                .event_ids
+                .into_iter()
+                .map(|event| event.0)
+                .collect(),
             police_stations: candidate.police_stations,
         })
         .collect())
@@ -229,7 +313,11 @@ fn to_csv(candidates: &[Candidate], labels: &HashMap<i64, String>) -> String {
 }
 
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
 }
 
 fn to_json(candidates: &[Candidate], labels: &HashMap<i64, String>) -> String {
@@ -254,7 +342,8 @@ fn to_json(candidates: &[Candidate], labels: &HashMap<i64, String>) -> String {
             })
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "candidates": list })).expect("JSON of strings and numbers");
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "candidates": list }))
+        .expect("JSON of strings and numbers");
     text.push('\n');
     text
 }

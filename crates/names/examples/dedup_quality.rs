@@ -7,9 +7,13 @@ use std::time::Instant;
 use kuzet_names::{Options, PersonForMatching, find_candidates, synthetic};
 
 fn main() {
-    let count: usize = std::env::args().nth(1).and_then(|arg| arg.parse().ok()).unwrap_or(100_000);
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|arg| arg.parse().ok())
+        .unwrap_or(100_000);
     let records = synthetic::persons_with_originals(count, 0.1, 3);
-    let persons: Vec<PersonForMatching> = records.iter().map(|(person, _)| person.clone()).collect();
+    let persons: Vec<PersonForMatching> =
+        records.iter().map(|(person, _)| person.clone()).collect();
     let started = Instant::now();
     let candidates = find_candidates(&persons, &Options::default());
     let elapsed = started.elapsed();

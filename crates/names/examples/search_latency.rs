@@ -11,7 +11,11 @@ fn main() {
     for (id, name) in synthetic::names(1_000_000, 7).iter().enumerate() {
         index.insert(id as i64, name);
     }
-    println!("indexed {} names in {:.1} s", index.len(), started.elapsed().as_secs_f64());
+    println!(
+        "indexed {} names in {:.1} s",
+        index.len(),
+        started.elapsed().as_secs_f64()
+    );
     let queries = synthetic::names(1_000, 99);
     let mut times: Vec<f64> = Vec::with_capacity(queries.len());
     let mut found = 0;
@@ -24,7 +28,8 @@ fn main() {
         }
     }
     times.sort_by(f64::total_cmp);
-    let percentile = |p: f64| times[((times.len() as f64 * p).ceil() as usize).min(times.len()) - 1];
+    let percentile =
+        |p: f64| times[((times.len() as f64 * p).ceil() as usize).min(times.len()) - 1];
     println!(
         "{} queries ({found} with a hit at 0.8): p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         times.len(),

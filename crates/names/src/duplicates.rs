@@ -8,8 +8,8 @@
 //! birth year (records without a year are still compared with all of it), so no pair is lost
 //! silently.
 
-use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -55,7 +55,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { threshold: DEFAULT_THRESHOLD, max_block_size: 2_000, threads: 2 }
+        Options {
+            threshold: DEFAULT_THRESHOLD,
+            max_block_size: 2_000,
+            threads: 2,
+        }
     }
 }
 
@@ -82,19 +86,29 @@ pub struct Candidate {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Evidence {
     /// The most alike pair of names (or aliases) of the two records, as written.
-    Names { a: String, b: String, score: f64 },
+    Names {
+        a: String,
+        b: String,
+        score: f64,
+    },
     SameBirthDate,
     SameBirthYear,
     /// Both dates known, same year, different day.
     DifferentBirthDates,
-    BirthYearsDiffer { by: i32 },
+    BirthYearsDiffer {
+        by: i32,
+    },
     SameCity,
     DifferentCities,
-    SharedEvents { count: usize },
+    SharedEvents {
+        count: usize,
+    },
     SharedPoliceStation,
     /// The name is carried by this many records and nothing but the name (and perhaps the
     /// city) links the two.
-    CommonName { records: usize },
+    CommonName {
+        records: usize,
+    },
 }
 
 impl Evidence {
@@ -129,31 +143,66 @@ impl fmt::Display for Evidence {
             Evidence::DifferentCities => f.write_str("different cities"),
             Evidence::SharedEvents { count } => write!(f, "{count} shared event(s)"),
             Evidence::SharedPoliceStation => f.write_str("shared police station"),
-            Evidence::CommonName { records } => write!(f, "common name ({records} records) and nothing else shared"),
+            Evidence::CommonName { records } => {
+                write!(f, "common name ({records} records) and nothing else shared")
+            }
         }
     }
 }
 
 /// Finds pairs of records that may be one person, best first (then by ids).
 pub fn find_candidates(persons: &[PersonForMatching], options: &Options) -> Vec<Candidate> {
+    find_candidates_except(persons, options, &HashSet::new())
+}
+
+/// As [`find_candidates`], leaving out the pairs a reviewer already decided are not the same
+/// person (`known_different` holds them with the smaller id first).
+pub fn find_candidates_except(
+    persons: &[PersonForMatching],
+    options: &Options,
+    known_different: &HashSet<(i64, i64)>,
+) -> Vec<Candidate> {
     let threads = options.threads.max(1);
     let prepared: Vec<Prepared> = parallel_map(persons, threads, Prepared::new);
     let pairs = blocked_pairs(&prepared, options.max_block_size);
     let name_counts = name_counts(&prepared);
     let mut candidates: Vec<Candidate> = parallel_map(&pairs, threads, |&pair| {
         let (i, j) = ((pair >> 32) as usize, (pair & 0xffff_ffff) as usize);
-        score_pair(&persons[i], &prepared[i], &persons[j], &prepared[j], options.threshold, Some(&name_counts))
+        let ids = (
+            persons[i].id.min(persons[j].id),
+            persons[i].id.max(persons[j].id),
+        );
+        if known_different.contains(&ids) {
+            return None;
+        }
+        score_pair(
+            &persons[i],
+            &prepared[i],
+            &persons[j],
+            &prepared[j],
+            options.threshold,
+            Some(&name_counts),
+        )
     })
     .into_iter()
     .flatten()
     .collect();
-    candidates.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.a.cmp(&y.a)).then(x.b.cmp(&y.b)));
+    candidates.sort_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then(x.a.cmp(&y.a))
+            .then(x.b.cmp(&y.b))
+    });
     candidates
 }
 
 /// Scores one pair of records on their own (without knowing how common their names are in a
 /// larger set); `None` below the threshold or the name floor.
-pub fn score_pair_of(a: &PersonForMatching, b: &PersonForMatching, threshold: f64) -> Option<Candidate> {
+pub fn score_pair_of(
+    a: &PersonForMatching,
+    b: &PersonForMatching,
+    threshold: f64,
+) -> Option<Candidate> {
     score_pair(a, &Prepared::new(a), b, &Prepared::new(b), threshold, None)
 }
 
@@ -165,7 +214,12 @@ pub const COMMON_NAME_RECORDS: usize = 5;
 fn name_counts(prepared: &[Prepared]) -> HashMap<String, usize> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for person in prepared {
-        let mut keys: Vec<String> = person.names.iter().map(|(_, name)| name.key()).filter(|key| key.contains(' ')).collect();
+        let mut keys: Vec<String> = person
+            .names
+            .iter()
+            .map(|(_, name)| name.key())
+            .filter(|key| key.contains(' '))
+            .collect();
         keys.sort_unstable();
         keys.dedup();
         for key in keys {
@@ -196,8 +250,17 @@ impl Prepared {
                 .filter(|(_, name)| !name.is_empty())
                 .collect(),
             birth_year: person.birth.map(Birth::year),
-            city: person.city.as_deref().map(place).filter(|key| !key.is_empty()),
-            stations: person.police_stations.iter().map(|station| place(station)).filter(|key| !key.is_empty()).collect(),
+            city: person
+                .city
+                .as_deref()
+                .map(place)
+                .filter(|key| !key.is_empty()),
+            stations: person
+                .police_stations
+                .iter()
+                .map(|station| place(station))
+                .filter(|key| !key.is_empty())
+                .collect(),
         }
     }
 
@@ -225,7 +288,10 @@ impl Prepared {
                             continue;
                         }
                         for initial in other.initials() {
-                            keys.push((hash(&(variant, initial)) | INITIAL_KEY, other.is_initial()));
+                            keys.push((
+                                hash(&(variant, initial)) | INITIAL_KEY,
+                                other.is_initial(),
+                            ));
                         }
                         if !other.is_initial() {
                             for other_variant in other.variants() {
@@ -262,13 +328,17 @@ fn place_key(text: &str) -> String {
     let mut parts = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits > 0 {
             parts.push(rest[..digits].to_owned());
             rest = &rest[digits..];
             continue;
         }
-        let letters = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let letters = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let key = fold(&rest[..letters]).key();
         if !key.is_empty() {
             parts.push(key);
@@ -291,7 +361,10 @@ fn blocked_pairs(prepared: &[Prepared], max_block_size: usize) -> Vec<u64> {
     for (index, person) in prepared.iter().enumerate() {
         keys.clear();
         person.block_keys(&mut keys);
-        entries.extend(keys.iter().map(|&(key, abbreviated)| (key, index as u32, abbreviated)));
+        entries.extend(
+            keys.iter()
+                .map(|&(key, abbreviated)| (key, index as u32, abbreviated)),
+        );
     }
     entries.sort_unstable();
     let mut pairs: Vec<u64> = Vec::new();
@@ -337,7 +410,12 @@ fn push_pair(i: u32, j: u32, pairs: &mut Vec<u64>) {
 
 /// All pairs of a block; an oversized block only pairs records of the same birth year, and
 /// records without a year with everyone in it.
-fn push_block_pairs(prepared: &[Prepared], mut members: Vec<u32>, max_block_size: usize, pairs: &mut Vec<u64>) {
+fn push_block_pairs(
+    prepared: &[Prepared],
+    mut members: Vec<u32>,
+    max_block_size: usize,
+    pairs: &mut Vec<u64>,
+) {
     if members.len() <= max_block_size {
         for (position, &i) in members.iter().enumerate() {
             for &j in &members[position + 1..] {
@@ -346,8 +424,16 @@ fn push_block_pairs(prepared: &[Prepared], mut members: Vec<u32>, max_block_size
         }
         return;
     }
-    members.sort_by_key(|&index| (prepared[index as usize].birth_year.unwrap_or(i32::MIN), index));
-    let unknown = members.iter().take_while(|&&index| prepared[index as usize].birth_year.is_none()).count();
+    members.sort_by_key(|&index| {
+        (
+            prepared[index as usize].birth_year.unwrap_or(i32::MIN),
+            index,
+        )
+    });
+    let unknown = members
+        .iter()
+        .take_while(|&&index| prepared[index as usize].birth_year.is_none())
+        .count();
     for (position, &i) in members[..unknown].iter().enumerate() {
         for &j in &members[position + 1..] {
             push_pair(i, j, pairs);
@@ -393,33 +479,61 @@ fn score_pair(
     }
     let mut evidence = Vec::new();
     match (a.birth, b.birth) {
-        (Some(Birth::Date { .. }), Some(Birth::Date { .. })) if a.birth == b.birth => evidence.push(Evidence::SameBirthDate),
-        (Some(x), Some(y)) if x.year() != y.year() => evidence.push(Evidence::BirthYearsDiffer { by: (x.year() - y.year()).abs() }),
-        (Some(Birth::Date { .. }), Some(Birth::Date { .. })) => evidence.push(Evidence::DifferentBirthDates),
+        (Some(Birth::Date { .. }), Some(Birth::Date { .. })) if a.birth == b.birth => {
+            evidence.push(Evidence::SameBirthDate)
+        }
+        (Some(x), Some(y)) if x.year() != y.year() => evidence.push(Evidence::BirthYearsDiffer {
+            by: (x.year() - y.year()).abs(),
+        }),
+        (Some(Birth::Date { .. }), Some(Birth::Date { .. })) => {
+            evidence.push(Evidence::DifferentBirthDates)
+        }
         (Some(_), Some(_)) => evidence.push(Evidence::SameBirthYear),
         _ => {}
     }
     if let (Some(x), Some(y)) = (&prepared_a.city, &prepared_b.city) {
-        evidence.push(if x == y { Evidence::SameCity } else { Evidence::DifferentCities });
+        evidence.push(if x == y {
+            Evidence::SameCity
+        } else {
+            Evidence::DifferentCities
+        });
     }
-    let shared_events = a.events.iter().filter(|event| b.events.contains(event)).count();
+    let shared_events = a
+        .events
+        .iter()
+        .filter(|event| b.events.contains(event))
+        .count();
     if shared_events > 0 {
-        evidence.push(Evidence::SharedEvents { count: shared_events });
+        evidence.push(Evidence::SharedEvents {
+            count: shared_events,
+        });
     }
-    if prepared_a.stations.iter().any(|station| prepared_b.stations.contains(station)) {
+    if prepared_a
+        .stations
+        .iter()
+        .any(|station| prepared_b.stations.contains(station))
+    {
         evidence.push(Evidence::SharedPoliceStation);
     }
     let corroborated = evidence.iter().any(|evidence| {
         matches!(
             evidence,
-            Evidence::SameBirthDate | Evidence::SameBirthYear | Evidence::SharedEvents { .. } | Evidence::SharedPoliceStation
+            Evidence::SameBirthDate
+                | Evidence::SameBirthYear
+                | Evidence::SharedEvents { .. }
+                | Evidence::SharedPoliceStation
         )
     });
     if let Some(counts) = name_counts
         && !corroborated
     {
         let name_of = |prepared: &Prepared, index: usize| {
-            prepared.names.iter().find(|(position, _)| *position == index).map(|(_, name)| name.key()).unwrap_or_default()
+            prepared
+                .names
+                .iter()
+                .find(|(position, _)| *position == index)
+                .map(|(_, name)| name.key())
+                .unwrap_or_default()
         };
         let records = [name_of(prepared_a, i), name_of(prepared_b, j)]
             .iter()
@@ -434,19 +548,45 @@ fn score_pair(
     if score < threshold {
         return None;
     }
-    evidence.insert(0, Evidence::Names { a: a.names[i].clone(), b: b.names[j].clone(), score: name_score });
-    let (a_id, b_id) = if a.id <= b.id { (a.id, b.id) } else { (b.id, a.id) };
-    Some(Candidate { a: a_id, b: b_id, score, evidence })
+    evidence.insert(
+        0,
+        Evidence::Names {
+            a: a.names[i].clone(),
+            b: b.names[j].clone(),
+            score: name_score,
+        },
+    );
+    let (a_id, b_id) = if a.id <= b.id {
+        (a.id, b.id)
+    } else {
+        (b.id, a.id)
+    };
+    Some(Candidate {
+        a: a_id,
+        b: b_id,
+        score,
+        evidence,
+    })
 }
 
 /// Maps `items` with `f` on `threads` scoped threads, keeping the order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     if threads <= 1 || items.len() < 1_000 {
         return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
-        handles.into_iter().flat_map(|handle| handle.join().expect("a scoring thread panicked")).collect()
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("a scoring thread panicked"))
+            .collect()
     })
 }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::rules::{
-    AMBIGUOUS_LETTERS, C_SOFTENING_LETTERS, LETTERS, PATRONYMIC_ENDINGS, PATRONYMIC_WORDS, Position, REWRITES,
-    SILENT_MARKS, VOWEL_PAIRS,
+    AMBIGUOUS_LETTERS, C_SOFTENING_LETTERS, LETTERS, PATRONYMIC_ENDINGS, PATRONYMIC_WORDS,
+    Position, REWRITES, SILENT_MARKS, VOWEL_PAIRS,
 };
 
 /// A name folded into its parts. Built by [`fold`].
@@ -50,9 +50,15 @@ pub fn fold(name: &str) -> FoldedName {
         }
         if word.is_initial() {
             let first = keys[0][..1].to_owned();
-            tokens.push(FoldedToken { keys: vec![first], initial: true });
+            tokens.push(FoldedToken {
+                keys: vec![first],
+                initial: true,
+            });
         } else {
-            tokens.push(FoldedToken { keys, initial: false });
+            tokens.push(FoldedToken {
+                keys,
+                initial: false,
+            });
         }
     }
     let patronymic = take_patronymic(&mut tokens);
@@ -119,7 +125,11 @@ impl FoldedName {
                 }
                 for key in &token.keys {
                     for other_key in &other.keys {
-                        let (first, second) = if key <= other_key { (key, other_key) } else { (other_key, key) };
+                        let (first, second) = if key <= other_key {
+                            (key, other_key)
+                        } else {
+                            (other_key, key)
+                        };
                         keys.push(format!("{first}0{second}"));
                     }
                 }
@@ -148,7 +158,11 @@ impl FoldedToken {
 
     /// The first letter of each reading, deduplicated.
     pub fn initials(&self) -> Vec<char> {
-        let mut initials: Vec<char> = self.keys.iter().filter_map(|key| key.chars().next()).collect();
+        let mut initials: Vec<char> = self
+            .keys
+            .iter()
+            .filter_map(|key| key.chars().next())
+            .collect();
         initials.dedup();
         initials
     }
@@ -191,11 +205,22 @@ fn is_combining_mark(c: char) -> bool {
 fn split_words(name: &str) -> Vec<RawWord> {
     let table = letter_table();
     let mut words = Vec::new();
-    let mut current = RawWord { latin: String::new(), source_letters: 0, followed_by_dot: false };
+    let mut current = RawWord {
+        latin: String::new(),
+        source_letters: 0,
+        followed_by_dot: false,
+    };
     let finish = |current: &mut RawWord, dot: bool, words: &mut Vec<RawWord>| {
         if current.source_letters > 0 {
             current.followed_by_dot = dot;
-            words.push(std::mem::replace(current, RawWord { latin: String::new(), source_letters: 0, followed_by_dot: false }));
+            words.push(std::mem::replace(
+                current,
+                RawWord {
+                    latin: String::new(),
+                    source_letters: 0,
+                    followed_by_dot: false,
+                },
+            ));
         }
     };
     for original in name.chars() {
@@ -251,7 +276,9 @@ fn take_patronymic(tokens: &mut Vec<FoldedToken>) -> Option<Patronymic> {
     let chosen = if tokens.len() > 1 && qualifies(&tokens[1]) {
         1
     } else {
-        (1..tokens.len()).rev().find(|&index| qualifies(&tokens[index]))?
+        (1..tokens.len())
+            .rev()
+            .find(|&index| qualifies(&tokens[index]))?
     };
     let token = tokens.remove(chosen);
     let roots = patronymic_roots(&token)?;
@@ -299,7 +326,9 @@ pub(crate) fn word_keys(latin: &str) -> Vec<String> {
 fn spellings(latin: &str) -> Vec<String> {
     let bytes = latin.as_bytes();
     let mut spellings = vec![String::with_capacity(latin.len() + 4)];
-    let is_vowel = |byte: Option<&u8>| byte.is_some_and(|b| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y'));
+    let is_vowel = |byte: Option<&u8>| {
+        byte.is_some_and(|b| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y'))
+    };
     for (index, ch) in latin.char_indices() {
         let next = bytes.get(index + ch.len_utf8());
         let rule = AMBIGUOUS_LETTERS.iter().find(|rule| rule.letter == ch);
@@ -314,18 +343,28 @@ fn spellings(latin: &str) -> Vec<String> {
                 continue;
             }
             if next.is_some_and(|&b| C_SOFTENING_LETTERS.contains(&char::from(b))) {
-                spellings.iter_mut().for_each(|spelling| spelling.push_str("ts"));
+                spellings
+                    .iter_mut()
+                    .for_each(|spelling| spelling.push_str("ts"));
                 continue;
             }
         }
         // dj is дж, whatever follows.
         if ch == 'j' && index > 0 && bytes[index - 1] == b'd' {
-            spellings.iter_mut().for_each(|spelling| spelling.push_str("zh"));
+            spellings
+                .iter_mut()
+                .for_each(|spelling| spelling.push_str("zh"));
             continue;
         }
-        let readings: &[&str] = if is_vowel(next) { rule.before_vowel } else { rule.otherwise };
+        let readings: &[&str] = if is_vowel(next) {
+            rule.before_vowel
+        } else {
+            rule.otherwise
+        };
         if spellings.len() * readings.len() > MAX_VARIANTS {
-            spellings.iter_mut().for_each(|spelling| spelling.push_str(readings[0]));
+            spellings
+                .iter_mut()
+                .for_each(|spelling| spelling.push_str(readings[0]));
             continue;
         }
         let mut expanded = Vec::with_capacity(spellings.len() * readings.len());
@@ -347,7 +386,9 @@ fn canonical(spelling: &str) -> String {
     let mut rest = spelling;
     'scan: while let Some(ch) = rest.chars().next() {
         for (from, to, position) in REWRITES {
-            if rest.starts_with(from) && (*position == Position::Anywhere || rest.len() == from.len()) {
+            if rest.starts_with(from)
+                && (*position == Position::Anywhere || rest.len() == from.len())
+            {
                 rewritten.push_str(to);
                 rest = &rest[from.len()..];
                 continue 'scan;

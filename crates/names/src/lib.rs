@@ -17,7 +17,8 @@ mod similarity;
 pub mod synthetic;
 
 pub use duplicates::{
-    Birth, COMMON_NAME_RECORDS, Candidate, DEFAULT_THRESHOLD, Evidence, NAME_FLOOR, Options, PersonForMatching, find_candidates, score_pair_of,
+    Birth, COMMON_NAME_RECORDS, Candidate, DEFAULT_THRESHOLD, Evidence, NAME_FLOOR, Options,
+    PersonForMatching, find_candidates, find_candidates_except, score_pair_of,
 };
 pub use fold::{FoldedName, FoldedToken, Patronymic, fold, search_keys};
 pub use search::{NameIndex, SearchHit};

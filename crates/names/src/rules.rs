@@ -236,7 +236,9 @@ pub const VOWEL_PAIRS: &[(&str, &str)] = &[("ie", "e"), ("io", "e")];
 /// the father's name. Russian -ович/-евич/-овна/-евна/-ич/-ична, Kazakh -ұлы/-қызы (written
 /// -uly, -uli, -kyzy, -qyzy), Azerbaijani and Turkic -оглы/-кызы. Keys are already folded:
 /// `q` is ч, so -ovich is `oviq`.
-pub const PATRONYMIC_ENDINGS: &[&str] = &["oviq", "eviq", "ovna", "evna", "iqna", "uli", "kizi", "ogli", "iq"];
+pub const PATRONYMIC_ENDINGS: &[&str] = &[
+    "oviq", "eviq", "ovna", "evna", "iqna", "uli", "kizi", "ogli", "iq",
+];
 
 /// Patronymic markers written as a separate word after the father's name (`Серік ұлы`).
 pub const PATRONYMIC_WORDS: &[&str] = &["uli", "kizi", "ogli"];

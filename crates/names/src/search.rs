@@ -72,7 +72,10 @@ impl NameIndex {
                 }
             }
         }
-        let mut gathered: Vec<(u32, u32)> = weights.into_iter().map(|(entry, weight)| (weight, entry)).collect();
+        let mut gathered: Vec<(u32, u32)> = weights
+            .into_iter()
+            .map(|(entry, weight)| (weight, entry))
+            .collect();
         if gathered.len() > RANKED_CANDIDATES {
             gathered.select_nth_unstable_by(RANKED_CANDIDATES - 1, |x, y| y.cmp(x));
             gathered.truncate(RANKED_CANDIDATES);
@@ -86,7 +89,10 @@ impl NameIndex {
                 *slot = slot.max(score);
             }
         }
-        let mut hits: Vec<SearchHit> = best.into_iter().map(|(id, score)| SearchHit { id, score }).collect();
+        let mut hits: Vec<SearchHit> = best
+            .into_iter()
+            .map(|(id, score)| SearchHit { id, score })
+            .collect();
         hits.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.id.cmp(&y.id)));
         hits.truncate(limit);
         hits

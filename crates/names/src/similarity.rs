@@ -86,7 +86,13 @@ fn items(name: &FoldedName, with_patronymic: bool) -> Vec<Item<'_>> {
         .tokens()
         .iter()
         .take(MAX_WORDS)
-        .map(|token| if token.is_initial() { Item::Initial(token) } else { Item::Word(token) })
+        .map(|token| {
+            if token.is_initial() {
+                Item::Initial(token)
+            } else {
+                Item::Word(token)
+            }
+        })
         .collect();
     if with_patronymic && let Some(patronymic) = name.patronymic() {
         items.push(Item::Patronymic(patronymic));
@@ -101,7 +107,8 @@ fn item_similarity(x: &Item<'_>, y: &Item<'_>) -> f64 {
             initial_matches(initial, &word.initials())
         }
         (Item::Initial(a), Item::Initial(b)) => initial_matches(a, &b.initials()),
-        (Item::Patronymic(patronymic), Item::Initial(initial)) | (Item::Initial(initial), Item::Patronymic(patronymic)) => {
+        (Item::Patronymic(patronymic), Item::Initial(initial))
+        | (Item::Initial(initial), Item::Patronymic(patronymic)) => {
             initial_matches(initial, &patronymic.token().initials())
         }
         _ => 0.0,
@@ -109,7 +116,15 @@ fn item_similarity(x: &Item<'_>, y: &Item<'_>) -> f64 {
 }
 
 fn initial_matches(initial: &FoldedToken, letters: &[char]) -> f64 {
-    if initial.initials().iter().any(|letter| letters.contains(letter)) { INITIAL_MATCH } else { 0.0 }
+    if initial
+        .initials()
+        .iter()
+        .any(|letter| letters.contains(letter))
+    {
+        INITIAL_MATCH
+    } else {
+        0.0
+    }
 }
 
 /// The best similarity over the variant readings of two words; a masculine and a feminine form
@@ -141,7 +156,9 @@ fn steepen(jaro_winkler: f64) -> f64 {
     if jaro_winkler >= 1.0 {
         return 1.0;
     }
-    ((jaro_winkler - JARO_WINKLER_FLOOR) / (1.0 - JARO_WINKLER_FLOOR)).clamp(0.0, 1.0).powf(1.5)
+    ((jaro_winkler - JARO_WINKLER_FLOOR) / (1.0 - JARO_WINKLER_FLOOR))
+        .clamp(0.0, 1.0)
+        .powf(1.5)
 }
 
 /// Masculine and feminine forms: `x` + `a` (Ахметов/Ахметова, Евгений/Евгения after folding),
@@ -149,7 +166,9 @@ fn steepen(jaro_winkler: f64) -> f64 {
 fn is_gender_pair(a: &str, b: &str) -> bool {
     let one_way = |short: &str, long: &str| {
         (long.len() == short.len() + 1 && long.ends_with('a') && long.starts_with(short))
-            || short.strip_suffix('i').is_some_and(|stem| long.strip_suffix("aia") == Some(stem))
+            || short
+                .strip_suffix('i')
+                .is_some_and(|stem| long.strip_suffix("aia") == Some(stem))
     };
     one_way(a, b) || one_way(b, a)
 }
@@ -197,7 +216,10 @@ impl Alignment<'_, '_> {
             sum += self.matrix[i][j];
             cost += 1.0;
             left_used[i] = true;
-            if matches!((self.left[i], self.right[j]), (Item::Word(_), Item::Word(_))) {
+            if matches!(
+                (self.left[i], self.right[j]),
+                (Item::Word(_), Item::Word(_))
+            ) {
                 word_pairs += 1;
             }
         }
@@ -207,16 +229,27 @@ impl Alignment<'_, '_> {
             return 0.0;
         }
         let score = sum / cost;
-        if word_pairs == 0 { score * INITIALS_ONLY_FACTOR } else { score }
+        if word_pairs == 0 {
+            score * INITIALS_ONLY_FACTOR
+        } else {
+            score
+        }
     }
 }
 
 /// Unmatched words cost half a pair; an unmatched initial costs a full pair when the other name
 /// has a patronymic it failed to match (Ахметов Ерлан Б. against Ахметов Ерлан Серикович),
 /// nothing otherwise (the initial is probably of a patronymic the other name does not give).
-fn unmatched_cost(items: &[Item<'_>], used: &[bool], others: &[Item<'_>], others_used: &[bool]) -> f64 {
-    let other_has_free_patronymic =
-        others.iter().zip(others_used).any(|(item, used)| !used && matches!(item, Item::Patronymic(_)));
+fn unmatched_cost(
+    items: &[Item<'_>],
+    used: &[bool],
+    others: &[Item<'_>],
+    others_used: &[bool],
+) -> f64 {
+    let other_has_free_patronymic = others
+        .iter()
+        .zip(others_used)
+        .any(|(item, used)| !used && matches!(item, Item::Patronymic(_)));
     items
         .iter()
         .zip(used)
@@ -273,7 +306,8 @@ pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
         j += 1;
     }
     let m = matches as f64;
-    let jaro = (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0;
+    let jaro =
+        (m / a.len() as f64 + m / b.len() as f64 + (m - (transpositions / 2) as f64) / m) / 3.0;
     let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count() as f64;
     jaro + prefix * 0.1 * (1.0 - jaro)
 }

@@ -43,33 +43,194 @@ impl Rng {
 
 /// Male given names, Kazakh (in Kazakh spelling) and Russian.
 pub const MALE_GIVEN: &[&str] = &[
-    "Ерлан", "Нұрлан", "Асқар", "Бауыржан", "Жандос", "Қайрат", "Ерболат", "Серік", "Ғалым", "Дәурен", "Мұрат",
-    "Марат", "Әлібек", "Төлеген", "Өмірзақ", "Нұржан", "Ержан", "Арман", "Арсен", "Айдар", "Айдос", "Данияр",
-    "Даниял", "Қанат", "Талғат", "Талант", "Бекзат", "Бекжан", "Олжас", "Жасұлан", "Мейрам", "Ғабит", "Руслан",
-    "Тимур", "Ілияс", "Ербол", "Самат", "Азамат", "Бақыт", "Әділет", "Дидар", "Шыңғыс", "Жеңіс", "Медеу", "Динар",
-    "Александр", "Сергей", "Дмитрий", "Андрей", "Алексей", "Евгений", "Юрий", "Артём", "Фёдор", "Максим",
-    "Виктор", "Николай", "Владимир", "Павел", "Константин", "Вячеслав", "Семён", "Игорь", "Михаил", "Ян",
+    "Ерлан",
+    "Нұрлан",
+    "Асқар",
+    "Бауыржан",
+    "Жандос",
+    "Қайрат",
+    "Ерболат",
+    "Серік",
+    "Ғалым",
+    "Дәурен",
+    "Мұрат",
+    "Марат",
+    "Әлібек",
+    "Төлеген",
+    "Өмірзақ",
+    "Нұржан",
+    "Ержан",
+    "Арман",
+    "Арсен",
+    "Айдар",
+    "Айдос",
+    "Данияр",
+    "Даниял",
+    "Қанат",
+    "Талғат",
+    "Талант",
+    "Бекзат",
+    "Бекжан",
+    "Олжас",
+    "Жасұлан",
+    "Мейрам",
+    "Ғабит",
+    "Руслан",
+    "Тимур",
+    "Ілияс",
+    "Ербол",
+    "Самат",
+    "Азамат",
+    "Бақыт",
+    "Әділет",
+    "Дидар",
+    "Шыңғыс",
+    "Жеңіс",
+    "Медеу",
+    "Динар",
+    "Александр",
+    "Сергей",
+    "Дмитрий",
+    "Андрей",
+    "Алексей",
+    "Евгений",
+    "Юрий",
+    "Артём",
+    "Фёдор",
+    "Максим",
+    "Виктор",
+    "Николай",
+    "Владимир",
+    "Павел",
+    "Константин",
+    "Вячеслав",
+    "Семён",
+    "Игорь",
+    "Михаил",
+    "Ян",
 ];
 
 /// Female given names, Kazakh and Russian.
 pub const FEMALE_GIVEN: &[&str] = &[
-    "Айгүл", "Гүлнар", "Жанар", "Динара", "Әсел", "Әсем", "Сәуле", "Ақмарал", "Айжан", "Мөлдір", "Гүлмира",
-    "Назерке", "Жұлдыз", "Ботагөз", "Ұлжан", "Шынар", "Дина", "Дана", "Алия", "Алина", "Мадина", "Жанна",
-    "Аружан", "Балжан", "Зарина", "Іңкәр", "Меруерт", "Салтанат", "Үміт", "Әйгерім", "Перизат", "Руслана",
-    "Ольга", "Наталья", "Юлия", "Татьяна", "Екатерина", "Ксения", "Мария", "Анастасия", "Ирина", "Арина",
-    "Евгения", "Александра", "Яна", "Дарья", "Елена", "Светлана",
+    "Айгүл",
+    "Гүлнар",
+    "Жанар",
+    "Динара",
+    "Әсел",
+    "Әсем",
+    "Сәуле",
+    "Ақмарал",
+    "Айжан",
+    "Мөлдір",
+    "Гүлмира",
+    "Назерке",
+    "Жұлдыз",
+    "Ботагөз",
+    "Ұлжан",
+    "Шынар",
+    "Дина",
+    "Дана",
+    "Алия",
+    "Алина",
+    "Мадина",
+    "Жанна",
+    "Аружан",
+    "Балжан",
+    "Зарина",
+    "Іңкәр",
+    "Меруерт",
+    "Салтанат",
+    "Үміт",
+    "Әйгерім",
+    "Перизат",
+    "Руслана",
+    "Ольга",
+    "Наталья",
+    "Юлия",
+    "Татьяна",
+    "Екатерина",
+    "Ксения",
+    "Мария",
+    "Анастасия",
+    "Ирина",
+    "Арина",
+    "Евгения",
+    "Александра",
+    "Яна",
+    "Дарья",
+    "Елена",
+    "Светлана",
 ];
 
 /// Surnames in their masculine form.
 pub const SURNAMES: &[&str] = &[
-    "Ахметов", "Жұмабаев", "Сәрсенбаев", "Қасымов", "Нұрғалиев", "Есенов", "Омаров", "Бекмұхамбетов",
-    "Әбдірахманов", "Құдайбергенов", "Шәкенов", "Ысқақов", "Үсенов", "Исаев", "Жақсылықов", "Оспанов",
-    "Серікбаев", "Ғабдуллин", "Мұхтаров", "Байжанов", "Төлеуов", "Ержанов", "Рахимов", "Сұлтанов", "Әлиев",
-    "Иманғалиев", "Мамырбеков", "Дүйсенов", "Тұрсынов", "Жаңабаев", "Мыңбаев", "Теңізбаев", "Ахмедов",
-    "Умаров", "Сериков", "Касенов", "Исабаев", "Жұмабеков", "Нұрланов", "Нұржанов", "Садықов", "Сабыров",
-    "Иванов", "Кузнецов", "Смирнов", "Щербаков", "Воробьёв", "Яковлев", "Журавлёв", "Хохлов", "Цветков",
-    "Чернышёв", "Юдин", "Фёдоров", "Соловьёв", "Зайцев", "Ковальчук", "Шевченко", "Ковальский", "Григорьев",
-    "Васильев", "Ильин", "Киселёв", "Ефимов", "Щукин", "Хабибуллин", "Юсупов",
+    "Ахметов",
+    "Жұмабаев",
+    "Сәрсенбаев",
+    "Қасымов",
+    "Нұрғалиев",
+    "Есенов",
+    "Омаров",
+    "Бекмұхамбетов",
+    "Әбдірахманов",
+    "Құдайбергенов",
+    "Шәкенов",
+    "Ысқақов",
+    "Үсенов",
+    "Исаев",
+    "Жақсылықов",
+    "Оспанов",
+    "Серікбаев",
+    "Ғабдуллин",
+    "Мұхтаров",
+    "Байжанов",
+    "Төлеуов",
+    "Ержанов",
+    "Рахимов",
+    "Сұлтанов",
+    "Әлиев",
+    "Иманғалиев",
+    "Мамырбеков",
+    "Дүйсенов",
+    "Тұрсынов",
+    "Жаңабаев",
+    "Мыңбаев",
+    "Теңізбаев",
+    "Ахмедов",
+    "Умаров",
+    "Сериков",
+    "Касенов",
+    "Исабаев",
+    "Жұмабеков",
+    "Нұрланов",
+    "Нұржанов",
+    "Садықов",
+    "Сабыров",
+    "Иванов",
+    "Кузнецов",
+    "Смирнов",
+    "Щербаков",
+    "Воробьёв",
+    "Яковлев",
+    "Журавлёв",
+    "Хохлов",
+    "Цветков",
+    "Чернышёв",
+    "Юдин",
+    "Фёдоров",
+    "Соловьёв",
+    "Зайцев",
+    "Ковальчук",
+    "Шевченко",
+    "Ковальский",
+    "Григорьев",
+    "Васильев",
+    "Ильин",
+    "Киселёв",
+    "Ефимов",
+    "Щукин",
+    "Хабибуллин",
+    "Юсупов",
 ];
 
 /// Pairs of distinct given names that differ by a letter or two.
@@ -106,8 +267,13 @@ pub const CONFUSABLE_SURNAMES: &[(&str, &str)] = &[
 ];
 
 /// Masculine and feminine forms of one given name: relatives, never one person.
-pub const GENDER_PAIRS: &[(&str, &str)] =
-    &[("Евгений", "Евгения"), ("Александр", "Александра"), ("Динар", "Динара"), ("Руслан", "Руслана"), ("Ян", "Яна")];
+pub const GENDER_PAIRS: &[(&str, &str)] = &[
+    ("Евгений", "Евгения"),
+    ("Александр", "Александра"),
+    ("Динар", "Динара"),
+    ("Руслан", "Руслана"),
+    ("Ян", "Яна"),
+];
 
 /// The ways a name reaches the register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,12 +321,24 @@ impl Spelling {
 const CYRILLIC_VOWELS: &str = "аеёиоуыэюяәөұүі";
 
 /// Kazakh letters and the Russian letters typed in their place.
-const RUSSIAN_LOOK_ALIKES: &[(char, char)] =
-    &[('ә', 'а'), ('ғ', 'г'), ('қ', 'к'), ('ң', 'н'), ('ө', 'о'), ('ұ', 'у'), ('ү', 'у'), ('һ', 'х'), ('і', 'и')];
+const RUSSIAN_LOOK_ALIKES: &[(char, char)] = &[
+    ('ә', 'а'),
+    ('ғ', 'г'),
+    ('қ', 'к'),
+    ('ң', 'н'),
+    ('ө', 'о'),
+    ('ұ', 'у'),
+    ('ү', 'у'),
+    ('һ', 'х'),
+    ('і', 'и'),
+];
 
 /// Writes a Cyrillic name (words separated by spaces, `.` after initials) in `spelling`.
 pub fn write(cyrillic: &str, spelling: Spelling, rng: &mut Rng) -> String {
-    let words: Vec<String> = cyrillic.split(' ').map(|word| write_word(word, spelling, rng)).collect();
+    let words: Vec<String> = cyrillic
+        .split(' ')
+        .map(|word| write_word(word, spelling, rng))
+        .collect();
     words.join(" ")
 }
 
@@ -171,7 +349,10 @@ fn write_word(word: &str, spelling: Spelling, rng: &mut Rng) -> String {
         out = lower.iter().collect();
     } else if spelling == Spelling::RussianCyrillic {
         for (index, &c) in lower.iter().enumerate() {
-            let c = RUSSIAN_LOOK_ALIKES.iter().find(|(kazakh, _)| *kazakh == c).map_or(c, |&(_, russian)| russian);
+            let c = RUSSIAN_LOOK_ALIKES
+                .iter()
+                .find(|(kazakh, _)| *kazakh == c)
+                .map_or(c, |&(_, russian)| russian);
             out.push(c);
             // Russian spelling softens a final л of Kazakh names: Әсел → Асель, Айгүл → Айгуль.
             if c == 'л' && index + 1 == lower.len() && lower.len() > 3 && rng.chance(0.5) {
@@ -180,9 +361,20 @@ fn write_word(word: &str, spelling: Spelling, rng: &mut Rng) -> String {
         }
     } else {
         for (index, &c) in lower.iter().enumerate() {
-            let previous = if index == 0 { None } else { Some(lower[index - 1]) };
+            let previous = if index == 0 {
+                None
+            } else {
+                Some(lower[index - 1])
+            };
             let next = lower.get(index + 1).copied();
-            out.push_str(&latin_letter(c, previous, next, index + 1 == lower.len(), spelling, rng));
+            out.push_str(&latin_letter(
+                c,
+                previous,
+                next,
+                index + 1 == lower.len(),
+                spelling,
+                rng,
+            ));
         }
     }
     if spelling == Spelling::Passport {
@@ -204,8 +396,16 @@ fn is_cyrillic_vowel(c: Option<char>) -> bool {
 }
 
 /// One Cyrillic letter in a Latin spelling, given its neighbours.
-fn latin_letter(c: char, previous: Option<char>, next: Option<char>, last: bool, spelling: Spelling, rng: &mut Rng) -> String {
-    let after_vowel_or_start = previous.is_none() || is_cyrillic_vowel(previous) || matches!(previous, Some('ь' | 'ъ'));
+fn latin_letter(
+    c: char,
+    previous: Option<char>,
+    next: Option<char>,
+    last: bool,
+    spelling: Spelling,
+    rng: &mut Rng,
+) -> String {
+    let after_vowel_or_start =
+        previous.is_none() || is_cyrillic_vowel(previous) || matches!(previous, Some('ь' | 'ъ'));
     let s: &str = match spelling {
         Spelling::Passport => match c {
             'ж' => "zh",
@@ -300,8 +500,12 @@ fn latin_letter(c: char, previous: Option<char>, next: Option<char>, last: bool,
             'я' => "ia",
             _ => common_letter(c),
         },
-        Spelling::AdHoc => return ad_hoc_letter(c, previous, next, last, after_vowel_or_start, rng),
-        Spelling::KazakhCyrillic | Spelling::RussianCyrillic => unreachable!("Cyrillic is not romanised"),
+        Spelling::AdHoc => {
+            return ad_hoc_letter(c, previous, next, last, after_vowel_or_start, rng);
+        }
+        Spelling::KazakhCyrillic | Spelling::RussianCyrillic => {
+            unreachable!("Cyrillic is not romanised")
+        }
     };
     s.to_owned()
 }
@@ -334,8 +538,21 @@ fn common_letter(c: char) -> &'static str {
 }
 
 /// The spellings of foreign media and volunteers, chosen at random letter by letter.
-fn ad_hoc_letter(c: char, previous: Option<char>, next: Option<char>, last: bool, after_vowel_or_start: bool, rng: &mut Rng) -> String {
-    let either = |rng: &mut Rng, p: f64, a: &str, b: &str| if rng.chance(p) { a.to_owned() } else { b.to_owned() };
+fn ad_hoc_letter(
+    c: char,
+    previous: Option<char>,
+    next: Option<char>,
+    last: bool,
+    after_vowel_or_start: bool,
+    rng: &mut Rng,
+) -> String {
+    let either = |rng: &mut Rng, p: f64, a: &str, b: &str| {
+        if rng.chance(p) {
+            a.to_owned()
+        } else {
+            b.to_owned()
+        }
+    };
     match c {
         'ж' => either(rng, 0.6, "zh", "j"),
         'х' | 'һ' => either(rng, 0.6, "kh", "h"),
@@ -363,7 +580,9 @@ fn ad_hoc_letter(c: char, previous: Option<char>, next: Option<char>, last: bool
         'ң' => either(rng, 0.8, "n", "ng"),
         // Doubled s between vowels is how Kazakh names are often written in English:
         // Kassymov, Yessenov, Assel.
-        'с' if is_cyrillic_vowel(previous) && is_cyrillic_vowel(next) && rng.chance(0.4) => "ss".to_owned(),
+        'с' if is_cyrillic_vowel(previous) && is_cyrillic_vowel(next) && rng.chance(0.4) => {
+            "ss".to_owned()
+        }
         'в' if last && previous == Some('о') && rng.chance(0.15) => "ff".to_owned(),
         'в' if last && previous == Some('е') && rng.chance(0.1) => "ff".to_owned(),
         _ => common_letter(c).to_owned(),
@@ -376,7 +595,10 @@ pub fn feminine_surname(surname: &str) -> String {
     if let Some(stem) = surname.strip_suffix("ий") {
         return format!("{stem}ая");
     }
-    if ["ов", "ев", "ёв", "ин", "ын"].iter().any(|ending| surname.ends_with(ending)) {
+    if ["ов", "ев", "ёв", "ин", "ын"]
+        .iter()
+        .any(|ending| surname.ends_with(ending))
+    {
         return format!("{surname}а");
     }
     surname.to_owned()
@@ -388,8 +610,15 @@ pub fn patronymic(father: &str, female: bool, kazakh_form: bool) -> Option<Strin
     if kazakh_form {
         return Some(format!("{father}{}", if female { "қызы" } else { "ұлы" }));
     }
-    let russian: String =
-        father.chars().map(|c| RUSSIAN_LOOK_ALIKES.iter().find(|(kazakh, _)| *kazakh == c).map_or(c, |&(_, r)| r)).collect();
+    let russian: String = father
+        .chars()
+        .map(|c| {
+            RUSSIAN_LOOK_ALIKES
+                .iter()
+                .find(|(kazakh, _)| *kazakh == c)
+                .map_or(c, |&(_, r)| r)
+        })
+        .collect();
     let (stem, soft) = if let Some(stem) = russian.strip_suffix('й') {
         (stem.to_owned(), true)
     } else if russian.ends_with(['а', 'я', 'ь', 'о', 'е', 'у']) {
@@ -419,7 +648,11 @@ pub struct SyntheticName {
 impl SyntheticName {
     pub fn random(rng: &mut Rng) -> SyntheticName {
         let female = rng.chance(0.45);
-        let given = if female { rng.pick(FEMALE_GIVEN) } else { rng.pick(MALE_GIVEN) };
+        let given = if female {
+            rng.pick(FEMALE_GIVEN)
+        } else {
+            rng.pick(MALE_GIVEN)
+        };
         let surname = rng.pick(SURNAMES);
         let father = loop {
             let father = *rng.pick(MALE_GIVEN);
@@ -429,7 +662,11 @@ impl SyntheticName {
         };
         SyntheticName {
             given: (*given).to_owned(),
-            surname: if female { feminine_surname(surname) } else { (*surname).to_owned() },
+            surname: if female {
+                feminine_surname(surname)
+            } else {
+                (*surname).to_owned()
+            },
             father: Some(father.to_owned()),
             female,
         }
@@ -438,28 +675,67 @@ impl SyntheticName {
     /// Cyrillic text of the name in one layout.
     pub fn cyrillic(&self, layout: Layout) -> String {
         let patronymic = |kazakh: bool| {
-            self.father.as_deref().and_then(|father| patronymic(father, self.female, kazakh)).unwrap_or_default()
+            self.father
+                .as_deref()
+                .and_then(|father| patronymic(father, self.female, kazakh))
+                .unwrap_or_default()
         };
         let initial = |word: &str| format!("{}.", word.chars().next().unwrap_or(' '));
         let parts: Vec<String> = match layout {
             Layout::GivenSurname => vec![self.given.clone(), self.surname.clone()],
             Layout::SurnameGiven => vec![self.surname.clone(), self.given.clone()],
-            Layout::SurnameGivenPatronymic { kazakh } => vec![self.surname.clone(), self.given.clone(), patronymic(kazakh)],
-            Layout::GivenPatronymicSurname { kazakh } => vec![self.given.clone(), patronymic(kazakh), self.surname.clone()],
+            Layout::SurnameGivenPatronymic { kazakh } => {
+                vec![self.surname.clone(), self.given.clone(), patronymic(kazakh)]
+            }
+            Layout::GivenPatronymicSurname { kazakh } => {
+                vec![self.given.clone(), patronymic(kazakh), self.surname.clone()]
+            }
             Layout::SurnameInitial => vec![self.surname.clone(), initial(&self.given)],
-            Layout::SurnameInitials => vec![self.surname.clone(), initial(&self.given), initial(&patronymic(false))],
+            Layout::SurnameInitials => vec![
+                self.surname.clone(),
+                initial(&self.given),
+                initial(&patronymic(false)),
+            ],
         };
-        parts.into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ")
+        parts
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
 /// Stems and middles of Kazakh surnames built the usual way (stem + middle + -ов/-ев), to give
 /// the large synthetic registers a realistic number of distinct surnames.
 const SURNAME_STEMS: &[&str] = &[
-    "Жақсы", "Нұр", "Ақ", "Қара", "Есен", "Төле", "Сейіт", "Жұма", "Ораз", "Бай", "Қожа", "Ысқақ", "Тұрар",
-    "Әбіл", "Сағын", "Мұса", "Ерме", "Омар", "Шоқан", "Дәулет", "Серік", "Қайыр", "Әміре", "Бекет",
+    "Жақсы",
+    "Нұр",
+    "Ақ",
+    "Қара",
+    "Есен",
+    "Төле",
+    "Сейіт",
+    "Жұма",
+    "Ораз",
+    "Бай",
+    "Қожа",
+    "Ысқақ",
+    "Тұрар",
+    "Әбіл",
+    "Сағын",
+    "Мұса",
+    "Ерме",
+    "Омар",
+    "Шоқан",
+    "Дәулет",
+    "Серік",
+    "Қайыр",
+    "Әміре",
+    "Бекет",
 ];
-const SURNAME_MIDDLES: &[&str] = &["", "бай", "бек", "жан", "ғали", "тай", "бол", "хан", "құл", "ғазы"];
+const SURNAME_MIDDLES: &[&str] = &[
+    "", "бай", "бек", "жан", "ғали", "тай", "бол", "хан", "құл", "ғазы",
+];
 
 /// A surname from a stem, a middle and the Russian-style ending.
 fn composed_surname(stem: &str, middle: &str) -> String {
@@ -491,7 +767,11 @@ impl SyntheticName {
                 composed_surname(given, "")
             }
         };
-        name.surname = if name.female { feminine_surname(&masculine) } else { masculine };
+        name.surname = if name.female {
+            feminine_surname(&masculine)
+        } else {
+            masculine
+        };
         name
     }
 }
@@ -501,8 +781,12 @@ impl SyntheticName {
 pub enum Layout {
     GivenSurname,
     SurnameGiven,
-    SurnameGivenPatronymic { kazakh: bool },
-    GivenPatronymicSurname { kazakh: bool },
+    SurnameGivenPatronymic {
+        kazakh: bool,
+    },
+    GivenPatronymicSurname {
+        kazakh: bool,
+    },
     /// `Ахметов Е.` as court lists write.
     SurnameInitial,
     /// `Ахметов Е. С.`
@@ -523,12 +807,20 @@ fn random_spelling(rng: &mut Rng) -> Spelling {
 }
 
 fn short_layout(rng: &mut Rng) -> Layout {
-    if rng.chance(0.5) { Layout::GivenSurname } else { Layout::SurnameGiven }
+    if rng.chance(0.5) {
+        Layout::GivenSurname
+    } else {
+        Layout::SurnameGiven
+    }
 }
 
 fn full_layout(rng: &mut Rng) -> Layout {
     let kazakh = rng.chance(0.4);
-    if rng.chance(0.5) { Layout::SurnameGivenPatronymic { kazakh } } else { Layout::GivenPatronymicSurname { kazakh } }
+    if rng.chance(0.5) {
+        Layout::SurnameGivenPatronymic { kazakh }
+    } else {
+        Layout::GivenPatronymicSurname { kazakh }
+    }
 }
 
 /// A different name from `names` than `other`.
@@ -558,9 +850,15 @@ fn typing_slip(word: &str, rng: &mut Rng) -> String {
 pub fn name_pairs(seed: u64) -> Vec<NamePair> {
     let mut rng = Rng::new(seed);
     let mut pairs = Vec::new();
-    let push = |pairs: &mut Vec<NamePair>, left: String, right: String, same: bool, kind: &'static str| {
-        pairs.push(NamePair { left, right, same, kind });
-    };
+    let push =
+        |pairs: &mut Vec<NamePair>, left: String, right: String, same: bool, kind: &'static str| {
+            pairs.push(NamePair {
+                left,
+                right,
+                same,
+                kind,
+            });
+        };
     let spell = |rng: &mut Rng, name: &SyntheticName, layout: Layout| {
         let spelling = random_spelling(rng);
         write(&name.cyrillic(layout), spelling, rng)
@@ -578,7 +876,10 @@ pub fn name_pairs(seed: u64) -> Vec<NamePair> {
     }
     for _ in 0..20 {
         let mut name = SyntheticName::random(&mut rng);
-        while !format!("{}{}", name.given, name.surname).chars().any(|c| RUSSIAN_LOOK_ALIKES.iter().any(|(k, _)| *k == c)) {
+        while !format!("{}{}", name.given, name.surname)
+            .chars()
+            .any(|c| RUSSIAN_LOOK_ALIKES.iter().any(|(k, _)| *k == c))
+        {
             name = SyntheticName::random(&mut rng);
         }
         let cyrillic = name.cyrillic(short_layout(&mut rng));
@@ -603,19 +904,44 @@ pub fn name_pairs(seed: u64) -> Vec<NamePair> {
         let name = SyntheticName::random(&mut rng);
         let layout = full_layout(&mut rng);
         let left = spell(&mut rng, &name, layout);
-        let right = { let layout = short_layout(&mut rng); spell(&mut rng, &name, layout) };
+        let right = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &name, layout)
+        };
         push(&mut pairs, left, right, true, "same:patronymic-one-side");
     }
     for _ in 0..8 {
         let name = SyntheticName::random(&mut rng);
-        let left = spell(&mut rng, &name, Layout::SurnameGivenPatronymic { kazakh: false });
-        let right = spell(&mut rng, &name, Layout::GivenPatronymicSurname { kazakh: true });
-        push(&mut pairs, left, right, true, "same:patronymic-russian-kazakh");
+        let left = spell(
+            &mut rng,
+            &name,
+            Layout::SurnameGivenPatronymic { kazakh: false },
+        );
+        let right = spell(
+            &mut rng,
+            &name,
+            Layout::GivenPatronymicSurname { kazakh: true },
+        );
+        push(
+            &mut pairs,
+            left,
+            right,
+            true,
+            "same:patronymic-russian-kazakh",
+        );
     }
     for _ in 0..15 {
         let name = SyntheticName::random(&mut rng);
-        let layout = if rng.chance(0.5) { Layout::SurnameInitial } else { Layout::SurnameInitials };
-        let full = if layout == Layout::SurnameInitials { full_layout(&mut rng) } else { short_layout(&mut rng) };
+        let layout = if rng.chance(0.5) {
+            Layout::SurnameInitial
+        } else {
+            Layout::SurnameInitials
+        };
+        let full = if layout == Layout::SurnameInitials {
+            full_layout(&mut rng)
+        } else {
+            short_layout(&mut rng)
+        };
         let left = spell(&mut rng, &name, layout);
         let right = spell(&mut rng, &name, full);
         push(&mut pairs, left, right, true, "same:initials");
@@ -625,9 +951,18 @@ pub fn name_pairs(seed: u64) -> Vec<NamePair> {
         while name.surname.chars().count() < 8 {
             name = SyntheticName::random(&mut rng);
         }
-        let left = { let layout = short_layout(&mut rng); spell(&mut rng, &name, layout) };
-        let slipped = SyntheticName { surname: typing_slip(&name.surname, &mut rng), ..name.clone() };
-        let right = { let layout = short_layout(&mut rng); spell(&mut rng, &slipped, layout) };
+        let left = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &name, layout)
+        };
+        let slipped = SyntheticName {
+            surname: typing_slip(&name.surname, &mut rng),
+            ..name.clone()
+        };
+        let right = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &slipped, layout)
+        };
         push(&mut pairs, left, right, true, "same:typing-slip");
     }
 
@@ -635,68 +970,176 @@ pub fn name_pairs(seed: u64) -> Vec<NamePair> {
     for _ in 0..45 {
         let name = SyntheticName::random(&mut rng);
         let mut relative = SyntheticName::random(&mut rng);
-        let masculine = SURNAMES.iter().find(|s| **s == name.surname || feminine_surname(s) == name.surname).expect("surname");
-        relative.surname = if relative.female { feminine_surname(masculine) } else { (*masculine).to_owned() };
+        let masculine = SURNAMES
+            .iter()
+            .find(|s| **s == name.surname || feminine_surname(s) == name.surname)
+            .expect("surname");
+        relative.surname = if relative.female {
+            feminine_surname(masculine)
+        } else {
+            (*masculine).to_owned()
+        };
         if relative.given == name.given {
             continue;
         }
-        let left = { let layout = short_layout(&mut rng); spell(&mut rng, &name, layout) };
-        let right = { let layout = short_layout(&mut rng); spell(&mut rng, &relative, layout) };
-        push(&mut pairs, left, right, false, "different:relatives-sharing-surname");
+        let left = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &name, layout)
+        };
+        let right = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &relative, layout)
+        };
+        push(
+            &mut pairs,
+            left,
+            right,
+            false,
+            "different:relatives-sharing-surname",
+        );
     }
     for _ in 0..35 {
         let name = SyntheticName::random(&mut rng);
         let mut namesake = name.clone();
-        let masculine = SURNAMES.iter().find(|s| **s == name.surname || feminine_surname(s) == name.surname).expect("surname");
+        let masculine = SURNAMES
+            .iter()
+            .find(|s| **s == name.surname || feminine_surname(s) == name.surname)
+            .expect("surname");
         let other = other_than(&mut rng, SURNAMES, masculine);
-        namesake.surname = if name.female { feminine_surname(other) } else { other.to_owned() };
-        let left = { let layout = short_layout(&mut rng); spell(&mut rng, &name, layout) };
-        let right = { let layout = short_layout(&mut rng); spell(&mut rng, &namesake, layout) };
+        namesake.surname = if name.female {
+            feminine_surname(other)
+        } else {
+            other.to_owned()
+        };
+        let left = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &name, layout)
+        };
+        let right = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &namesake, layout)
+        };
         push(&mut pairs, left, right, false, "different:same-given-name");
     }
     for _ in 0..25 {
         let name = SyntheticName::random(&mut rng);
         let mut sibling = name.clone();
         sibling.female = rng.chance(0.4);
-        let given_names = if sibling.female { FEMALE_GIVEN } else { MALE_GIVEN };
+        let given_names = if sibling.female {
+            FEMALE_GIVEN
+        } else {
+            MALE_GIVEN
+        };
         sibling.given = other_than(&mut rng, given_names, &name.given).to_owned();
-        let masculine = SURNAMES.iter().find(|s| **s == name.surname || feminine_surname(s) == name.surname).expect("surname");
-        sibling.surname = if sibling.female { feminine_surname(masculine) } else { (*masculine).to_owned() };
+        let masculine = SURNAMES
+            .iter()
+            .find(|s| **s == name.surname || feminine_surname(s) == name.surname)
+            .expect("surname");
+        sibling.surname = if sibling.female {
+            feminine_surname(masculine)
+        } else {
+            (*masculine).to_owned()
+        };
         let layout = full_layout(&mut rng);
         let left = spell(&mut rng, &name, layout);
-        let right = { let layout = full_layout(&mut rng); spell(&mut rng, &sibling, layout) };
-        push(&mut pairs, left, right, false, "different:siblings-with-patronymic");
+        let right = {
+            let layout = full_layout(&mut rng);
+            spell(&mut rng, &sibling, layout)
+        };
+        push(
+            &mut pairs,
+            left,
+            right,
+            false,
+            "different:siblings-with-patronymic",
+        );
     }
     for index in 0..15 {
         let (male, female) = GENDER_PAIRS[index % GENDER_PAIRS.len()];
         let surname = *rng.pick(SURNAMES);
-        let him = SyntheticName { given: male.to_owned(), surname: surname.to_owned(), father: None, female: false };
-        let her = SyntheticName { given: female.to_owned(), surname: feminine_surname(surname), father: None, female: true };
-        let left = { let layout = short_layout(&mut rng); spell(&mut rng, &him, layout) };
-        let right = { let layout = short_layout(&mut rng); spell(&mut rng, &her, layout) };
-        push(&mut pairs, left, right, false, "different:masculine-feminine");
+        let him = SyntheticName {
+            given: male.to_owned(),
+            surname: surname.to_owned(),
+            father: None,
+            female: false,
+        };
+        let her = SyntheticName {
+            given: female.to_owned(),
+            surname: feminine_surname(surname),
+            father: None,
+            female: true,
+        };
+        let left = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &him, layout)
+        };
+        let right = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &her, layout)
+        };
+        push(
+            &mut pairs,
+            left,
+            right,
+            false,
+            "different:masculine-feminine",
+        );
     }
     for index in 0..25 {
         let (first, second) = CONFUSABLE_GIVEN[index % CONFUSABLE_GIVEN.len()];
         let mut name = SyntheticName::random(&mut rng);
         let female = FEMALE_GIVEN.contains(&first);
-        let masculine = SURNAMES.iter().find(|s| **s == name.surname || feminine_surname(s) == name.surname).expect("surname");
-        name.surname = if female { feminine_surname(masculine) } else { (*masculine).to_owned() };
+        let masculine = SURNAMES
+            .iter()
+            .find(|s| **s == name.surname || feminine_surname(s) == name.surname)
+            .expect("surname");
+        name.surname = if female {
+            feminine_surname(masculine)
+        } else {
+            (*masculine).to_owned()
+        };
         name.female = female;
         name.given = first.to_owned();
-        let other = SyntheticName { given: second.to_owned(), ..name.clone() };
-        let left = { let layout = short_layout(&mut rng); spell(&mut rng, &name, layout) };
-        let right = { let layout = short_layout(&mut rng); spell(&mut rng, &other, layout) };
+        let other = SyntheticName {
+            given: second.to_owned(),
+            ..name.clone()
+        };
+        let left = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &name, layout)
+        };
+        let right = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &other, layout)
+        };
         push(&mut pairs, left, right, false, "different:near-given-name");
     }
     for index in 0..15 {
         let (first, second) = CONFUSABLE_SURNAMES[index % CONFUSABLE_SURNAMES.len()];
         let name = SyntheticName::random(&mut rng);
-        let gendered = |surname: &str| if name.female { feminine_surname(surname) } else { surname.to_owned() };
-        let one = SyntheticName { surname: gendered(first), ..name.clone() };
-        let other = SyntheticName { surname: gendered(second), ..name.clone() };
-        let left = { let layout = short_layout(&mut rng); spell(&mut rng, &one, layout) };
-        let right = { let layout = short_layout(&mut rng); spell(&mut rng, &other, layout) };
+        let gendered = |surname: &str| {
+            if name.female {
+                feminine_surname(surname)
+            } else {
+                surname.to_owned()
+            }
+        };
+        let one = SyntheticName {
+            surname: gendered(first),
+            ..name.clone()
+        };
+        let other = SyntheticName {
+            surname: gendered(second),
+            ..name.clone()
+        };
+        let left = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &one, layout)
+        };
+        let right = {
+            let layout = short_layout(&mut rng);
+            spell(&mut rng, &other, layout)
+        };
         push(&mut pairs, left, right, false, "different:near-surname");
     }
     for _ in 0..10 {
@@ -708,10 +1151,25 @@ pub fn name_pairs(seed: u64) -> Vec<NamePair> {
                 break candidate;
             }
         };
-        let namesake = SyntheticName { father: Some(other_father.to_owned()), ..name.clone() };
-        let left = { let layout = full_layout(&mut rng); spell(&mut rng, &name, layout) };
-        let right = { let layout = full_layout(&mut rng); spell(&mut rng, &namesake, layout) };
-        push(&mut pairs, left, right, false, "different:namesakes-other-father");
+        let namesake = SyntheticName {
+            father: Some(other_father.to_owned()),
+            ..name.clone()
+        };
+        let left = {
+            let layout = full_layout(&mut rng);
+            spell(&mut rng, &name, layout)
+        };
+        let right = {
+            let layout = full_layout(&mut rng);
+            spell(&mut rng, &namesake, layout)
+        };
+        push(
+            &mut pairs,
+            left,
+            right,
+            false,
+            "different:namesakes-other-father",
+        );
     }
     pairs
 }
@@ -729,7 +1187,10 @@ pub fn name_pairs_csv() -> String {
          left,right,same,kind\n",
     );
     for pair in name_pairs(NAME_PAIRS_SEED) {
-        csv.push_str(&format!("{},{},{},{}\n", pair.left, pair.right, pair.same, pair.kind));
+        csv.push_str(&format!(
+            "{},{},{},{}\n",
+            pair.left, pair.right, pair.same, pair.kind
+        ));
     }
     csv
 }
@@ -737,32 +1198,71 @@ pub fn name_pairs_csv() -> String {
 /// Synthetic register records for the duplicate-finder benchmark: `count` records, about
 /// `duplicate_share` of them another record of an earlier person in a different spelling.
 pub fn persons(count: usize, duplicate_share: f64, seed: u64) -> Vec<PersonForMatching> {
-    persons_with_originals(count, duplicate_share, seed).into_iter().map(|(record, _)| record).collect()
+    persons_with_originals(count, duplicate_share, seed)
+        .into_iter()
+        .map(|(record, _)| record)
+        .collect()
 }
 
 /// As [`persons`], with the id of the first record of the same person beside each record (its
 /// own id for an original): the truth against which duplicate finding is measured.
-pub fn persons_with_originals(count: usize, duplicate_share: f64, seed: u64) -> Vec<(PersonForMatching, i64)> {
-    const CITIES: &[&str] = &["Алматы", "Нур-Султан", "Шымкент", "Актобе", "Караганда", "Атырау", "Павлодар", "Актау"];
+pub fn persons_with_originals(
+    count: usize,
+    duplicate_share: f64,
+    seed: u64,
+) -> Vec<(PersonForMatching, i64)> {
+    const CITIES: &[&str] = &[
+        "Алматы",
+        "Нур-Султан",
+        "Шымкент",
+        "Актобе",
+        "Караганда",
+        "Атырау",
+        "Павлодар",
+        "Актау",
+    ];
     let mut rng = Rng::new(seed);
     let mut people: Vec<(SyntheticName, PersonForMatching, i64)> = Vec::with_capacity(count);
     for index in 0..count {
         let id = index as i64 + 1;
         if index > 0 && rng.chance(duplicate_share) {
             let (name, original, root) = people[rng.below(people.len())].clone();
-            let layout = if rng.chance(0.2) { full_layout(&mut rng) } else { short_layout(&mut rng) };
+            let layout = if rng.chance(0.2) {
+                full_layout(&mut rng)
+            } else {
+                short_layout(&mut rng)
+            };
             let text = write(&name.cyrillic(layout), random_spelling(&mut rng), &mut rng);
-            let birth = original.birth.map(|birth| if rng.chance(0.5) { Birth::Year(birth.year()) } else { birth });
-            let record = PersonForMatching { id, names: vec![text], birth, ..original };
+            let birth = original.birth.map(|birth| {
+                if rng.chance(0.5) {
+                    Birth::Year(birth.year())
+                } else {
+                    birth
+                }
+            });
+            let record = PersonForMatching {
+                id,
+                names: vec![text],
+                birth,
+                ..original
+            };
             people.push((name, record, root));
             continue;
         }
         let name = SyntheticName::random_diverse(&mut rng);
-        let layout = if rng.chance(0.2) { full_layout(&mut rng) } else { short_layout(&mut rng) };
+        let layout = if rng.chance(0.2) {
+            full_layout(&mut rng)
+        } else {
+            short_layout(&mut rng)
+        };
         let text = write(&name.cyrillic(layout), random_spelling(&mut rng), &mut rng);
         let year = 1950 + rng.below(55) as i32;
         let birth = match rng.below(10) {
-            0..=4 => Some(Birth::Date { year, month: 1 + rng.below(12) as u8, day: 1 + rng.below(28) as u8 }),
+            0..=4 => Some(Birth::Date {
+                year,
+                month: 1 + rng.below(12) as u8,
+                day: 1 + rng.below(28) as u8,
+            }),
             5..=7 => Some(Birth::Year(year)),
             _ => None,
         };
@@ -777,7 +1277,10 @@ pub fn persons_with_originals(count: usize, duplicate_share: f64, seed: u64) -> 
         };
         people.push((name, record, id));
     }
-    people.into_iter().map(|(_, record, root)| (record, root)).collect()
+    people
+        .into_iter()
+        .map(|(_, record, root)| (record, root))
+        .collect()
 }
 
 /// `count` synthetic names in random spellings and layouts, for the search benchmark.
@@ -786,7 +1289,11 @@ pub fn names(count: usize, seed: u64) -> Vec<String> {
     (0..count)
         .map(|_| {
             let name = SyntheticName::random_diverse(&mut rng);
-            let layout = if rng.chance(0.2) { full_layout(&mut rng) } else { short_layout(&mut rng) };
+            let layout = if rng.chance(0.2) {
+                full_layout(&mut rng)
+            } else {
+                short_layout(&mut rng)
+            };
             write(&name.cyrillic(layout), random_spelling(&mut rng), &mut rng)
         })
         .collect()
@@ -814,13 +1321,29 @@ impl MatchQuality {
 }
 
 /// Compares reported candidates with the generator's truth.
-pub fn match_quality(records: &[(PersonForMatching, i64)], candidates: &[crate::Candidate]) -> MatchQuality {
-    let root: std::collections::HashMap<i64, i64> = records.iter().map(|(person, root)| (person.id, *root)).collect();
+pub fn match_quality(
+    records: &[(PersonForMatching, i64)],
+    candidates: &[crate::Candidate],
+) -> MatchQuality {
+    let root: std::collections::HashMap<i64, i64> = records
+        .iter()
+        .map(|(person, root)| (person.id, *root))
+        .collect();
     let mut group_sizes: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for (_, root) in records {
         *group_sizes.entry(*root).or_default() += 1;
     }
-    let true_pairs = group_sizes.values().map(|&size| size * (size - 1) / 2).sum();
-    let found_true = candidates.iter().filter(|candidate| root.get(&candidate.a) == root.get(&candidate.b)).count();
-    MatchQuality { true_pairs, found_true, reported: candidates.len() }
+    let true_pairs = group_sizes
+        .values()
+        .map(|&size| size * (size - 1) / 2)
+        .sum();
+    let found_true = candidates
+        .iter()
+        .filter(|candidate| root.get(&candidate.a) == root.get(&candidate.b))
+        .count();
+    MatchQuality {
+        true_pairs,
+        found_true,
+        reported: candidates.len(),
+    }
 }

@@ -14,14 +14,25 @@ fn write_input(test: &str, content: &str) -> PathBuf {
 }
 
 /// Runs `kuzet dedup FILE args…` and compares exit code, stdout and (a part of) stderr.
-fn check(test: &str, input: &str, args: &[&str], expected_code: i32, expected_stdout: &str, stderr_contains: &[&str]) {
+fn check(
+    test: &str,
+    input: &str,
+    args: &[&str],
+    expected_code: i32,
+    expected_stdout: &str,
+    stderr_contains: &[&str],
+) {
     let path = write_input(test, input);
     let mut all = vec!["dedup", path.to_str().expect("UTF-8 path")];
     all.extend_from_slice(args);
     let output = kuzet(&all);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(expected_code), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(expected_code),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert_eq!(stdout, expected_stdout, "stderr:\n{stderr}");
     for part in stderr_contains {
         assert!(stderr.contains(part), "stderr lacks {part:?}:\n{stderr}");
@@ -58,14 +69,29 @@ fn csv_lists_candidates_best_first_with_evidence() {
 fn json_has_the_same_candidates() {
     let path = write_input("json", REGISTER);
     let output = kuzet(&["dedup", path.to_str().expect("UTF-8 path"), "--json"]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
-    let candidates = value["candidates"].as_array().expect("a list of candidates");
+    let candidates = value["candidates"]
+        .as_array()
+        .expect("a list of candidates");
     let pairs: Vec<(String, String)> = candidates
         .iter()
-        .map(|candidate| (candidate["a"].as_str().unwrap().to_owned(), candidate["b"].as_str().unwrap().to_owned()))
+        .map(|candidate| {
+            (
+                candidate["a"].as_str().unwrap().to_owned(),
+                candidate["b"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(pairs, [("1", "2"), ("4", "5"), ("5", "6")].map(|(a, b)| (a.to_owned(), b.to_owned())));
+    assert_eq!(
+        pairs,
+        [("1", "2"), ("4", "5"), ("5", "6")].map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
     assert_eq!(candidates[0]["score"], 1.0);
     assert_eq!(candidates[0]["name_a"], "Жанар Қасымова");
     assert_eq!(candidates[0]["evidence"][0], "same birth year");
@@ -89,7 +115,14 @@ fn a_lower_threshold_lets_weaker_pairs_through_and_findings_can_fail_the_run() {
 
 #[test]
 fn no_candidates_gives_just_the_header() {
-    check("none", "id,name\n1,Жанар Қасымова\n2,Асқар Қасымов\n", &[], 0, "a,b,score,name_score,name_a,name_b,evidence\n", &[]);
+    check(
+        "none",
+        "id,name\n1,Жанар Қасымова\n2,Асқар Қасымов\n",
+        &[],
+        0,
+        "a,b,score,name_score,name_a,name_b,evidence\n",
+        &[],
+    );
 }
 
 #[test]
@@ -112,8 +145,22 @@ fn every_bad_row_is_reported_with_line_column_and_field() {
 
 #[test]
 fn missing_columns_and_bad_options_are_bad_input() {
-    check("no-name", "id,fullname\n1,Жанар Қасымова\n", &[], 2, "", &["the column(s) name are missing"]);
-    check("threshold-range", "id,name\n1,Жанар Қасымова\n", &["--threshold", "1.5"], 2, "", &["--threshold 1.5 is not between 0 and 1"]);
+    check(
+        "no-name",
+        "id,fullname\n1,Жанар Қасымова\n",
+        &[],
+        2,
+        "",
+        &["the column(s) name are missing"],
+    );
+    check(
+        "threshold-range",
+        "id,name\n1,Жанар Қасымова\n",
+        &["--threshold", "1.5"],
+        2,
+        "",
+        &["--threshold 1.5 is not between 0 and 1"],
+    );
     let output = kuzet(&["dedup", "/nonexistent/kuzet-dedup.csv"]);
     assert_eq!(output.status.code(), Some(2));
     let output = kuzet(&["dedup", "--database", "/nonexistent/kuzet.sqlite"]);
@@ -129,11 +176,22 @@ fn database_persons_are_matched_like_the_library_matches_them() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let persons = runtime.block_on(async {
-        let store = kuzet_store::Store::open(database.to_str().unwrap()).await.unwrap();
-        store.load_demo(&kuzet_register::demo::generate(8)).await.unwrap();
-        let persons = store.persons_for_matching(&kuzet_register::Actor::system()).await.unwrap();
+        let store = kuzet_store::Store::open(database.to_str().unwrap())
+            .await
+            .unwrap();
+        store
+            .load_demo(&kuzet_register::demo::generate(8))
+            .await
+            .unwrap();
+        let persons = store
+            .persons_for_matching(&kuzet_register::Actor::system())
+            .await
+            .unwrap();
         store.close().await;
         persons
     });
@@ -145,7 +203,11 @@ fn database_persons_are_matched_like_the_library_matches_them() {
                 id: person.id.0,
                 names: person.names,
                 birth: person.birth.map(|birth| match birth.full() {
-                    Some(date) => kuzet_names::Birth::Date { year: date.year(), month: u8::from(date.month()), day: date.day() },
+                    Some(date) => kuzet_names::Birth::Date {
+                        year: date.year(),
+                        month: u8::from(date.month()),
+                        day: date.day(),
+                    },
                     None => kuzet_names::Birth::Year(birth.year()),
                 }),
                 city: person.city,
@@ -159,13 +221,23 @@ fn database_persons_are_matched_like_the_library_matches_them() {
     .map(|candidate| (candidate.a.to_string(), candidate.b.to_string()))
     .collect();
     let output = kuzet(&["dedup", "--database", database.to_str().unwrap(), "--json"]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
     let found: Vec<(String, String)> = value["candidates"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|candidate| (candidate["a"].as_str().unwrap().to_owned(), candidate["b"].as_str().unwrap().to_owned()))
+        .map(|candidate| {
+            (
+                candidate["a"].as_str().unwrap().to_owned(),
+                candidate["b"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(found, expected);
 }

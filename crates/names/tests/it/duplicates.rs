@@ -2,14 +2,24 @@
 
 use kuzet_names::{Birth, Evidence, Options, PersonForMatching, find_candidates, fold, synthetic};
 
-fn person(id: i64, name: &str, birth: Option<Birth>, city: &str, events: &[i64], station: &str) -> PersonForMatching {
+fn person(
+    id: i64,
+    name: &str,
+    birth: Option<Birth>,
+    city: &str,
+    events: &[i64],
+    station: &str,
+) -> PersonForMatching {
     PersonForMatching {
         id,
         names: name.split('|').map(str::to_owned).collect(),
         birth,
         city: Some(city.to_owned()).filter(|city| !city.is_empty()),
         events: events.to_vec(),
-        police_stations: vec![station.to_owned()].into_iter().filter(|station| !station.is_empty()).collect(),
+        police_stations: vec![station.to_owned()]
+            .into_iter()
+            .filter(|station| !station.is_empty())
+            .collect(),
     }
 }
 
@@ -19,12 +29,22 @@ fn date(year: i32, month: u8, day: u8) -> Option<Birth> {
 
 /// Renders candidates as `a-b score: evidence; evidence` lines.
 fn check(persons: &[PersonForMatching], expected: &str) {
-    let options = Options { threads: 1, ..Options::default() };
+    let options = Options {
+        threads: 1,
+        ..Options::default()
+    };
     let rendered: Vec<String> = find_candidates(persons, &options)
         .iter()
         .map(|candidate| {
-            let evidence: Vec<String> = candidate.evidence.iter().map(ToString::to_string).collect();
-            format!("{}-{} {:.2}: {}", candidate.a, candidate.b, candidate.score, evidence.join("; "))
+            let evidence: Vec<String> =
+                candidate.evidence.iter().map(ToString::to_string).collect();
+            format!(
+                "{}-{} {:.2}: {}",
+                candidate.a,
+                candidate.b,
+                candidate.score,
+                evidence.join("; ")
+            )
         })
         .collect();
     assert_eq!(rendered.join("\n"), expected);
@@ -34,9 +54,30 @@ fn check(persons: &[PersonForMatching], expected: &str) {
 fn same_person_in_two_scripts_is_a_candidate_with_evidence() {
     check(
         &[
-            person(1, "Жанар Қасымова", date(1990, 6, 9), "Алматы", &[1], "Алматы ОП-3"),
-            person(2, "KASYMOVA ZHANAR", date(1990, 6, 9), "Almaty", &[1], "Almaty OP-3"),
-            person(3, "Асқар Қасымов", date(1990, 6, 9), "Алматы", &[1], "Алматы ОП-3"),
+            person(
+                1,
+                "Жанар Қасымова",
+                date(1990, 6, 9),
+                "Алматы",
+                &[1],
+                "Алматы ОП-3",
+            ),
+            person(
+                2,
+                "KASYMOVA ZHANAR",
+                date(1990, 6, 9),
+                "Almaty",
+                &[1],
+                "Almaty OP-3",
+            ),
+            person(
+                3,
+                "Асқар Қасымов",
+                date(1990, 6, 9),
+                "Алматы",
+                &[1],
+                "Алматы ОП-3",
+            ),
         ],
         "1-2 1.00: names 1.00: Жанар Қасымова ~ KASYMOVA ZHANAR; same birth date; same city; 1 shared event(s); shared police station",
     );
@@ -85,9 +126,22 @@ fn different_dates_in_one_year_lower_the_score_below_the_threshold() {
 #[test]
 fn synthetic_duplicates_are_found_and_threads_do_not_change_results() {
     let records = synthetic::persons_with_originals(3_000, 0.1, 11);
-    let persons: Vec<PersonForMatching> = records.iter().map(|(person, _)| person.clone()).collect();
-    let one = find_candidates(&persons, &Options { threads: 1, ..Options::default() });
-    let two = find_candidates(&persons, &Options { threads: 2, ..Options::default() });
+    let persons: Vec<PersonForMatching> =
+        records.iter().map(|(person, _)| person.clone()).collect();
+    let one = find_candidates(
+        &persons,
+        &Options {
+            threads: 1,
+            ..Options::default()
+        },
+    );
+    let two = find_candidates(
+        &persons,
+        &Options {
+            threads: 2,
+            ..Options::default()
+        },
+    );
     assert_eq!(one, two);
     let quality = kuzet_names::synthetic::match_quality(&records, &one);
     assert!(quality.true_pairs >= 250, "{quality:?}");
@@ -95,15 +149,23 @@ fn synthetic_duplicates_are_found_and_threads_do_not_change_results() {
     // The generator draws from a few thousand name combinations, so it makes many namesakes.
     // A pair of different people may be reported only when it is such a namesake: the same
     // folded name and nothing in the birth data against it.
-    let root: std::collections::HashMap<i64, i64> = records.iter().map(|(person, root)| (person.id, *root)).collect();
-    for candidate in one.iter().filter(|candidate| root[&candidate.a] != root[&candidate.b]) {
-        let Some(Evidence::Names { a, b, .. }) = candidate.evidence.first() else { panic!("{candidate:?}") };
+    let root: std::collections::HashMap<i64, i64> = records
+        .iter()
+        .map(|(person, root)| (person.id, *root))
+        .collect();
+    for candidate in one
+        .iter()
+        .filter(|candidate| root[&candidate.a] != root[&candidate.b])
+    {
+        let Some(Evidence::Names { a, b, .. }) = candidate.evidence.first() else {
+            panic!("{candidate:?}")
+        };
         assert_eq!(fold(a).key(), fold(b).key(), "{candidate:?}");
         assert!(
-            !candidate
-                .evidence
-                .iter()
-                .any(|evidence| matches!(evidence, Evidence::BirthYearsDiffer { by } if *by > 1) || *evidence == Evidence::DifferentBirthDates),
+            !candidate.evidence.iter().any(
+                |evidence| matches!(evidence, Evidence::BirthYearsDiffer { by } if *by > 1)
+                    || *evidence == Evidence::DifferentBirthDates
+            ),
             "{candidate:?}"
         );
     }
@@ -113,24 +175,83 @@ fn synthetic_duplicates_are_found_and_threads_do_not_change_results() {
 fn oversized_blocks_are_split_by_birth_year_without_losing_same_year_pairs() {
     let mut persons = Vec::new();
     for id in 0..30 {
-        persons.push(person(id, "Ерлан Ахметов", Some(Birth::Year(1960 + id as i32)), "", &[], ""));
+        persons.push(person(
+            id,
+            "Ерлан Ахметов",
+            Some(Birth::Year(1960 + id as i32)),
+            "",
+            &[],
+            "",
+        ));
     }
-    persons.push(person(100, "Yerlan Akhmetov", Some(Birth::Year(1970)), "", &[], ""));
-    let small_blocks = Options { threads: 1, max_block_size: 5, ..Options::default() };
+    persons.push(person(
+        100,
+        "Yerlan Akhmetov",
+        Some(Birth::Year(1970)),
+        "",
+        &[],
+        "",
+    ));
+    let small_blocks = Options {
+        threads: 1,
+        max_block_size: 5,
+        ..Options::default()
+    };
     let found = find_candidates(&persons, &small_blocks);
-    let ids: Vec<(i64, i64)> = found.iter().map(|candidate| (candidate.a, candidate.b)).collect();
+    let ids: Vec<(i64, i64)> = found
+        .iter()
+        .map(|candidate| (candidate.a, candidate.b))
+        .collect();
     assert_eq!(ids, vec![(10, 100)]);
 }
 
 #[test]
 fn a_common_name_alone_is_not_enough_but_a_shared_event_is() {
-    let mut persons: Vec<PersonForMatching> =
-        (1..=7).map(|id| person(id, "Ерлан Ахметов", None, &format!("Город {id}"), &[id], "")).collect();
+    let mut persons: Vec<PersonForMatching> = (1..=7)
+        .map(|id| person(id, "Ерлан Ахметов", None, &format!("Город {id}"), &[id], ""))
+        .collect();
     persons.push(person(8, "Yerlan Akhmetov", None, "Город 9", &[3], ""));
-    check(&persons, "3-8 1.00: names 1.00: Ерлан Ахметов ~ Yerlan Akhmetov; different cities; 1 shared event(s)");
-    let options = Options { threads: 1, threshold: 0.0, ..Options::default() };
+    check(
+        &persons,
+        "3-8 1.00: names 1.00: Ерлан Ахметов ~ Yerlan Akhmetov; different cities; 1 shared event(s)",
+    );
+    let options = Options {
+        threads: 1,
+        threshold: 0.0,
+        ..Options::default()
+    };
     let all = find_candidates(&persons, &options);
-    let one_two = all.iter().find(|candidate| (candidate.a, candidate.b) == (1, 2)).expect("scored below the threshold");
-    assert_eq!(one_two.evidence[1..], [Evidence::DifferentCities, Evidence::CommonName { records: 8 }]);
+    let one_two = all
+        .iter()
+        .find(|candidate| (candidate.a, candidate.b) == (1, 2))
+        .expect("scored below the threshold");
+    assert_eq!(
+        one_two.evidence[1..],
+        [
+            Evidence::DifferentCities,
+            Evidence::CommonName { records: 8 }
+        ]
+    );
     assert!((one_two.score - 0.70).abs() < 1e-9, "{one_two:?}");
+}
+
+#[test]
+fn pairs_decided_as_different_people_are_not_proposed_again() {
+    let persons = [
+        person(1, "Ерлан Ахметов", Some(Birth::Year(1985)), "", &[], ""),
+        person(2, "Yerlan Akhmetov", Some(Birth::Year(1985)), "", &[], ""),
+        person(3, "AKHMETOV ERLAN", Some(Birth::Year(1985)), "", &[], ""),
+    ];
+    let options = Options {
+        threads: 1,
+        ..Options::default()
+    };
+    let pairs = |known: &[(i64, i64)]| -> Vec<(i64, i64)> {
+        kuzet_names::find_candidates_except(&persons, &options, &known.iter().copied().collect())
+            .iter()
+            .map(|candidate| (candidate.a, candidate.b))
+            .collect()
+    };
+    assert_eq!(pairs(&[]), [(1, 2), (1, 3), (2, 3)]);
+    assert_eq!(pairs(&[(1, 3)]), [(1, 2), (2, 3)]);
 }

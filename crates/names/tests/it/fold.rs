@@ -8,7 +8,13 @@ fn render(name: &FoldedName) -> String {
     let mut words: Vec<String> = name
         .tokens()
         .iter()
-        .map(|token| if token.is_initial() { format!("{}.", token.key()) } else { token.variants().join("/") })
+        .map(|token| {
+            if token.is_initial() {
+                format!("{}.", token.key())
+            } else {
+                token.variants().join("/")
+            }
+        })
         .collect();
     if let Some(patronymic) = name.patronymic() {
         words.push(format!("({})", patronymic.roots().join("/")));
@@ -142,13 +148,23 @@ fn separators_and_empty_names() {
 }
 
 fn check_keys(input: &str, expected: &str) {
-    assert_eq!(search_keys(input).join(" "), expected, "search keys of {input:?}");
+    assert_eq!(
+        search_keys(input).join(" "),
+        expected,
+        "search keys of {input:?}"
+    );
 }
 
 #[test]
 fn search_keys_cover_words_pairs_and_initials() {
-    check_keys("Ерлан Ахметов", "ahmetov ahmetov0erlan ahmetov1e erlan erlan1a");
-    check_keys("Yerlan Akhmetov", "ahmetov ahmetov0erlan ahmetov1e erlan erlan1a");
+    check_keys(
+        "Ерлан Ахметов",
+        "ahmetov ahmetov0erlan ahmetov1e erlan erlan1a",
+    );
+    check_keys(
+        "Yerlan Akhmetov",
+        "ahmetov ahmetov0erlan ahmetov1e erlan erlan1a",
+    );
     check_keys("Ахметов Е.", "ahmetov ahmetov1e");
     check_keys("", "");
 }
@@ -157,18 +173,31 @@ fn search_keys_cover_words_pairs_and_initials() {
 fn the_key_ignores_word_order_and_script() {
     assert_eq!(fold("Ахметов Ерлан").key(), "ahmetov erlan");
     assert_eq!(fold("Yerlan Akhmetov").key(), fold("Ахметов Ерлан").key());
-    assert_ne!(fold("Yerlan Akhmetov").key(), fold("Yerlan Akhmetova").key());
+    assert_ne!(
+        fold("Yerlan Akhmetov").key(),
+        fold("Yerlan Akhmetova").key()
+    );
 }
 
 /// Every name in the generator's tables, in every spelling, folds to a key that one of the
 /// Kazakh Cyrillic form's readings shares, word by word.
 #[test]
 fn every_table_name_folds_alike_in_every_spelling() {
-    use kuzet_names::synthetic::{FEMALE_GIVEN, MALE_GIVEN, Rng, SPELLINGS, SURNAMES, feminine_surname, write};
+    use kuzet_names::synthetic::{
+        FEMALE_GIVEN, MALE_GIVEN, Rng, SPELLINGS, SURNAMES, feminine_surname, write,
+    };
     let mut rng = Rng::new(5);
     let mut failures = Vec::new();
-    let feminine: Vec<String> = SURNAMES.iter().map(|surname| feminine_surname(surname)).collect();
-    let words = MALE_GIVEN.iter().chain(FEMALE_GIVEN).chain(SURNAMES).copied().chain(feminine.iter().map(String::as_str));
+    let feminine: Vec<String> = SURNAMES
+        .iter()
+        .map(|surname| feminine_surname(surname))
+        .collect();
+    let words = MALE_GIVEN
+        .iter()
+        .chain(FEMALE_GIVEN)
+        .chain(SURNAMES)
+        .copied()
+        .chain(feminine.iter().map(String::as_str));
     for word in words {
         let reference = fold(word);
         let reference = reference.tokens()[0].variants();
@@ -177,12 +206,25 @@ fn every_table_name_folds_alike_in_every_spelling() {
             for _ in 0..4 {
                 let written = write(word, spelling, &mut rng);
                 let folded = fold(&written);
-                let shares = folded.tokens().len() == 1 && folded.tokens()[0].variants().iter().any(|key| reference.contains(key));
+                let shares = folded.tokens().len() == 1
+                    && folded.tokens()[0]
+                        .variants()
+                        .iter()
+                        .any(|key| reference.contains(key));
                 if !shares {
-                    failures.push(format!("{word} as {} {written:?}: {:?} vs {reference:?}", spelling.as_str(), folded.tokens()));
+                    failures.push(format!(
+                        "{word} as {} {written:?}: {:?} vs {reference:?}",
+                        spelling.as_str(),
+                        folded.tokens()
+                    ));
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

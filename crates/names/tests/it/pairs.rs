@@ -18,14 +18,23 @@ fn pairs() -> Vec<Pair<'static>> {
         .map(|line| {
             let fields: Vec<&str> = line.split(',').collect();
             assert_eq!(fields.len(), 4, "{line}");
-            Pair { left: fields[0], right: fields[1], same: fields[2] == "true", kind: fields[3] }
+            Pair {
+                left: fields[0],
+                right: fields[1],
+                same: fields[2] == "true",
+                kind: fields[3],
+            }
         })
         .collect()
 }
 
 #[test]
 fn committed_csv_is_what_the_generator_writes() {
-    assert_eq!(CSV, synthetic::name_pairs_csv(), "regenerate: cargo run -p kuzet-names --example name_pairs");
+    assert_eq!(
+        CSV,
+        synthetic::name_pairs_csv(),
+        "regenerate: cargo run -p kuzet-names --example name_pairs"
+    );
 }
 
 #[test]
@@ -33,7 +42,11 @@ fn test_set_is_large_and_balanced() {
     let pairs = pairs();
     let same = pairs.iter().filter(|pair| pair.same).count();
     assert!(pairs.len() >= 300, "{} pairs", pairs.len());
-    assert!(same >= 100 && pairs.len() - same >= 100, "{same} same of {}", pairs.len());
+    assert!(
+        same >= 100 && pairs.len() - same >= 100,
+        "{same} same of {}",
+        pairs.len()
+    );
 }
 
 #[test]
@@ -50,7 +63,10 @@ fn precision_and_recall_meet_the_targets() {
             (false, false) => {}
         }
         if predicted != pair.same {
-            mistakes.push(format!("{score:.3} {} | {} | {}", pair.kind, pair.left, pair.right));
+            mistakes.push(format!(
+                "{score:.3} {} | {} | {}",
+                pair.kind, pair.left, pair.right
+            ));
         }
     }
     let precision = f64::from(true_positive) / f64::from(true_positive + false_positive);
@@ -60,7 +76,14 @@ fn precision_and_recall_meet_the_targets() {
     for mistake in &mistakes {
         println!("{mistake}");
     }
-    assert!(precision >= 0.95, "precision {precision:.4}\n{}", mistakes.join("\n"));
-    assert!(recall >= 0.95, "recall {recall:.4}\n{}", mistakes.join("\n"));
+    assert!(
+        precision >= 0.95,
+        "precision {precision:.4}\n{}",
+        mistakes.join("\n")
+    );
+    assert!(
+        recall >= 0.95,
+        "recall {recall:.4}\n{}",
+        mistakes.join("\n")
+    );
 }
-

@@ -44,6 +44,9 @@ fn ranking_puts_the_closest_name_first() {
     let hits = index().search("Ерлан Ахметов", 10, 0.0);
     let ids: Vec<i64> = hits.iter().map(|hit| hit.id).collect();
     assert_eq!(ids[0], 1, "{hits:?}");
-    assert!(hits.windows(2).all(|pair| pair[0].score >= pair[1].score), "{hits:?}");
+    assert!(
+        hits.windows(2).all(|pair| pair[0].score >= pair[1].score),
+        "{hits:?}"
+    );
     assert!(ids.contains(&7) && ids.contains(&4), "{hits:?}");
 }

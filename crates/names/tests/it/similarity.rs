@@ -4,9 +4,17 @@ use kuzet_names::{NAME_MATCH_THRESHOLD, jaro_winkler, similarity};
 
 fn check(a: &str, b: &str, expected: &str) {
     let score = similarity(a, b);
-    let verdict = if score >= NAME_MATCH_THRESHOLD { "same" } else { "different" };
+    let verdict = if score >= NAME_MATCH_THRESHOLD {
+        "same"
+    } else {
+        "different"
+    };
     assert_eq!(verdict, expected, "{a:?} ~ {b:?} scored {score:.3}");
-    assert_eq!(score.to_bits(), similarity(b, a).to_bits(), "similarity is symmetric for {a:?} and {b:?}");
+    assert_eq!(
+        score.to_bits(),
+        similarity(b, a).to_bits(),
+        "similarity is symmetric for {a:?} and {b:?}"
+    );
     assert!((0.0..=1.0).contains(&score));
 }
 
@@ -32,8 +40,16 @@ fn relatives_and_namesakes_are_different_people() {
     check("Евгений Ахметов", "Евгения Ахметова", "different");
     check("Александр Иванов", "Alexandra Ivanova", "different");
     check("Нұрлан Ахметов", "Nurzhan Akhmetov", "different");
-    check("Ахметов Ерлан Серикович", "Ахметов Асқар Серикович", "different");
-    check("Ахметов Ерлан Серикович", "Ахметов Ерлан Болатович", "different");
+    check(
+        "Ахметов Ерлан Серикович",
+        "Ахметов Асқар Серикович",
+        "different",
+    );
+    check(
+        "Ахметов Ерлан Серикович",
+        "Ахметов Ерлан Болатович",
+        "different",
+    );
     check("Ахметов Ерлан Б.", "Ахметов Ерлан Серикович", "different");
     check("Ахметов А.", "Ерлан Ахметов", "different");
     check("Ахметов", "Ерлан Ахметов", "different");
@@ -53,7 +69,10 @@ fn edge_cases() {
 fn jaro_winkler_matches_published_examples() {
     let check_jw = |a: &str, b: &str, expected: f64| {
         let value = jaro_winkler(a.as_bytes(), b.as_bytes());
-        assert!((value - expected).abs() < 0.0005, "{a} {b}: {value:.4}, expected {expected}");
+        assert!(
+            (value - expected).abs() < 0.0005,
+            "{a} {b}: {value:.4}, expected {expected}"
+        );
     };
     // Winkler (1990) and the usual textbook examples.
     check_jw("martha", "marhta", 0.9611);
