@@ -1,3 +1,4 @@
 //! Integration tests of kuzet-report: one module per report.
 
 mod verify;
+mod forensics;
