@@ -15,6 +15,12 @@
 //!
 //! Every bad row is reported (file, line, column, field) and nothing is matched until the file
 //! is clean (exit code 2).
+//!
+//! Output, best candidate first: CSV with columns `a,b,score,name_score,name_a,name_b,evidence`
+//! (ids as written in the file, the final score, the score of the most alike names, those two
+//! names, and the other evidence joined by `; `), or with `--json` an object
+//! `{"candidates": [{"a", "b", "score", "name_score", "name_a", "name_b", "evidence": [..]}]}`.
+//! With `--database`, ids are the register's person ids.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
