@@ -94,7 +94,23 @@ impl Change {
         before: Option<&serde_json::Value>,
         after: Option<&serde_json::Value>,
     ) -> Result<(), StoreError> {
-        let (last_seq, prev_hash) = match self.chain.take() {
+        let entry = AuditEntry {
+            entity: entity.to_owned(),
+            entity_id,
+            person_id,
+            action: action.to_owned(),
+            before_json: before.map(|value| value.to_string()),
+            after_json: after.map(|value| value.to_string()),
+        };
+        self.audit_many(vec![entry]).await
+    }
+
+    /// Appends audit records in order, in as few statements as the database allows.
+    pub(crate) async fn audit_many(&mut self, entries: Vec<AuditEntry>) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (mut last_seq, mut prev_hash) = match self.chain.take() {
             Some(chain) => chain,
             None => {
                 let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
@@ -106,40 +122,47 @@ impl Change {
                 }
             }
         };
-        let record = RawRecord {
-            seq: last_seq + 1,
-            at: self.at.clone(),
-            actor_user_id: self.actor.user_id.map(|id| id.0),
-            actor_role: self.actor.role.as_str().to_owned(),
-            entity: entity.to_owned(),
-            entity_id,
-            person_id,
-            action: action.to_owned(),
-            before_json: before.map(|value| value.to_string()),
-            after_json: after.map(|value| value.to_string()),
-            prev_hash,
-        };
-        let hash = record.hash();
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_user_id, actor_role, entity, entity_id, person_id, action,
-                before_json, after_json, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        let mut rows = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let record = RawRecord {
+                seq: last_seq + 1,
+                at: self.at.clone(),
+                actor_user_id: self.actor.user_id.map(|id| id.0),
+                actor_role: self.actor.role.as_str().to_owned(),
+                entity: entry.entity,
+                entity_id: entry.entity_id,
+                person_id: entry.person_id,
+                action: entry.action,
+                before_json: entry.before_json,
+                after_json: entry.after_json,
+                prev_hash,
+            };
+            let hash = record.hash();
+            last_seq = record.seq;
+            prev_hash = hash.clone();
+            rows.push(vec![
+                Cell::Int(Some(record.seq)),
+                Cell::Text(Some(record.at)),
+                Cell::Int(record.actor_user_id),
+                Cell::Text(Some(record.actor_role)),
+                Cell::Text(Some(record.entity)),
+                Cell::Int(Some(record.entity_id)),
+                Cell::Int(record.person_id),
+                Cell::Text(Some(record.action)),
+                Cell::Text(record.before_json),
+                Cell::Text(record.after_json),
+                Cell::Text(Some(record.prev_hash)),
+                Cell::Text(Some(hash)),
+            ]);
+        }
+        insert_rows(
+            &mut self.tx,
+            "audit_log",
+            &["seq", "at", "actor_user_id", "actor_role", "entity", "entity_id", "person_id", "action", "before_json", "after_json", "prev_hash", "hash"],
+            rows,
         )
-        .bind(record.seq)
-        .bind(&record.at)
-        .bind(record.actor_user_id)
-        .bind(&record.actor_role)
-        .bind(&record.entity)
-        .bind(record.entity_id)
-        .bind(record.person_id)
-        .bind(&record.action)
-        .bind(&record.before_json)
-        .bind(&record.after_json)
-        .bind(&record.prev_hash)
-        .bind(&hash)
-        .execute(&mut *self.tx)
         .await?;
-        self.chain = Some((record.seq, hash));
+        self.chain = Some((last_seq, prev_hash));
         self.chain_moved = true;
         Ok(())
     }
@@ -161,6 +184,54 @@ impl Change {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// An audit record to append: what changed, before and after as JSON text.
+pub(crate) struct AuditEntry {
+    pub(crate) entity: String,
+    pub(crate) entity_id: i64,
+    pub(crate) person_id: Option<i64>,
+    pub(crate) action: String,
+    pub(crate) before_json: Option<String>,
+    pub(crate) after_json: Option<String>,
+}
+
+/// One value of a row for `insert_rows`.
+pub(crate) enum Cell {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+}
+
+/// SQLite allows 32,766 bound values in one statement; stay below.
+const MAX_BOUND_VALUES: usize = 30_000;
+
+/// Inserts `rows` into `table` with multi-row `INSERT` statements. `table` and `columns` are
+/// constants of this crate, never user input.
+pub(crate) async fn insert_rows(
+    connection: &mut sqlx::SqliteConnection,
+    table: &'static str,
+    columns: &'static [&'static str],
+    rows: Vec<Vec<Cell>>,
+) -> Result<(), StoreError> {
+    let per_statement = (MAX_BOUND_VALUES / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
+        let mut builder = sqlx::QueryBuilder::<Sqlite>::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
+        builder.push_values(chunk, |mut values, row| {
+            debug_assert_eq!(row.len(), columns.len(), "{table}");
+            for cell in row {
+                match cell {
+                    Cell::Int(value) => values.push_bind(value),
+                    Cell::Real(value) => values.push_bind(value),
+                    Cell::Text(value) => values.push_bind(value),
+                };
+            }
+        });
+        builder.build().execute(&mut *connection).await?;
+    }
+    Ok(())
 }
 
 /// A record as stored, before its hash.

@@ -6,7 +6,7 @@ use kuzet_register::demo::{DEMO_NOW, DemoRegister};
 
 use crate::audit::Change;
 use crate::error::StoreError;
-use crate::import::{ImportRecord, ImportSummary};
+use crate::import::ImportRecord;
 use crate::register::STATUS_AS_OF;
 use crate::{DemoSummary, NewDetention, NewPerson, Store, encode};
 
@@ -38,18 +38,19 @@ impl Store {
             let event = event_index.and_then(|index| event_ids.get(index).copied());
             change.insert_claim(event, claim).await?;
         }
-        let mut imported = ImportSummary::default();
-        for demo in &register.people {
-            let record = ImportRecord {
+        let records: Vec<ImportRecord> = register
+            .people
+            .iter()
+            .map(|demo| ImportRecord {
                 person: NewPerson::new(demo.person.clone()),
                 detention: Some(NewDetention { event_id: event_ids.get(demo.event_index).copied(), detention: demo.detention.clone() }),
                 decisions: demo.decisions.clone(),
                 custody: None,
                 transfer: demo.transfer.clone(),
                 source: Some(demo.source.clone()),
-            };
-            change.import_record(&record, DEMO_NOW, &mut imported).await?;
-        }
+            })
+            .collect();
+        let imported = change.import_bulk(&records, DEMO_NOW, |_| {}).await?;
         change.commit().await?;
         Ok(DemoSummary {
             events: register.events.len(),

@@ -4,14 +4,17 @@
 
 use std::collections::HashSet;
 
-use kuzet_register::{Action, Actor, Custody, Decision, Resource, ResourceKind, Source, Transfer, can};
+use kuzet_register::{Action, Actor, BirthDate, Custody, Decision, Resource, ResourceKind, Source, Transfer, can};
 use serde::Serialize;
 use time::PrimitiveDateTime;
 
-use crate::audit::Change;
+use crate::audit::{AuditEntry, Cell, Change, insert_rows};
 use crate::error::StoreError;
-use crate::register::{status_now, summarize};
-use crate::{FactRef, NewDetention, NewPerson, Store};
+use crate::register::{
+    article_code, custody_json, decision_json, detention_json, person_json, roles_column, search_keys, source_json,
+    status_now, summarize, transfer_json,
+};
+use crate::{DetentionId, FactRef, NewDetention, NewPerson, PersonId, Store, encode};
 
 /// One record of an import: a person and, when known, one detention with what followed.
 /// `source` is attached to the detention, or to the person when there is no detention.
@@ -43,13 +46,10 @@ pub struct ImportSummary {
     pub sources: usize,
 }
 
-/// How often `import_records` reports progress, in records.
-const PROGRESS_EVERY: usize = 500;
-
 impl Store {
     /// Stores every record or none (needs `Import`). Records are stored as checked (not
-    /// drafts). `progress` is called with the number of records stored so far, every few
-    /// hundred records and at the end, for a progress bar. A record whose facts need an item
+    /// drafts). `progress` is called with the number of records stored so far, every thousand
+    /// records and at the end, for a progress bar. A record whose facts need an item
     /// without a detention (decisions, custody, transfer) or names an unknown event is refused
     /// as `Invalid` with its 1-based number, and nothing is stored.
     pub async fn import_records(
@@ -79,52 +79,282 @@ impl Store {
             }
         }
         let now = status_now(&mut change.tx, self).await?;
-        let mut summary = ImportSummary::default();
-        for (index, record) in records.iter().enumerate() {
-            change.import_record(record, now, &mut summary).await?;
-            if (index + 1) % PROGRESS_EVERY == 0 {
-                progress(index + 1);
-            }
-        }
+        let summary = change.import_bulk(records, now, &mut progress).await?;
         change.commit().await?;
-        progress(records.len());
         Ok(summary)
     }
 }
 
+/// Records stored per round of multi-row statements: large enough that statement overhead
+/// vanishes, small enough to report progress often.
+const RECORDS_PER_ROUND: usize = 1_000;
+
+/// Rows and audit records of one round, table by table.
+#[derive(Default)]
+struct Round {
+    persons: Vec<Vec<Cell>>,
+    search: Vec<Vec<Cell>>,
+    detentions: Vec<Vec<Cell>>,
+    decisions: Vec<Vec<Cell>>,
+    custody: Vec<Vec<Cell>>,
+    transfers: Vec<Vec<Cell>>,
+    sources: Vec<Vec<Cell>>,
+    audit: Vec<AuditEntry>,
+}
+
+/// The next free id of each table; the single writer assigns ids itself so that rows of many
+/// records go into one statement and still reference each other.
+struct NextIds {
+    person: i64,
+    detention: i64,
+    decision: i64,
+    custody: i64,
+    transfer: i64,
+    source: i64,
+}
+
+fn text(value: impl Into<String>) -> Cell {
+    Cell::Text(Some(value.into()))
+}
+
+fn entry(entity: &str, id: i64, person: i64, after: &serde_json::Value) -> AuditEntry {
+    AuditEntry {
+        entity: entity.to_owned(),
+        entity_id: id,
+        person_id: Some(person),
+        action: "create".to_owned(),
+        before_json: None,
+        after_json: Some(after.to_string()),
+    }
+}
+
 impl Change {
-    pub(crate) async fn import_record(&mut self, record: &ImportRecord, now: PrimitiveDateTime, summary: &mut ImportSummary) -> Result<(), StoreError> {
-        let person = self.insert_person(&record.person, false).await?;
-        summary.persons += 1;
-        let Some(new_detention) = &record.detention else {
-            if let Some(source) = &record.source {
-                self.insert_source(FactRef::Person(person), Some(person), source).await?;
-                summary.sources += 1;
-            }
-            return Ok(());
+    async fn next_id(&mut self, table: &'static str) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
+        Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *self.tx).await?)
+    }
+
+    /// Stores `records` as new, checked persons with their facts, each row with its audit
+    /// record, statuses derived at `now`.
+    pub(crate) async fn import_bulk(
+        &mut self,
+        records: &[ImportRecord],
+        now: PrimitiveDateTime,
+        mut progress: impl FnMut(usize) + Send,
+    ) -> Result<ImportSummary, StoreError> {
+        let mut ids = NextIds {
+            person: self.next_id("persons").await?,
+            detention: self.next_id("detentions").await?,
+            decision: self.next_id("decisions").await?,
+            custody: self.next_id("custody").await?,
+            transfer: self.next_id("transfers").await?,
+            source: self.next_id("sources").await?,
         };
-        let detention = self.insert_detention(person, new_detention, now).await?;
-        summary.detentions += 1;
-        for decision in &record.decisions {
-            self.insert_decision(person, detention, decision).await?;
-            summary.decisions += 1;
+        let mut summary = ImportSummary::default();
+        let mut done = 0;
+        for chunk in records.chunks(RECORDS_PER_ROUND) {
+            let mut round = Round::default();
+            for record in chunk {
+                self.plan_record(record, now, &mut ids, &mut round, &mut summary);
+            }
+            self.store_round(round).await?;
+            done += chunk.len();
+            progress(done);
         }
-        if let Some(custody) = &record.custody {
-            self.insert_custody(person, detention, custody).await?;
-            summary.custody += 1;
-        }
-        if let Some(transfer) = &record.transfer {
-            self.insert_transfer(person, detention, transfer).await?;
-            summary.transfers += 1;
+        Ok(summary)
+    }
+
+    fn plan_record(&self, record: &ImportRecord, now: PrimitiveDateTime, ids: &mut NextIds, round: &mut Round, summary: &mut ImportSummary) {
+        let created_by = Cell::Int(self.actor.user_id.map(|id| id.0));
+        let created_by = || match &created_by {
+            Cell::Int(value) => Cell::Int(*value),
+            _ => Cell::Int(None),
+        };
+        let person_id = ids.person;
+        ids.person += 1;
+        summary.persons += 1;
+        let person = &record.person.person;
+        let aliases: Vec<&str> = record.person.aliases.iter().map(|alias| alias.as_str()).collect();
+        let mut names = vec![person.name.as_str()];
+        names.extend(aliases.iter().copied());
+        let keys = search_keys(&names);
+        round.audit.push(entry("person", person_id, person_id, &person_json(&record.person, false, 1)));
+
+        // The person is new, so this detention is their latest and its facts are all in hand.
+        let mut latest = (None, None, None, None, None, None, None, None, None);
+        if let Some(new_detention) = &record.detention {
+            let detention_id = DetentionId(ids.detention);
+            ids.detention += 1;
+            summary.detentions += 1;
+            let detention = &new_detention.detention;
+            round.detentions.push(vec![
+                Cell::Int(Some(detention_id.0)),
+                Cell::Int(Some(person_id)),
+                Cell::Int(new_detention.event_id.map(|id| id.0)),
+                text(encode::date_time(detention.detained_at)),
+                Cell::Text(detention.released_at().map(encode::date_time)),
+                Cell::Real(detention.hours_held()),
+                Cell::Int(Some(i64::from(detention.exceeds_legal_limit(now)))),
+                text(detention.detained_by.clone()),
+                text(detention.police_station.clone()),
+                Cell::Int(Some(i64::from(detention.treatment.bits()))),
+                text(detention.injuries.clone()),
+                created_by(),
+                text(self.at.clone()),
+            ]);
+            round.audit.push(entry("detention", detention_id.0, person_id, &detention_json(PersonId(person_id), new_detention)));
+            for decision in &record.decisions {
+                let id = ids.decision;
+                ids.decision += 1;
+                summary.decisions += 1;
+                round.decisions.push(vec![
+                    Cell::Int(Some(id)),
+                    Cell::Int(Some(detention_id.0)),
+                    text(decision.authority.clone()),
+                    text(encode::date(decision.decided_on)),
+                    Cell::Int(decision.hearing_minutes.map(i64::from)),
+                    Cell::Int(decision.lawyer_present.map(i64::from)),
+                    Cell::Text(decision.article.map(|article| article_code(article.code).to_owned())),
+                    Cell::Int(decision.article.map(|article| i64::from(article.number))),
+                    text(decision.outcome.kind()),
+                    Cell::Int(decision.outcome.amount().map(i64::from)),
+                    Cell::Text(decision.outcome.appeal_result().map(str::to_owned)),
+                    created_by(),
+                    text(self.at.clone()),
+                ]);
+                round.audit.push(entry("decision", id, person_id, &decision_json(detention_id, decision)));
+            }
+            if let Some(custody) = &record.custody {
+                let id = ids.custody;
+                ids.custody += 1;
+                summary.custody += 1;
+                round.custody.push(vec![
+                    Cell::Int(Some(id)),
+                    Cell::Int(Some(detention_id.0)),
+                    text(custody.place.clone()),
+                    text(custody.region.clone()),
+                    text(encode::date(custody.from)),
+                    Cell::Text(custody.until.map(encode::date)),
+                    created_by(),
+                    text(self.at.clone()),
+                ]);
+                round.audit.push(entry("custody", id, person_id, &custody_json(detention_id, custody)));
+            }
+            if let Some(transfer) = &record.transfer {
+                let id = ids.transfer;
+                ids.transfer += 1;
+                summary.transfers += 1;
+                round.transfers.push(vec![
+                    Cell::Int(Some(id)),
+                    Cell::Int(Some(detention_id.0)),
+                    text(transfer.from_place.clone()),
+                    text(transfer.to_place.clone()),
+                    Cell::Text(transfer.departed_at.map(encode::date_time)),
+                    Cell::Int(transfer.distance_km.map(i64::from)),
+                    Cell::Real(transfer.hours_in_transport),
+                    Cell::Text(transfer.relatives_told_on.map(encode::date)),
+                    created_by(),
+                    text(self.at.clone()),
+                ]);
+                round.audit.push(entry("transfer", id, person_id, &transfer_json(detention_id, transfer)));
+            }
+            let transfers: Vec<Transfer> = record.transfer.iter().cloned().collect();
+            let custody_place = record.custody.as_ref().map(|custody| custody.place.clone());
+            let facts = summarize(detention, &record.decisions, &transfers, custody_place, now);
+            latest = (
+                Some(facts.status.as_str().to_owned()),
+                facts.until.map(encode::date),
+                facts.place,
+                facts.latest_outcome.map(|outcome| outcome.kind().to_owned()),
+                facts.latest_outcome.map(|outcome| outcome.to_string()),
+                Some(detention_id.0),
+                Some(encode::date_time(detention.detained_at)),
+                new_detention.event_id.map(|id| id.0),
+                Some((detention.police_station.clone(), detention.hours_held())),
+            );
         }
         if let Some(source) = &record.source {
-            self.insert_source(FactRef::Detention(detention), Some(person), source).await?;
+            let id = ids.source;
+            ids.source += 1;
             summary.sources += 1;
+            let fact = match latest.5 {
+                Some(detention) => FactRef::Detention(DetentionId(detention)),
+                None => FactRef::Person(PersonId(person_id)),
+            };
+            round.sources.push(vec![
+                Cell::Int(Some(id)),
+                text(fact.kind()),
+                Cell::Int(Some(fact.id())),
+                Cell::Int(Some(person_id)),
+                text(source.kind.as_str()),
+                text(source.reference()),
+                Cell::Int(Some(i64::from(source.anonymous))),
+                created_by(),
+                text(self.at.clone()),
+            ]);
+            round.audit.push(entry("source", id, person_id, &source_json(fact, source)));
         }
-        // The person is new, so this detention is their latest and its facts are all in hand.
-        let transfers: Vec<Transfer> = record.transfer.iter().cloned().collect();
-        let custody_place = record.custody.as_ref().map(|custody| custody.place.clone());
-        let facts = summarize(&new_detention.detention, &record.decisions, &transfers, custody_place, now);
-        self.set_summary(person, detention, new_detention.event_id, &new_detention.detention, &facts).await
+        let (status, until, place, outcome, outcome_text, detention_id, detained_at, event_id, station_hours) = latest;
+        let (station, hours) = match station_hours {
+            Some((station, hours)) => (Some(station), hours),
+            None => (None, None),
+        };
+        round.persons.push(vec![
+            Cell::Int(Some(person_id)),
+            text(person.name.as_str()),
+            text(serde_json::to_string(&aliases).unwrap_or_else(|_| "[]".into())),
+            text(keys.clone()),
+            Cell::Text(person.birth.and_then(BirthDate::full).map(encode::date)),
+            Cell::Int(person.birth.map(|birth| i64::from(birth.year()))),
+            Cell::Text(person.city.as_ref().map(|city| city.as_str().to_owned())),
+            text(roles_column(&person.roles)),
+            text(person.contact.clone()),
+            text(person.address.clone()),
+            text(person.consent.as_str()),
+            Cell::Int(Some(i64::from(person.publication_approved))),
+            text(person.notes.clone()),
+            Cell::Int(Some(0)),
+            Cell::Int(Some(1)),
+            created_by(),
+            text(self.at.clone()),
+            text(self.at.clone()),
+            text(status.unwrap_or_else(|| "unknown".to_owned())),
+            Cell::Text(until),
+            Cell::Text(place),
+            Cell::Text(outcome),
+            Cell::Text(outcome_text),
+            Cell::Int(detention_id),
+            Cell::Text(detained_at),
+            Cell::Int(event_id),
+            Cell::Text(station),
+            Cell::Real(hours),
+        ]);
+        round.search.push(vec![Cell::Int(Some(person_id)), text(keys)]);
+    }
+
+    async fn store_round(&mut self, round: Round) -> Result<(), StoreError> {
+        let tx = &mut *self.tx;
+        insert_rows(tx, "persons", &[
+            "id", "name", "aliases", "search_keys", "birth_date", "birth_year", "city", "roles", "contact", "address",
+            "consent", "publication_approved", "notes", "is_draft", "version", "created_by", "created_at", "updated_at",
+            "status", "status_until", "status_place", "latest_outcome", "latest_outcome_text", "latest_detention_id",
+            "latest_detained_at", "latest_event_id", "latest_police_station", "latest_hours_held",
+        ], round.persons).await?;
+        insert_rows(tx, "persons_fts", &["rowid", "search_keys"], round.search).await?;
+        insert_rows(tx, "detentions", &[
+            "id", "person_id", "event_id", "detained_at", "released_at", "hours_held", "over_legal_limit", "detained_by",
+            "police_station", "treatment_bits", "injuries", "created_by", "created_at",
+        ], round.detentions).await?;
+        insert_rows(tx, "decisions", &[
+            "id", "detention_id", "authority", "decided_on", "hearing_minutes", "lawyer_present", "article_code",
+            "article_number", "outcome_kind", "outcome_amount", "appeal_result", "created_by", "created_at",
+        ], round.decisions).await?;
+        insert_rows(tx, "custody", &["id", "detention_id", "place", "region", "from_date", "until_date", "created_by", "created_at"], round.custody).await?;
+        insert_rows(tx, "transfers", &[
+            "id", "detention_id", "from_place", "to_place", "departed_at", "distance_km", "hours_in_transport",
+            "relatives_told_on", "created_by", "created_at",
+        ], round.transfers).await?;
+        insert_rows(tx, "sources", &["id", "fact_kind", "fact_id", "person_id", "kind", "reference", "anonymous", "created_by", "created_at"], round.sources).await?;
+        self.audit_many(round.audit).await
     }
 }

@@ -80,7 +80,7 @@ pub(crate) fn word_search_keys(word: &str) -> Vec<String> {
     keys
 }
 
-fn person_json(new: &NewPerson, is_draft: bool, version: i64) -> serde_json::Value {
+pub(crate) fn person_json(new: &NewPerson, is_draft: bool, version: i64) -> serde_json::Value {
     let person = &new.person;
     serde_json::json!({
         "name": person.name.as_str(),
@@ -99,7 +99,7 @@ fn person_json(new: &NewPerson, is_draft: bool, version: i64) -> serde_json::Val
     })
 }
 
-fn detention_json(person_id: PersonId, new: &NewDetention) -> serde_json::Value {
+pub(crate) fn detention_json(person_id: PersonId, new: &NewDetention) -> serde_json::Value {
     let detention = &new.detention;
     serde_json::json!({
         "person_id": person_id.0,
@@ -113,7 +113,7 @@ fn detention_json(person_id: PersonId, new: &NewDetention) -> serde_json::Value 
     })
 }
 
-fn decision_json(detention_id: DetentionId, decision: &Decision) -> serde_json::Value {
+pub(crate) fn decision_json(detention_id: DetentionId, decision: &Decision) -> serde_json::Value {
     serde_json::json!({
         "detention_id": detention_id.0,
         "authority": decision.authority,
@@ -125,7 +125,29 @@ fn decision_json(detention_id: DetentionId, decision: &Decision) -> serde_json::
     })
 }
 
-fn article_code(code: Code) -> &'static str {
+pub(crate) fn custody_json(detention: DetentionId, custody: &Custody) -> serde_json::Value {
+    serde_json::json!({
+        "detention_id": detention.0, "place": custody.place, "region": custody.region,
+        "from": encode::date(custody.from), "until": custody.until.map(encode::date),
+    })
+}
+
+pub(crate) fn transfer_json(detention: DetentionId, transfer: &Transfer) -> serde_json::Value {
+    serde_json::json!({
+        "detention_id": detention.0, "from_place": transfer.from_place, "to_place": transfer.to_place,
+        "departed_at": transfer.departed_at.map(encode::date_time), "distance_km": transfer.distance_km,
+        "hours_in_transport": transfer.hours_in_transport, "relatives_told_on": transfer.relatives_told_on.map(encode::date),
+    })
+}
+
+pub(crate) fn source_json(fact: FactRef, source: &Source) -> serde_json::Value {
+    serde_json::json!({
+        "fact": fact.kind(), "fact_id": fact.id(), "kind": source.kind.as_str(),
+        "reference": source.reference(), "anonymous": source.anonymous,
+    })
+}
+
+pub(crate) fn article_code(code: Code) -> &'static str {
     match code {
         Code::Administrative => "administrative",
         Code::Criminal => "criminal",
@@ -422,10 +444,7 @@ impl Change {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
-        let after = serde_json::json!({
-            "detention_id": detention.0, "place": custody.place, "region": custody.region,
-            "from": encode::date(custody.from), "until": custody.until.map(encode::date),
-        });
+        let after = custody_json(detention, custody);
         self.audit("custody", id, Some(person.0), "create", None, Some(&after)).await?;
         Ok(CustodyId(id))
     }
@@ -448,11 +467,7 @@ impl Change {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
-        let after = serde_json::json!({
-            "detention_id": detention.0, "from_place": transfer.from_place, "to_place": transfer.to_place,
-            "departed_at": transfer.departed_at.map(encode::date_time), "distance_km": transfer.distance_km,
-            "hours_in_transport": transfer.hours_in_transport, "relatives_told_on": transfer.relatives_told_on.map(encode::date),
-        });
+        let after = transfer_json(detention, transfer);
         self.audit("transfer", id, Some(person.0), "create", None, Some(&after)).await?;
         Ok(TransferId(id))
     }
@@ -473,10 +488,7 @@ impl Change {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
-        let after = serde_json::json!({
-            "fact": fact.kind(), "fact_id": fact.id(), "kind": source.kind.as_str(),
-            "reference": source.reference(), "anonymous": source.anonymous,
-        });
+        let after = source_json(fact, source);
         self.audit("source", id, person.map(|id| id.0), "create", None, Some(&after)).await?;
         Ok(SourceId(id))
     }
