@@ -49,7 +49,7 @@ pub fn fold(name: &str) -> FoldedName {
             continue;
         }
         if word.is_initial() {
-            let first = keys[0][..1].to_owned();
+            let first: String = keys[0].chars().take(1).collect();
             tokens.push(FoldedToken {
                 keys: vec![first],
                 initial: true,
