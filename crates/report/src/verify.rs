@@ -9,7 +9,7 @@ use crate::page::{document, escape};
 use kuzet_protocol::check::{Row, Rule};
 use kuzet_protocol::outlier::{self, Measure};
 use kuzet_protocol::project::SampleWarning;
-use kuzet_protocol::{Election, Verification};
+use kuzet_protocol::{Election, Provenance, Verification};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -106,7 +106,10 @@ pub struct ViolationLine {
     pub station: Option<String>,
     /// The line of the input file.
     pub line: u32,
+    /// The input file.
     pub origin: String,
+    /// Where the protocol itself comes from and when, when the file says (see [`provenance`]).
+    pub provenance: Option<String>,
     pub relation: String,
     pub left: i64,
     pub comparison: String,
@@ -159,6 +162,10 @@ pub struct RegionNet {
 pub struct StationDifferences {
     pub area: String,
     pub station: String,
+    /// The other source's file and line, and the protocol's provenance when given.
+    pub origin: String,
+    pub line: u32,
+    pub provenance: Option<String>,
     pub differences: Vec<LineDifferenceLine>,
 }
 
@@ -249,6 +256,9 @@ pub struct MeasureLine {
 pub struct OutlierLine {
     pub area: String,
     pub station: String,
+    pub origin: String,
+    pub line: u32,
+    pub provenance: Option<String>,
     pub measure: &'static str,
     pub value: f64,
     pub robust_z: f64,
@@ -342,9 +352,15 @@ pub fn build_in(
         .iter()
         .map(|v| {
             let set = &results[v.result_set];
-            let (area, station, line) = match v.row {
-                Row::Station(i) => (set.stations[i].area, Some(set.stations[i].station.clone()), set.stations[i].line),
-                Row::Aggregate(i) => (set.aggregates[i].area, None, set.aggregates[i].line),
+            let (area, station, line, row_provenance) = match v.row {
+                Row::Station(i) => {
+                    let s = &set.stations[i];
+                    (s.area, Some(s.station.clone()), s.line, s.provenance.as_deref())
+                }
+                Row::Aggregate(i) => {
+                    let a = &set.aggregates[i];
+                    (a.area, None, a.line, a.provenance.as_deref())
+                }
             };
             let (relation, comparison) = match v.rule {
                 Rule::Relation(r) => {
@@ -362,6 +378,7 @@ pub fn build_in(
                 station,
                 line,
                 origin: set.provenance.origin.clone(),
+                provenance: row_provenance.and_then(provenance),
                 relation,
                 left: v.left,
                 comparison,
@@ -445,6 +462,9 @@ pub fn build_in(
                     .map(|s| StationDifferences {
                         area: areas.display(s.area),
                         station: s.station.clone(),
+                        origin: results[s.other_set].provenance.origin.clone(),
+                        line: results[s.other_set].stations[s.other_row].line,
+                        provenance: results[s.other_set].stations[s.other_row].provenance.as_deref().and_then(provenance),
                         differences: s
                             .differences
                             .iter()
@@ -545,6 +565,9 @@ pub fn build_in(
                         OutlierLine {
                             area: areas.display(station.area),
                             station: station.station.clone(),
+                            origin: results[set].provenance.origin.clone(),
+                            line: station.line,
+                            provenance: station.provenance.as_deref().and_then(provenance),
                             measure: measure_name(o.measure, language),
                             value: round4(o.value),
                             robust_z: (o.robust_z * 100.0).round() / 100.0,
@@ -568,6 +591,15 @@ pub fn build_in(
         outliers,
         method: method_notes(language),
     }
+}
+
+/// A protocol's provenance for a report: where it comes from and when. Who collected it is
+/// left out on purpose: reports are published, and an observer's name in one can put that
+/// person in danger; the name stays in the data, for those allowed to see it.
+pub fn provenance(provenance: &Provenance) -> Option<String> {
+    let parts: Vec<&str> =
+        [Some(provenance.origin.as_str()), provenance.collected_at.as_deref()].into_iter().flatten().filter(|p| !p.is_empty()).collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn round4(value: f64) -> f64 {

@@ -104,3 +104,20 @@ fn kz_2019_html_page_in_russian() {
     assert_eq!(Language::from_code("ru"), Some(Language::Russian));
     assert_eq!(Language::from_code("kk"), None);
 }
+
+#[test]
+fn reports_never_name_who_collected_a_protocol() {
+    let (mut election, _) = kz_2019_case_study();
+    // Valid ballots 100, candidates 50 + 60 + 0: a violation whose provenance the report gives.
+    let table = "source,area,station,valid,Amirzhan Kosanov,Kasym-Zhomart Tokayev,Other candidates (combined; constructed),collected_by,collected_at,origin\n\
+                 volunteer,Nur-Sultan,extra-1,100,50,60,0,Synthetic Observer Name,2019-06-09 21:40,photo in the volunteers' chat\n";
+    kuzet_ingest::election::load_protocol_table(&mut election, "volunteer.csv", table.as_bytes()).unwrap();
+    let verification = kuzet_protocol::verify(&election, &kuzet_protocol::VerifyOptions::default());
+    let report = build(&election, &verification, None, None);
+    let violation = report.arithmetic.violations.iter().find(|v| v.station.as_deref() == Some("extra-1")).unwrap();
+    assert_eq!((violation.origin.as_str(), violation.line), ("volunteer.csv", 2));
+    assert_eq!(violation.provenance.as_deref(), Some("photo in the volunteers' chat, 2019-06-09 21:40"));
+    for rendered in [render_text(&report), render_html(&report), render_json(&report).to_string()] {
+        assert!(!rendered.contains("Synthetic Observer Name"));
+    }
+}
