@@ -516,34 +516,43 @@ impl Store {
         )
         .fetch_one(&mut *connection)
         .await?;
+        // Each count is one pass over its table; cities and roles are summed here from the
+        // per-event and per-combination counts rather than joined row by row.
         let events = sqlx::query(
-            "SELECT e.id, e.title, e.date, e.city,
-                (SELECT COUNT(*) FROM detentions d WHERE d.event_id = e.id) AS detentions,
-                (SELECT COUNT(DISTINCT d.id) FROM detentions d JOIN decisions x ON x.detention_id = d.id
-                  WHERE d.event_id = e.id AND x.outcome_kind = 'arrest') AS arrests
-             FROM events e ORDER BY e.date, e.id",
+            "SELECT e.id, e.title, e.date, e.city, COALESCE(d.n, 0) AS detentions, COALESCE(a.n, 0) AS arrests
+             FROM events e
+             LEFT JOIN (SELECT event_id, COUNT(*) AS n FROM detentions GROUP BY event_id) d ON d.event_id = e.id
+             LEFT JOIN (SELECT d.event_id, COUNT(DISTINCT d.id) AS n FROM decisions x JOIN detentions d ON d.id = x.detention_id
+                        WHERE x.outcome_kind = 'arrest' GROUP BY d.event_id) a ON a.event_id = e.id
+             ORDER BY e.date, e.id",
         )
         .fetch_all(&mut *connection)
         .await?;
         let mut by_event = Vec::new();
+        let mut cities: Vec<Count> = Vec::new();
         for row in &events {
             let event_id = EventId(row.try_get("id")?);
+            let city: String = row.try_get("city")?;
+            let detentions: i64 = row.try_get("detentions")?;
+            match cities.iter_mut().find(|count| count.key == city) {
+                Some(count) => count.count += detentions,
+                None => cities.push(Count { key: city.clone(), count: detentions }),
+            }
             by_event.push(EventCount {
                 event_id,
                 title: row.try_get("title")?,
                 date: row.try_get("date")?,
-                city: row.try_get("city")?,
-                detentions: row.try_get("detentions")?,
+                city,
+                detentions,
                 arrests: row.try_get("arrests")?,
                 claims: claims.iter().filter(|claim| claim.event_id == Some(event_id)).cloned().collect(),
             });
         }
-        let by_city = sqlx::query(
-            "SELECT COALESCE(e.city, 'unknown') AS key, COUNT(*) AS count FROM detentions d LEFT JOIN events e ON e.id = d.event_id
-             GROUP BY key ORDER BY count DESC, key",
-        )
-        .fetch_all(&mut *connection)
-        .await?;
+        let without_event: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM detentions WHERE event_id IS NULL").fetch_one(&mut *connection).await?;
+        cities.push(Count { key: "unknown".to_owned(), count: without_event });
+        cities.retain(|count| count.count > 0);
+        cities.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
         let by_day = sqlx::query(
             "SELECT substr(detained_at, 1, 10) AS key, COUNT(*) AS count FROM detentions GROUP BY key ORDER BY key",
         )
@@ -560,24 +569,25 @@ impl Store {
         .bind(&today)
         .fetch_all(&mut *connection)
         .await?;
-        // One pass over the roles column; the role names are constants, not user input.
-        let role_sums: Vec<String> = PersonRole::ALL
-            .iter()
-            .map(|role| format!("COALESCE(SUM(roles LIKE '%,{0},%'), 0) AS {0}", role.as_str()))
-            .collect();
-        let roles_row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {} FROM persons", role_sums.join(", "))))
-            .fetch_one(&mut *connection)
+        let role_rows = sqlx::query("SELECT roles, COUNT(*) AS count FROM persons WHERE roles != ',' GROUP BY roles")
+            .fetch_all(&mut *connection)
             .await?;
-        let mut by_role = Vec::new();
-        for role in PersonRole::ALL {
-            by_role.push(Count { key: role.as_str().to_owned(), count: roles_row.try_get(role.as_str())? });
+        let mut by_role: Vec<Count> = PersonRole::ALL.iter().map(|role| Count { key: role.as_str().to_owned(), count: 0 }).collect();
+        for row in &role_rows {
+            let roles: String = row.try_get("roles")?;
+            let count: i64 = row.try_get("count")?;
+            for role in roles_from_column(&roles) {
+                if let Some(total) = by_role.iter_mut().find(|total| total.key == role) {
+                    total.count += count;
+                }
+            }
         }
         Ok(Dashboard {
             persons: totals.try_get("persons")?,
             detentions: totals.try_get("detentions")?,
             over_legal_limit: totals.try_get("over_limit")?,
             by_event,
-            by_city: counts(&by_city)?,
+            by_city: cities,
             by_day: counts(&by_day)?,
             by_outcome: counts(&by_outcome)?,
             by_status: counts(&by_status)?,

@@ -12,6 +12,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("accounts", include_str!("../migrations/sqlite/0002_accounts.sql")),
     ("audit", include_str!("../migrations/sqlite/0003_audit.sql")),
     ("list_indexes", include_str!("../migrations/sqlite/0004_list_indexes.sql")),
+    ("published_index", include_str!("../migrations/sqlite/0005_published_index.sql")),
 ];
 
 /// The version a fully migrated database is at.

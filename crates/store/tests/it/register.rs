@@ -468,6 +468,13 @@ async fn events_claims_and_the_dashboard_count_the_register() {
         assert_eq!(counts(&dashboard.by_status), "fined=1 held=1 serving_arrest=1 warned=1");
         assert_eq!(counts(&dashboard.by_role), "journalist=1 human_rights_defender=0 observer=0 activist=1 minor=1 passer_by=0");
         assert_eq!(dashboard.official_claims.len(), 2);
+
+        // A detention at no known event counts under `unknown`.
+        let nowhere = store.add_person(&s.coordinator, &person("Nowhere Person")).await.unwrap();
+        store.add_detention(&s.coordinator, nowhere, &NewDetention { event_id: None, detention: detention("11.06.2019 10:00", "", "") }).await.unwrap();
+        let dashboard = store.dashboard(&s.coordinator).await.unwrap();
+        assert_eq!(counts(&dashboard.by_city), "Almaty=3 Nur-Sultan=1 unknown=1");
+        assert_eq!(counts(&dashboard.by_day), "2019-06-09=3 2019-06-10=1 2019-06-11=1");
     }
 }
 
