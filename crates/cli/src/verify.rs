@@ -6,11 +6,13 @@
 //! format is documented in `examples/kz-2019/README.md`). All files go into one election, so
 //! an observers' table can be checked against an official file.
 
-use crate::exit::{InputError, FINDINGS};
+use crate::exit::{FINDINGS, InputError};
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
-use kuzet_ingest::election::{load_protocol_table, load_russian_cec, looks_like_russian_cec, read_russian_cec, ElectionError};
-use kuzet_protocol::{AreaId, Election, ProtocolDefinition, Provenance, VerifyOptions, OFFICIAL};
+use kuzet_ingest::election::{
+    ElectionError, load_protocol_table, load_russian_cec, looks_like_russian_cec, read_russian_cec,
+};
+use kuzet_protocol::{AreaId, Election, OFFICIAL, ProtocolDefinition, Provenance, VerifyOptions};
 use kuzet_report::verify as report;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -65,8 +67,12 @@ pub enum FailOn {
 const LARGE_FILE: u64 = 1 << 20;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let language = report::Language::from_code(&args.lang)
-        .ok_or_else(|| InputError(format!("--lang: \"{}\" is not a report language; use en or ru", args.lang)))?;
+    let language = report::Language::from_code(&args.lang).ok_or_else(|| {
+        InputError(format!(
+            "--lang: \"{}\" is not a report language; use en or ru",
+            args.lang
+        ))
+    })?;
     let election = load(&args)?;
     let scope = match &args.area {
         Some(path) => Some(find_area(&election, path)?),
@@ -74,34 +80,88 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     check_stations_are_known(&election)?;
 
-    let spinner = spinner(election.results().iter().map(|s| s.stations.len()).sum::<usize>() > 10_000, "verifying");
-    let verification = kuzet_protocol::verify(&election, &VerifyOptions { scope, ..VerifyOptions::default() });
+    let spinner = spinner(
+        election
+            .results()
+            .iter()
+            .map(|s| s.stations.len())
+            .sum::<usize>()
+            > 10_000,
+        "verifying",
+    );
+    let verification = kuzet_protocol::verify(
+        &election,
+        &VerifyOptions {
+            scope,
+            ..VerifyOptions::default()
+        },
+    );
     spinner.finish_and_clear();
 
     let scope_name = scope.map(|s| election.areas.display(s));
     if args.json {
-        let full = report::build_in(&election, &verification, scope_name.as_deref(), None, language);
-        println!("{}", serde_json::to_string_pretty(&report::render_json(&full))?);
+        let full = report::build_in(
+            &election,
+            &verification,
+            scope_name.as_deref(),
+            None,
+            language,
+        );
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::render_json(&full))?
+        );
     } else {
-        let short = report::build_in(&election, &verification, scope_name.as_deref(), Some(args.limit), language);
+        let short = report::build_in(
+            &election,
+            &verification,
+            scope_name.as_deref(),
+            Some(args.limit),
+            language,
+        );
         print!("{}", report::render_text(&short));
     }
     if let Some(path) = &args.report {
-        let page = report::build_in(&election, &verification, scope_name.as_deref(), Some(args.limit.max(500)), language);
-        std::fs::write(path, report::render_html(&page)).with_context(|| format!("cannot write the report to {}", path.display()))?;
+        let page = report::build_in(
+            &election,
+            &verification,
+            scope_name.as_deref(),
+            Some(args.limit.max(500)),
+            language,
+        );
+        std::fs::write(path, report::render_html(&page))
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
         if !args.json {
-            let written = if language == report::Language::Russian { "Отчёт записан в" } else { "Report written to" };
+            let written = if language == report::Language::Russian {
+                "Отчёт записан в"
+            } else {
+                "Report written to"
+            };
             println!("\n{written} {}", path.display());
         }
     }
 
     let found = |finding: FailOn| match finding {
         FailOn::Violations => !verification.arithmetic.violations.is_empty(),
-        FailOn::Differences => verification.comparisons.iter().any(|c| c.total.stations_differing > 0),
-        FailOn::Projections => verification.projections.iter().any(|p| p.candidates.iter().any(|c| c.official_outside() == Some(true))),
-        FailOn::Outliers => verification.outliers.iter().any(|o| !o.scan.outliers.is_empty()),
+        FailOn::Differences => verification
+            .comparisons
+            .iter()
+            .any(|c| c.total.stations_differing > 0),
+        FailOn::Projections => verification.projections.iter().any(|p| {
+            p.candidates
+                .iter()
+                .any(|c| c.official_outside() == Some(true))
+        }),
+        FailOn::Outliers => verification
+            .outliers
+            .iter()
+            .any(|o| !o.scan.outliers.is_empty()),
     };
-    Ok(if args.fail_on.iter().any(|f| found(*f)) { ExitCode::from(FINDINGS) } else { ExitCode::SUCCESS })
+    Ok(if args.fail_on.iter().any(|f| found(*f)) {
+        ExitCode::from(FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Reads every file into one election: Russian CEC files first (they fix the protocol), then
@@ -109,7 +169,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn load(args: &Args) -> anyhow::Result<Election> {
     let mut files = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        let bytes = std::fs::read(path).map_err(|e| InputError(format!("{}: cannot read the file: {e}", path.display())))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| InputError(format!("{}: cannot read the file: {e}", path.display())))?;
         let russian = looks_like_russian_cec(&bytes);
         files.push((path, bytes, russian));
     }
@@ -123,8 +184,13 @@ fn load(args: &Args) -> anyhow::Result<Election> {
             match &mut election {
                 None => election = Some(read_russian_cec(&name, bytes).map_err(input)?),
                 Some(election) => {
-                    let provenance = Provenance { collected_by: None, collected_at: None, origin: name.clone() };
-                    load_russian_cec(election, &name, bytes, OFFICIAL, provenance).map_err(input)?;
+                    let provenance = Provenance {
+                        collected_by: None,
+                        collected_at: None,
+                        origin: name.clone(),
+                    };
+                    load_russian_cec(election, &name, bytes, OFFICIAL, provenance)
+                        .map_err(input)?;
                 }
             }
         } else {
@@ -157,7 +223,9 @@ fn protocol(name: &str) -> anyhow::Result<ProtocolDefinition> {
         "ru" => Ok(ProtocolDefinition::russian_cec()),
         path => {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                InputError(format!("--protocol: \"{path}\" is neither kz, ru nor a readable definition file: {e}"))
+                InputError(format!(
+                    "--protocol: \"{path}\" is neither kz, ru nor a readable definition file: {e}"
+                ))
             })?;
             ProtocolDefinition::parse(&text).map_err(|e| InputError(format!("{path}: {e}")).into())
         }
@@ -165,7 +233,10 @@ fn protocol(name: &str) -> anyhow::Result<ProtocolDefinition> {
 }
 
 fn file_title(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The area named by `path` (names from the region down, joined by `/`).
@@ -201,7 +272,11 @@ fn check_stations_are_known(election: &Election) -> anyhow::Result<()> {
         .results()
         .iter()
         .filter(|s| s.is_official())
-        .flat_map(|s| s.stations.iter().filter_map(|st| election.areas.region_of(st.area)))
+        .flat_map(|s| {
+            s.stations
+                .iter()
+                .filter_map(|st| election.areas.region_of(st.area))
+        })
         .collect();
     if covered.is_empty() {
         return Ok(());
@@ -210,7 +285,11 @@ fn check_stations_are_known(election: &Election) -> anyhow::Result<()> {
         for &(set, row) in &comparison.unmatched {
             let set = &election.results()[set];
             let station = &set.stations[row];
-            if election.areas.region_of(station.area).is_some_and(|r| covered.contains(&r)) {
+            if election
+                .areas
+                .region_of(station.area)
+                .is_some_and(|r| covered.contains(&r))
+            {
                 return Err(InputError(format!(
                     "{}, line {} (station): unknown station \"{}\" in {}: the official results have no such station there",
                     set.provenance.origin,
@@ -232,7 +311,9 @@ fn spinner(show: bool, message: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner().with_message(message.to_owned());
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"),
+    );
     bar.enable_steady_tick(Duration::from_millis(100));
     bar
 }

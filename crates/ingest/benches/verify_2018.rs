@@ -5,7 +5,7 @@
 //! Run: `cargo bench -p kuzet-ingest --bench verify_2018`
 
 use kuzet_ingest::election::read_russian_cec;
-use kuzet_protocol::{verify, VerifyOptions};
+use kuzet_protocol::{VerifyOptions, verify};
 use std::path::PathBuf;
 
 fn main() {
@@ -13,7 +13,8 @@ fn main() {
 }
 
 fn data() -> Option<Vec<u8>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ru/2018.csv.zip");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ru/2018.csv.zip");
     match std::fs::read(&path) {
         Ok(bytes) => Some(bytes),
         Err(_) => {
@@ -37,7 +38,9 @@ fn end_to_end(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 10)]
 fn read_only(bencher: divan::Bencher) {
     let Some(bytes) = data() else { return };
-    bencher.with_inputs(|| bytes.clone()).bench_values(|bytes| read_russian_cec("2018.csv.zip", bytes).expect("the 2018 file loads"));
+    bencher.with_inputs(|| bytes.clone()).bench_values(|bytes| {
+        read_russian_cec("2018.csv.zip", bytes).expect("the 2018 file loads")
+    });
 }
 
 /// The checks alone on a loaded election.
@@ -52,5 +55,7 @@ fn checks_only(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 10)]
 fn unzip_only(bencher: divan::Bencher) {
     let Some(bytes) = data() else { return };
-    bencher.with_inputs(|| bytes.clone()).bench_values(|bytes| kuzet_ingest::text::unpack_if_zip(bytes).expect("the zip opens"));
+    bencher
+        .with_inputs(|| bytes.clone())
+        .bench_values(|bytes| kuzet_ingest::text::unpack_if_zip(bytes).expect("the zip opens"));
 }

@@ -28,8 +28,11 @@
 //! Candidates' names are `election.candidates()`, in column order. A value is `None` when the
 //! file leaves it empty (the 2,268 stations without results in 2024).
 
-use crate::text::{unpack_if_zip, DecodeError};
-use kuzet_protocol::{AreaAggregate, AreaId, Election, ProtocolDefinition, Provenance, ResultSet, StationResult, OFFICIAL};
+use crate::text::{DecodeError, unpack_if_zip};
+use kuzet_protocol::{
+    AreaAggregate, AreaId, Election, OFFICIAL, ProtocolDefinition, Provenance, ResultSet,
+    StationResult,
+};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -86,10 +89,24 @@ impl fmt::Display for ElectionError {
 
 impl ElectionError {
     fn file(file: &str, kind: ErrorKind, problem: impl Into<String>) -> Self {
-        ElectionError { file: file.to_owned(), line: None, column: None, field: None, kind, problem: problem.into() }
+        ElectionError {
+            file: file.to_owned(),
+            line: None,
+            column: None,
+            field: None,
+            kind,
+            problem: problem.into(),
+        }
     }
 
-    fn at(file: &str, line: u64, column: Option<usize>, field: Option<&str>, kind: ErrorKind, problem: impl Into<String>) -> Self {
+    fn at(
+        file: &str,
+        line: u64,
+        column: Option<usize>,
+        field: Option<&str>,
+        kind: ErrorKind,
+        problem: impl Into<String>,
+    ) -> Self {
         ElectionError {
             file: file.to_owned(),
             line: Some(line),
@@ -110,7 +127,11 @@ pub fn read_russian_cec(file_name: &str, bytes: Vec<u8>) -> Result<Election, Ele
     let country = protocol.country.clone();
     let title = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
     let mut election = Election::new(title, protocol, &country);
-    let provenance = Provenance { collected_by: None, collected_at: None, origin: file_name.to_owned() };
+    let provenance = Provenance {
+        collected_by: None,
+        collected_at: None,
+        origin: file_name.to_owned(),
+    };
     load_russian_cec(&mut election, file_name, bytes, OFFICIAL, provenance)?;
     Ok(election)
 }
@@ -122,13 +143,25 @@ pub fn looks_like_russian_cec(bytes: &[u8]) -> bool {
         let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
             return false;
         };
-        let names: Vec<&str> = archive.file_names().filter(|n| !n.starts_with("__MACOSX") && !n.ends_with('/')).collect();
+        let names: Vec<&str> = archive
+            .file_names()
+            .filter(|n| !n.starts_with("__MACOSX") && !n.ends_with('/'))
+            .collect();
         return names.len() == 1 && names[0].to_lowercase().ends_with(".csv");
     }
-    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let header_end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
     let header = String::from_utf8_lossy(&bytes[..header_end]).to_lowercase();
-    let names: Vec<&str> = header.trim_start_matches('\u{feff}').split(',').map(|h| h.trim().trim_matches('"')).collect();
-    ["region", "tik", "uik"].iter().all(|wanted| names.contains(wanted))
+    let names: Vec<&str> = header
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(|h| h.trim().trim_matches('"'))
+        .collect();
+    ["region", "tik", "uik"]
+        .iter()
+        .all(|wanted| names.contains(wanted))
 }
 
 /// What a column of a Russian file holds.
@@ -160,7 +193,10 @@ const RUSSIAN_LINES: &[(&str, &str)] = &[
     ("недействительных", "invalid"),
     ("действительных", "valid"),
     ("полученных открепительных", "absentee_received"),
-    ("выданных избирателям на избирательном участке", "absentee_issued_at_station"),
+    (
+        "выданных избирателям на избирательном участке",
+        "absentee_issued_at_station",
+    ),
     ("проголосовавших по открепительным", "absentee_voted"),
     ("неиспользованных открепительных", "absentee_unused"),
     ("выданных избирателям тик", "absentee_issued_by_tik"),
@@ -171,8 +207,16 @@ const RUSSIAN_LINES: &[(&str, &str)] = &[
 
 /// The protocol line a Russian header names, if any.
 pub fn russian_line_key(header: &str) -> Option<&'static str> {
-    let normal = header.to_lowercase().replace('ё', "е").split_whitespace().collect::<Vec<_>>().join(" ");
-    RUSSIAN_LINES.iter().find(|(fragment, _)| normal.contains(fragment)).map(|(_, key)| *key)
+    let normal = header
+        .to_lowercase()
+        .replace('ё', "е")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    RUSSIAN_LINES
+        .iter()
+        .find(|(fragment, _)| normal.contains(fragment))
+        .map(|(_, key)| *key)
 }
 
 /// Adds the stations of a Russian CEC file to `election` (whose protocol must have the file's
@@ -187,20 +231,36 @@ pub fn load_russian_cec(
     let data = unpack_if_zip(bytes).map_err(|e| decode_error(file_name, e))?;
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&data);
     let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
-    let header_line = std::str::from_utf8(&data[..header_end])
-        .map_err(|_| ElectionError::at(file_name, 1, None, None, ErrorKind::Unreadable, "the header is not UTF-8 text"))?;
+    let header_line = std::str::from_utf8(&data[..header_end]).map_err(|_| {
+        ElectionError::at(
+            file_name,
+            1,
+            None,
+            None,
+            ErrorKind::Unreadable,
+            "the header is not UTF-8 text",
+        )
+    })?;
     let headers: Vec<String> = split_fields(header_line.trim_end_matches('\r').as_bytes())
-        .map_err(|problem| ElectionError::at(file_name, 1, None, None, ErrorKind::Unreadable, problem))?
+        .map_err(|problem| {
+            ElectionError::at(file_name, 1, None, None, ErrorKind::Unreadable, problem)
+        })?
         .into_iter()
         .map(|f| f.trim().to_owned())
         .collect();
     if headers.iter().all(String::is_empty) {
-        return Err(ElectionError::file(file_name, ErrorKind::Unreadable, "the file is empty; the first line must name the columns"));
+        return Err(ElectionError::file(
+            file_name,
+            ErrorKind::Unreadable,
+            "the file is empty; the first line must name the columns",
+        ));
     }
 
     let mut columns = Vec::with_capacity(headers.len());
     for (index, header) in headers.iter().enumerate() {
-        let here = |kind, problem: String| ElectionError::at(file_name, 1, Some(index + 1), Some(header), kind, problem);
+        let here = |kind, problem: String| {
+            ElectionError::at(file_name, 1, Some(index + 1), Some(header), kind, problem)
+        };
         let column = match header.to_lowercase().as_str() {
             "region" => RussianColumn::Region,
             "tik" => RussianColumn::Tik,
@@ -208,21 +268,42 @@ pub fn load_russian_cec(
             "oik" => RussianColumn::Oik,
             "level" | "url" => RussianColumn::Ignored,
             lower if lower.starts_with("число") => {
-                let key = russian_line_key(header)
-                    .ok_or_else(|| here(ErrorKind::UnknownColumn, "this protocol line is not one Kuzet knows".to_owned()))?;
+                let key = russian_line_key(header).ok_or_else(|| {
+                    here(
+                        ErrorKind::UnknownColumn,
+                        "this protocol line is not one Kuzet knows".to_owned(),
+                    )
+                })?;
                 let line = election.line_column(key).ok_or_else(|| {
-                    here(ErrorKind::WrongProtocol, format!("the election's protocol ({}) has no line \"{key}\"", election.protocol.name))
+                    here(
+                        ErrorKind::WrongProtocol,
+                        format!(
+                            "the election's protocol ({}) has no line \"{key}\"",
+                            election.protocol.name
+                        ),
+                    )
                 })?;
                 RussianColumn::Count(line)
             }
-            "" => return Err(here(ErrorKind::MissingColumn, "a column has no header".to_owned())),
+            "" => {
+                return Err(here(
+                    ErrorKind::MissingColumn,
+                    "a column has no header".to_owned(),
+                ));
+            }
             _ => RussianColumn::Count(usize::MAX), // a candidate; its column is known once all are added
         };
         if let RussianColumn::Count(line) = column
             && line != usize::MAX
             && columns.contains(&column)
         {
-            return Err(here(ErrorKind::DuplicateColumn, format!("a second column for the line \"{}\"", election.column_key(line))));
+            return Err(here(
+                ErrorKind::DuplicateColumn,
+                format!(
+                    "a second column for the line \"{}\"",
+                    election.column_key(line)
+                ),
+            ));
         }
         columns.push(column);
     }
@@ -232,22 +313,47 @@ pub fn load_russian_cec(
             columns[index] = RussianColumn::Count(election.candidate_column(candidate));
         }
     }
-    for (wanted, name) in [(RussianColumn::Region, "region"), (RussianColumn::Tik, "tik"), (RussianColumn::Uik, "uik")] {
+    for (wanted, name) in [
+        (RussianColumn::Region, "region"),
+        (RussianColumn::Tik, "tik"),
+        (RussianColumn::Uik, "uik"),
+    ] {
         if !columns.contains(&wanted) {
-            return Err(ElectionError::at(file_name, 1, None, Some(name), ErrorKind::MissingColumn, format!("the column \"{name}\" is missing")));
+            return Err(ElectionError::at(
+                file_name,
+                1,
+                None,
+                Some(name),
+                ErrorKind::MissingColumn,
+                format!("the column \"{name}\" is missing"),
+            ));
         }
     }
 
     let body = &data[(header_end + 1).min(data.len())..];
-    let layout = Layout { file: file_name, headers: &headers, columns: &columns, width: election.width() };
+    let layout = Layout {
+        file: file_name,
+        headers: &headers,
+        columns: &columns,
+        width: election.width(),
+    };
     let chunks = split_at_lines(body, rayon::current_num_threads() * 8);
-    let parsed: Vec<Result<ParsedChunk<'_>, ElectionError>> = chunks.par_iter().map(|chunk| layout.parse_chunk(chunk)).collect();
+    let parsed: Vec<Result<ParsedChunk<'_>, ElectionError>> = chunks
+        .par_iter()
+        .map(|chunk| layout.parse_chunk(chunk))
+        .collect();
 
     // Rows are numbered within their chunk; turn them into file lines (the header is line 1).
     let mut set = ResultSet::new(source, provenance);
-    set.stations.reserve(parsed.iter().map(|c| c.as_ref().map_or(0, |c| c.rows.len())).sum());
+    set.stations.reserve(
+        parsed
+            .iter()
+            .map(|c| c.as_ref().map_or(0, |c| c.rows.len()))
+            .sum(),
+    );
     let mut first_line = 2u64;
-    let mut seen: HashMap<(AreaId, Cow<'_, str>), u64> = HashMap::with_capacity(set.stations.capacity());
+    let mut seen: HashMap<(AreaId, Cow<'_, str>), u64> =
+        HashMap::with_capacity(set.stations.capacity());
     // Rows of one region and one commission come together, so the last lookups are remembered.
     let mut last_region: Option<(Cow<'_, str>, AreaId)> = None;
     let mut last_district: Option<(AreaId, Cow<'_, str>, AreaId)> = None;
@@ -283,7 +389,10 @@ pub fn load_russian_cec(
                     None,
                     Some("uik"),
                     ErrorKind::DuplicateStation,
-                    format!("station \"{station}\" of {} appears twice (first on line {first})", election.areas.display(district)),
+                    format!(
+                        "station \"{station}\" of {} appears twice (first on line {first})",
+                        election.areas.display(district)
+                    ),
                 ));
             }
             set.stations.push(StationResult {
@@ -343,7 +452,14 @@ impl Layout<'_> {
 
     fn parse_row<'b>(&self, raw: &'b [u8], line: u64) -> Result<ParsedRow<'b>, ElectionError> {
         let error = |column: Option<usize>, kind, problem: String| {
-            ElectionError::at(self.file, line, column.map(|c| c + 1), column.map(|c| self.headers[c].as_str()), kind, problem)
+            ElectionError::at(
+                self.file,
+                line,
+                column.map(|c| c + 1),
+                column.map(|c| self.headers[c].as_str()),
+                kind,
+                problem,
+            )
         };
         let mut row = ParsedRow {
             line: line as u32,
@@ -356,21 +472,47 @@ impl Layout<'_> {
         let mut index = 0;
         let mut rest = raw;
         loop {
-            let (field, next) = next_field(rest).map_err(|problem| error(Some(index.min(self.headers.len() - 1)), ErrorKind::Unreadable, problem))?;
+            let (field, next) = next_field(rest).map_err(|problem| {
+                error(
+                    Some(index.min(self.headers.len() - 1)),
+                    ErrorKind::Unreadable,
+                    problem,
+                )
+            })?;
             let Some(&column) = self.columns.get(index) else {
                 if field.iter().all(|b| b.is_ascii_whitespace()) && next.is_none() {
                     break;
                 }
-                return Err(error(None, ErrorKind::FieldCount, format!("the row has more than the header's {} fields", self.headers.len())));
+                return Err(error(
+                    None,
+                    ErrorKind::FieldCount,
+                    format!(
+                        "the row has more than the header's {} fields",
+                        self.headers.len()
+                    ),
+                ));
             };
             match column {
-                RussianColumn::Region => row.region = text(field).map_err(|p| error(Some(index), ErrorKind::Unreadable, p))?,
-                RussianColumn::Tik => row.tik = text(field).map_err(|p| error(Some(index), ErrorKind::Unreadable, p))?,
-                RussianColumn::Uik => row.uik = text(field).map_err(|p| error(Some(index), ErrorKind::Unreadable, p))?,
-                RussianColumn::Oik => row.oik = text(field).map_err(|p| error(Some(index), ErrorKind::Unreadable, p))?,
+                RussianColumn::Region => {
+                    row.region =
+                        text(field).map_err(|p| error(Some(index), ErrorKind::Unreadable, p))?
+                }
+                RussianColumn::Tik => {
+                    row.tik =
+                        text(field).map_err(|p| error(Some(index), ErrorKind::Unreadable, p))?
+                }
+                RussianColumn::Uik => {
+                    row.uik =
+                        text(field).map_err(|p| error(Some(index), ErrorKind::Unreadable, p))?
+                }
+                RussianColumn::Oik => {
+                    row.oik =
+                        text(field).map_err(|p| error(Some(index), ErrorKind::Unreadable, p))?
+                }
                 RussianColumn::Ignored => {}
                 RussianColumn::Count(target) => {
-                    row.counts[target] = parse_count(field).map_err(|p| error(Some(index), ErrorKind::NotANumber, p))?;
+                    row.counts[target] = parse_count(field)
+                        .map_err(|p| error(Some(index), ErrorKind::NotANumber, p))?;
                 }
             }
             index += 1;
@@ -383,7 +525,10 @@ impl Layout<'_> {
             return Err(error(
                 None,
                 ErrorKind::FieldCount,
-                format!("the row has {index} fields but the header has {}; it may be cut short", self.headers.len()),
+                format!(
+                    "the row has {index} fields but the header has {}; it may be cut short",
+                    self.headers.len()
+                ),
             ));
         }
         // In 2021 the remote electronic votes of each single-member district are a row whose
@@ -394,7 +539,11 @@ impl Layout<'_> {
         }
         if row.uik.trim().is_empty() {
             let column = self.columns.iter().position(|c| *c == RussianColumn::Uik);
-            return Err(error(column, ErrorKind::BadValue, "the station has no number or name".to_owned()));
+            return Err(error(
+                column,
+                ErrorKind::BadValue,
+                "the station has no number or name".to_owned(),
+            ));
         }
         Ok(row)
     }
@@ -474,7 +623,10 @@ fn text(field: &[u8]) -> Result<Cow<'_, str>, String> {
 /// A count: digits with an optional minus sign; empty means "not given".
 fn parse_count(field: &[u8]) -> Result<Option<i64>, String> {
     let mut digits = field.trim_ascii();
-    if let Some(inner) = digits.strip_prefix(b"\"").and_then(|d| d.strip_suffix(b"\"")) {
+    if let Some(inner) = digits
+        .strip_prefix(b"\"")
+        .and_then(|d| d.strip_suffix(b"\""))
+    {
         digits = inner.trim_ascii();
     }
     if digits.is_empty() {
@@ -485,9 +637,14 @@ fn parse_count(field: &[u8]) -> Result<Option<i64>, String> {
         None => (false, digits),
     };
     if unsigned.is_empty() || unsigned.len() > 15 || !unsigned.iter().all(u8::is_ascii_digit) {
-        return Err(format!("\"{}\" is not a whole number", String::from_utf8_lossy(field)));
+        return Err(format!(
+            "\"{}\" is not a whole number",
+            String::from_utf8_lossy(field)
+        ));
     }
-    let value = unsigned.iter().fold(0i64, |v, d| v * 10 + (d - b'0') as i64);
+    let value = unsigned
+        .iter()
+        .fold(0i64, |v, d| v * 10 + (d - b'0') as i64);
     Ok(Some(if negative { -value } else { value }))
 }
 
@@ -496,7 +653,16 @@ fn decode_error(file: &str, error: DecodeError) -> ElectionError {
 }
 
 /// Columns of a protocol CSV that are not protocol lines or candidates.
-const PROTOCOL_CSV_FIELDS: &[&str] = &["source", "area", "station", "stations", "collected_by", "collected_at", "origin", "note"];
+const PROTOCOL_CSV_FIELDS: &[&str] = &[
+    "source",
+    "area",
+    "station",
+    "stations",
+    "collected_by",
+    "collected_at",
+    "origin",
+    "note",
+];
 
 /// Reads a protocol table (the observers' format documented in `examples/kz-2019/README.md`)
 /// into `election`. Accepted: CSV in any encoding and separator that [`crate::sheet`] reads,
@@ -511,11 +677,27 @@ const PROTOCOL_CSV_FIELDS: &[&str] = &["source", "area", "station", "stations", 
 ///
 /// One result set is added per distinct source, in order of first appearance; their indices
 /// are returned. Nothing is added when any row is wrong.
-pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8]) -> Result<Vec<usize>, ElectionError> {
+pub fn load_protocol_table(
+    election: &mut Election,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<usize>, ElectionError> {
     let table = read_table(file_name, bytes)?;
-    let find = |name: &str| table.headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let find = |name: &str| {
+        table
+            .headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+    };
     let missing = |name: &str| {
-        ElectionError::at(file_name, table.header_line, None, Some(name), ErrorKind::MissingColumn, format!("the column \"{name}\" is missing"))
+        ElectionError::at(
+            file_name,
+            table.header_line,
+            None,
+            Some(name),
+            ErrorKind::MissingColumn,
+            format!("the column \"{name}\" is missing"),
+        )
     };
     let source_column = find("source").ok_or_else(|| missing("source"))?;
     let area_column = find("area").ok_or_else(|| missing("area"))?;
@@ -527,10 +709,18 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
     let mut staged = election.clone();
     let mut count_columns: Vec<(usize, usize)> = Vec::new();
     for (index, header) in table.headers.iter().enumerate() {
-        if PROTOCOL_CSV_FIELDS.iter().any(|f| header.eq_ignore_ascii_case(f)) {
+        if PROTOCOL_CSV_FIELDS
+            .iter()
+            .any(|f| header.eq_ignore_ascii_case(f))
+        {
             continue;
         }
-        let column = match staged.protocol.lines.iter().position(|l| l.key.eq_ignore_ascii_case(header)) {
+        let column = match staged
+            .protocol
+            .lines
+            .iter()
+            .position(|l| l.key.eq_ignore_ascii_case(header))
+        {
             Some(line) => line,
             None if is_line_of_another_protocol(header) => {
                 return Err(ElectionError::at(
@@ -562,42 +752,82 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
     let mut seen_aggregates: HashMap<(String, AreaId), (Option<usize>, u64)> = HashMap::new();
     for (index, set) in staged.results().iter().enumerate() {
         for station in &set.stations {
-            seen_stations.insert((set.source.clone(), station.area, station.station.clone()), (Some(index), station.line as u64));
+            seen_stations.insert(
+                (set.source.clone(), station.area, station.station.clone()),
+                (Some(index), station.line as u64),
+            );
         }
         for aggregate in &set.aggregates {
-            seen_aggregates.insert((set.source.clone(), aggregate.area), (Some(index), aggregate.line as u64));
+            seen_aggregates.insert(
+                (set.source.clone(), aggregate.area),
+                (Some(index), aggregate.line as u64),
+            );
         }
     }
     let first_seen = |election: &Election, (set, line): (Option<usize>, u64)| match set {
         None => format!("first on line {line}"),
-        Some(set) => format!("first in {}, line {line}", election.results()[set].provenance.origin),
+        Some(set) => format!(
+            "first in {}, line {line}",
+            election.results()[set].provenance.origin
+        ),
     };
     for row in &table.rows {
         let line = row.line;
         let cell = |index: usize| row.cells.get(index).map(|c| c.trim()).unwrap_or("");
         let error = |index: usize, kind, problem: String| {
-            let mut e = ElectionError::at(file_name, line, Some(index + 1), Some(&table.headers[index]), kind, problem);
+            let mut e = ElectionError::at(
+                file_name,
+                line,
+                Some(index + 1),
+                Some(&table.headers[index]),
+                kind,
+                problem,
+            );
             if table.is_json {
                 e.line = None;
                 e.problem = format!("record {line}: {}", e.problem);
             }
             e
         };
-        if row.cells.len() > table.headers.len() && row.cells[table.headers.len()..].iter().any(|c| !c.trim().is_empty()) {
-            return Err(ElectionError::at(file_name, line, None, None, ErrorKind::FieldCount, "the row has more cells than the header".to_owned()));
+        if row.cells.len() > table.headers.len()
+            && row.cells[table.headers.len()..]
+                .iter()
+                .any(|c| !c.trim().is_empty())
+        {
+            return Err(ElectionError::at(
+                file_name,
+                line,
+                None,
+                None,
+                ErrorKind::FieldCount,
+                "the row has more cells than the header".to_owned(),
+            ));
         }
         let source = cell(source_column);
         if source.is_empty() {
-            return Err(error(source_column, ErrorKind::BadValue, "the source is empty (official, observer, ...)".to_owned()));
+            return Err(error(
+                source_column,
+                ErrorKind::BadValue,
+                "the source is empty (official, observer, ...)".to_owned(),
+            ));
         }
-        let path: Vec<&str> = cell(area_column).split('/').map(str::trim).filter(|p| !p.is_empty()).collect();
+        let path: Vec<&str> = cell(area_column)
+            .split('/')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
         if path.is_empty() {
-            return Err(error(area_column, ErrorKind::BadValue, "the area is empty".to_owned()));
+            return Err(error(
+                area_column,
+                ErrorKind::BadValue,
+                "the area is empty".to_owned(),
+            ));
         }
         let area = staged.areas.path_to(&path);
         let mut counts = vec![None; width];
         for &(index, column) in &count_columns {
-            counts[column] = parse_count_text(cell(index)).map_err(|p| error(index, ErrorKind::NotANumber, p))?;
+            counts[column] = parse_count_text(cell(index))
+                .map_err(|p| error(index, ErrorKind::NotANumber, p))?;
         }
         let provenance = {
             let [by, at, origin] = provenance_columns.map(|c| c.map(cell).unwrap_or(""));
@@ -612,7 +842,11 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
         let set = match sets.iter().position(|s| s.source == source) {
             Some(i) => i,
             None => {
-                let origin = Provenance { collected_by: None, collected_at: None, origin: file_name.to_owned() };
+                let origin = Provenance {
+                    collected_by: None,
+                    collected_at: None,
+                    origin: file_name.to_owned(),
+                };
                 sets.push(ResultSet::new(source, origin));
                 sets.len() - 1
             }
@@ -626,24 +860,50 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
                 Ok(Some(n)) if n > 0 && n <= u32::MAX as i64 => Some(n as u32),
                 Ok(Some(_)) => {
                     let index = stations_column.unwrap_or(0);
-                    return Err(error(index, ErrorKind::BadValue, "an area covers at least one station".to_owned()));
+                    return Err(error(
+                        index,
+                        ErrorKind::BadValue,
+                        "an area covers at least one station".to_owned(),
+                    ));
                 }
-                Err(problem) => return Err(error(stations_column.unwrap_or(0), ErrorKind::NotANumber, problem)),
+                Err(problem) => {
+                    return Err(error(
+                        stations_column.unwrap_or(0),
+                        ErrorKind::NotANumber,
+                        problem,
+                    ));
+                }
             };
             if let Some(first) = seen_aggregates.insert((source.to_owned(), area), (None, line)) {
                 return Err(error(
                     area_column,
                     ErrorKind::DuplicateStation,
-                    format!("the {source} totals of {} appear twice ({})", staged.areas.display(area), first_seen(&staged, first)),
+                    format!(
+                        "the {source} totals of {} appear twice ({})",
+                        staged.areas.display(area),
+                        first_seen(&staged, first)
+                    ),
                 ));
             }
-            sets[set].aggregates.push(AreaAggregate { area, stations, counts, provenance, line: line32 });
+            sets[set].aggregates.push(AreaAggregate {
+                area,
+                stations,
+                counts,
+                provenance,
+                line: line32,
+            });
         } else {
             if !stations_text.is_empty() {
                 let index = stations_column.unwrap_or(0);
-                return Err(error(index, ErrorKind::BadValue, "a station row cannot give a number of stations".to_owned()));
+                return Err(error(
+                    index,
+                    ErrorKind::BadValue,
+                    "a station row cannot give a number of stations".to_owned(),
+                ));
             }
-            if let Some(first) = seen_stations.insert((source.to_owned(), area, station.to_owned()), (None, line)) {
+            if let Some(first) =
+                seen_stations.insert((source.to_owned(), area, station.to_owned()), (None, line))
+            {
                 return Err(error(
                     station_column.unwrap_or(0),
                     ErrorKind::DuplicateStation,
@@ -654,10 +914,19 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
                     ),
                 ));
             }
-            sets[set].stations.push(StationResult { area, station: station.to_owned(), counts, provenance, line: line32 });
+            sets[set].stations.push(StationResult {
+                area,
+                station: station.to_owned(),
+                counts,
+                provenance,
+                line: line32,
+            });
         }
     }
-    let indices = sets.into_iter().map(|set| staged.add_results(set)).collect();
+    let indices = sets
+        .into_iter()
+        .map(|set| staged.add_results(set))
+        .collect();
     *election = staged;
     Ok(indices)
 }
@@ -665,9 +934,12 @@ pub fn load_protocol_table(election: &mut Election, file_name: &str, bytes: &[u8
 /// Whether `header` is a line key of a built-in protocol: such a column read as a candidate
 /// would silently turn a protocol line into votes.
 fn is_line_of_another_protocol(header: &str) -> bool {
-    [ProtocolDefinition::kazakhstan_2019(), ProtocolDefinition::russian_cec()]
-        .iter()
-        .any(|p| p.lines.iter().any(|l| l.key.eq_ignore_ascii_case(header)))
+    [
+        ProtocolDefinition::kazakhstan_2019(),
+        ProtocolDefinition::russian_cec(),
+    ]
+    .iter()
+    .any(|p| p.lines.iter().any(|l| l.key.eq_ignore_ascii_case(header)))
 }
 
 /// A table as read from CSV, XLSX or JSON: headers and rows with the line (or record) number.
@@ -684,28 +956,54 @@ struct TableRow {
 }
 
 fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table, ElectionError> {
-    let start = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes).trim_ascii_start();
+    let start = bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(bytes)
+        .trim_ascii_start();
     if start.starts_with(b"[") {
         return read_json_table(file_name, start);
     }
     let sheet = crate::sheet::read_sheet(file_name, bytes).map_err(|e| {
         let mut error = ElectionError::file(file_name, ErrorKind::Unreadable, e.to_string());
         // The sheet error already names the file.
-        error.problem = error.problem.strip_prefix(&format!("{file_name}: ")).unwrap_or(&error.problem).to_owned();
+        error.problem = error
+            .problem
+            .strip_prefix(&format!("{file_name}: "))
+            .unwrap_or(&error.problem)
+            .to_owned();
         error
     })?;
-    let header_line = sheet.rows.first().map_or(1, |r| r.line as u64).saturating_sub(1).max(1);
+    let header_line = sheet
+        .rows
+        .first()
+        .map_or(1, |r| r.line as u64)
+        .saturating_sub(1)
+        .max(1);
     Ok(Table {
         headers: sheet.headers,
         header_line,
-        rows: sheet.rows.into_iter().map(|r| TableRow { line: r.line as u64, cells: r.cells }).collect(),
+        rows: sheet
+            .rows
+            .into_iter()
+            .map(|r| TableRow {
+                line: r.line as u64,
+                cells: r.cells,
+            })
+            .collect(),
         is_json: false,
     })
 }
 
 fn read_json_table(file_name: &str, bytes: &[u8]) -> Result<Table, ElectionError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ElectionError::at(file_name, e.line() as u64, Some(e.column()), None, ErrorKind::Unreadable, format!("not valid JSON: {e}"))
+        ElectionError::at(
+            file_name,
+            e.line() as u64,
+            Some(e.column()),
+            None,
+            ErrorKind::Unreadable,
+            format!("not valid JSON: {e}"),
+        )
     })?;
     let records = value.as_array().map(Vec::as_slice).unwrap_or_default();
     let mut headers: Vec<String> = Vec::new();
@@ -721,7 +1019,11 @@ fn read_json_table(file_name: &str, bytes: &[u8]) -> Result<Table, ElectionError
     let mut rows = Vec::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {
         let Some(object) = record.as_object() else {
-            return Err(ElectionError::file(file_name, ErrorKind::Unreadable, format!("record {}: expected an object", index + 1)));
+            return Err(ElectionError::file(
+                file_name,
+                ErrorKind::Unreadable,
+                format!("record {}: expected an object", index + 1),
+            ));
         };
         let cells = headers
             .iter()
@@ -731,21 +1033,34 @@ fn read_json_table(file_name: &str, bytes: &[u8]) -> Result<Table, ElectionError
                 Some(other) => other.to_string(),
             })
             .collect();
-        rows.push(TableRow { line: index as u64 + 1, cells });
+        rows.push(TableRow {
+            line: index as u64 + 1,
+            cells,
+        });
     }
-    Ok(Table { headers, header_line: 0, rows, is_json: true })
+    Ok(Table {
+        headers,
+        header_line: 0,
+        rows,
+        is_json: true,
+    })
 }
 
 /// A count as people type it: digits, maybe a minus sign, maybe spaces between thousands.
 fn parse_count_text(text: &str) -> Result<Option<i64>, String> {
-    let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}')).collect();
+    let compact: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
     parse_count(compact.as_bytes()).map_err(|_| format!("\"{text}\" is not a whole number"))
 }
 
 /// The observers' constructed Nur-Sultan sample of `examples/kz-2019/`, embedded.
-pub const KZ_2019_OBSERVER_PROTOCOLS: &str = include_str!("../../../examples/kz-2019/observer-protocols.csv");
+pub const KZ_2019_OBSERVER_PROTOCOLS: &str =
+    include_str!("../../../examples/kz-2019/observer-protocols.csv");
 /// The area totals the report publishes (official and observers'), embedded.
-pub const KZ_2019_PUBLISHED_TOTALS: &str = include_str!("../../../examples/kz-2019/published-totals.csv");
+pub const KZ_2019_PUBLISHED_TOTALS: &str =
+    include_str!("../../../examples/kz-2019/published-totals.csv");
 
 /// The Kazakhstan 2019 case study (`examples/kz-2019/`) as an election: the observers'
 /// sample of 74 Nur-Sultan stations (synthetic, constructed to match the report's totals) and
@@ -753,10 +1068,22 @@ pub const KZ_2019_PUBLISHED_TOTALS: &str = include_str!("../../../examples/kz-20
 pub fn kz_2019_case_study() -> Election {
     let protocol = ProtocolDefinition::kazakhstan_2019();
     let country = protocol.country.clone();
-    let mut election = Election::new("Kazakhstan, presidential election of 9 June 2019", protocol, &country);
-    load_protocol_table(&mut election, "examples/kz-2019/observer-protocols.csv", KZ_2019_OBSERVER_PROTOCOLS.as_bytes())
-        .expect("the embedded observer sample loads");
-    load_protocol_table(&mut election, "examples/kz-2019/published-totals.csv", KZ_2019_PUBLISHED_TOTALS.as_bytes())
-        .expect("the embedded published totals load");
+    let mut election = Election::new(
+        "Kazakhstan, presidential election of 9 June 2019",
+        protocol,
+        &country,
+    );
+    load_protocol_table(
+        &mut election,
+        "examples/kz-2019/observer-protocols.csv",
+        KZ_2019_OBSERVER_PROTOCOLS.as_bytes(),
+    )
+    .expect("the embedded observer sample loads");
+    load_protocol_table(
+        &mut election,
+        "examples/kz-2019/published-totals.csv",
+        KZ_2019_PUBLISHED_TOTALS.as_bytes(),
+    )
+    .expect("the embedded published totals load");
     election
 }

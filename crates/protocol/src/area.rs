@@ -45,8 +45,16 @@ pub struct AreaTree {
 
 impl AreaTree {
     pub fn new(country: &str) -> Self {
-        let root = Area { name: country.to_owned(), level: AreaLevel::Country, parent: None, depth: 0 };
-        AreaTree { areas: vec![root], children: HashMap::new() }
+        let root = Area {
+            name: country.to_owned(),
+            level: AreaLevel::Country,
+            parent: None,
+            depth: 0,
+        };
+        AreaTree {
+            areas: vec![root],
+            children: HashMap::new(),
+        }
     }
 
     pub fn root(&self) -> AreaId {
@@ -75,22 +83,40 @@ impl AreaTree {
             return id;
         }
         let depth = self.get(parent).depth + 1;
-        let level = if depth == 1 { AreaLevel::Region } else { AreaLevel::District };
+        let level = if depth == 1 {
+            AreaLevel::Region
+        } else {
+            AreaLevel::District
+        };
         let id = AreaId(self.areas.len() as u32);
-        self.areas.push(Area { name: name.to_owned(), level, parent: Some(parent), depth });
-        self.children.entry(parent).or_default().insert(name.to_owned(), id);
+        self.areas.push(Area {
+            name: name.to_owned(),
+            level,
+            parent: Some(parent),
+            depth,
+        });
+        self.children
+            .entry(parent)
+            .or_default()
+            .insert(name.to_owned(), id);
         id
     }
 
     pub fn find_child(&self, parent: AreaId, name: &str) -> Option<AreaId> {
-        self.children.get(&parent).and_then(|names| names.get(name)).copied()
+        self.children
+            .get(&parent)
+            .and_then(|names| names.get(name))
+            .copied()
     }
 
     /// Follows a path of names below the country, creating missing areas. A path whose first
     /// name is the country's own name starts at the country.
     pub fn path_to(&mut self, names: &[&str]) -> AreaId {
         let mut names = names;
-        if names.first().is_some_and(|first| *first == self.areas[0].name) {
+        if names
+            .first()
+            .is_some_and(|first| *first == self.areas[0].name)
+        {
             names = &names[1..];
         }
         let mut id = self.root();
@@ -115,7 +141,11 @@ impl AreaTree {
     /// The path below the country joined with " / " ("Nur-Sultan" or "Moscow / District 5").
     pub fn display(&self, id: AreaId) -> String {
         let path = self.path(id);
-        if path.len() == 1 { path[0].to_owned() } else { path[1..].join(" / ") }
+        if path.len() == 1 {
+            path[0].to_owned()
+        } else {
+            path[1..].join(" / ")
+        }
     }
 
     /// The ancestor of `id` (or `id` itself) at `depth`, if `id` is that deep.

@@ -55,7 +55,11 @@ pub struct ArithmeticCheck {
 }
 
 /// Both sides of `relation` for one row, or `None` when a line it needs is missing.
-pub fn evaluate(relation: &ControlRelation, counts: &[Option<i64>], candidates: Range<usize>) -> Option<(i64, i64)> {
+pub fn evaluate(
+    relation: &ControlRelation,
+    counts: &[Option<i64>],
+    candidates: Range<usize>,
+) -> Option<(i64, i64)> {
     let side = |operands: &[Operand]| -> Option<i64> {
         let mut total = 0i64;
         for operand in operands {
@@ -108,7 +112,10 @@ pub fn check_row(
 /// Checks every station and aggregate of every result set (those in `scope` only, when given).
 pub fn check_arithmetic(election: &Election, scope: Option<AreaId>) -> ArithmeticCheck {
     let protocol = &election.protocol;
-    let mut check = ArithmeticCheck { tallies: vec![RelationTally::default(); protocol.relations.len()], ..Default::default() };
+    let mut check = ArithmeticCheck {
+        tallies: vec![RelationTally::default(); protocol.relations.len()],
+        ..Default::default()
+    };
     let candidates = election.candidate_columns();
     for (set_index, set) in election.results().iter().enumerate() {
         let in_scope = |area: AreaId| scope.is_none_or(|s| election.areas.is_within(area, s));
@@ -118,15 +125,37 @@ pub fn check_arithmetic(election: &Election, scope: Option<AreaId>) -> Arithmeti
             .enumerate()
             .filter(|(_, s)| in_scope(s.area))
             .map(|(i, s)| (Row::Station(i), &s.counts))
-            .chain(set.aggregates.iter().enumerate().filter(|(_, a)| in_scope(a.area)).map(|(i, a)| (Row::Aggregate(i), &a.counts)));
+            .chain(
+                set.aggregates
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| in_scope(a.area))
+                    .map(|(i, a)| (Row::Aggregate(i), &a.counts)),
+            );
         for (row, counts) in rows {
             check.rows_checked += 1;
-            check_row(protocol, candidates.clone(), counts, &mut check.tallies, |rule, left, right| {
-                check.violations.push(Violation { result_set: set_index, row, rule, left, right });
-            });
+            check_row(
+                protocol,
+                candidates.clone(),
+                counts,
+                &mut check.tallies,
+                |rule, left, right| {
+                    check.violations.push(Violation {
+                        result_set: set_index,
+                        row,
+                        rule,
+                        left,
+                        right,
+                    });
+                },
+            );
         }
     }
-    check.negative_values = check.violations.iter().filter(|v| matches!(v.rule, Rule::NonNegative(_))).count();
+    check.negative_values = check
+        .violations
+        .iter()
+        .filter(|v| matches!(v.rule, Rule::NonNegative(_)))
+        .count();
     check
 }
 
@@ -143,7 +172,12 @@ pub struct AreaTotals {
 
 impl AreaTotals {
     fn new(area: AreaId, width: usize) -> Self {
-        AreaTotals { area, stations: 0, sums: vec![0; width], reported: vec![0; width] }
+        AreaTotals {
+            area,
+            stations: 0,
+            sums: vec![0; width],
+            reported: vec![0; width],
+        }
     }
 
     fn add(&mut self, counts: &[Option<i64>]) {
@@ -164,7 +198,12 @@ impl AreaTotals {
 
 /// Sums a result set's stations per area at `depth` (1 = regions), in order of first
 /// appearance; stations above that depth are left out. `scope` limits the stations summed.
-pub fn totals_by_depth(election: &Election, set: &ResultSet, depth: u32, scope: Option<AreaId>) -> Vec<AreaTotals> {
+pub fn totals_by_depth(
+    election: &Election,
+    set: &ResultSet,
+    depth: u32,
+    scope: Option<AreaId>,
+) -> Vec<AreaTotals> {
     let width = election.width();
     let mut index: HashMap<AreaId, usize> = HashMap::new();
     let mut totals: Vec<AreaTotals> = Vec::new();
@@ -177,12 +216,15 @@ pub fn totals_by_depth(election: &Election, set: &ResultSet, depth: u32, scope: 
         let slot = match last {
             Some((area, slot)) if area == station.area => slot,
             _ => {
-                let slot = election.areas.ancestor_at_depth(station.area, depth).map(|target| {
-                    *index.entry(target).or_insert_with(|| {
-                        totals.push(AreaTotals::new(target, width));
-                        totals.len() - 1
-                    })
-                });
+                let slot = election
+                    .areas
+                    .ancestor_at_depth(station.area, depth)
+                    .map(|target| {
+                        *index.entry(target).or_insert_with(|| {
+                            totals.push(AreaTotals::new(target, width));
+                            totals.len() - 1
+                        })
+                    });
                 last = Some((station.area, slot));
                 slot
             }

@@ -94,14 +94,21 @@ pub struct SourceComparison {
 }
 
 /// The differences between two rows of counts, on the columns both give.
-pub fn compare_counts(other: &[Option<i64>], official: &[Option<i64>]) -> (usize, Vec<LineDifference>) {
+pub fn compare_counts(
+    other: &[Option<i64>],
+    official: &[Option<i64>],
+) -> (usize, Vec<LineDifference>) {
     let mut compared = 0;
     let mut differences = Vec::new();
     for (column, (a, b)) in other.iter().zip(official).enumerate() {
         if let (Some(a), Some(b)) = (a, b) {
             compared += 1;
             if a != b {
-                differences.push(LineDifference { column, other: *a, official: *b });
+                differences.push(LineDifference {
+                    column,
+                    other: *a,
+                    official: *b,
+                });
             }
         }
     }
@@ -113,9 +120,16 @@ pub fn compare_counts(other: &[Option<i64>], official: &[Option<i64>]) -> (usize
 /// together. `scope` limits the stations compared.
 pub fn compare_sources(election: &Election, scope: Option<AreaId>) -> Vec<SourceComparison> {
     let mut official: HashMap<(AreaId, &str), (usize, usize)> = HashMap::new();
-    for (set_index, set) in election.results().iter().enumerate().filter(|(_, s)| s.is_official()) {
+    for (set_index, set) in election
+        .results()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_official())
+    {
         for (row, station) in set.stations.iter().enumerate() {
-            official.entry((station.area, station.station.trim())).or_insert((set_index, row));
+            official
+                .entry((station.area, station.station.trim()))
+                .or_insert((set_index, row));
         }
     }
     if official.is_empty() {
@@ -125,7 +139,12 @@ pub fn compare_sources(election: &Election, scope: Option<AreaId>) -> Vec<Source
     let width = election.width();
     let mut comparisons: Vec<SourceComparison> = Vec::new();
     let mut regions: Vec<HashMap<AreaId, usize>> = Vec::new();
-    for (set_index, set) in election.results().iter().enumerate().filter(|(_, s)| !s.is_official()) {
+    for (set_index, set) in election
+        .results()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.is_official())
+    {
         let slot = match comparisons.iter().position(|c| c.source == set.source) {
             Some(slot) => slot,
             None => {
@@ -148,7 +167,9 @@ pub fn compare_sources(election: &Election, scope: Option<AreaId>) -> Vec<Source
             if scope.is_some_and(|s| !election.areas.is_within(station.area, s)) {
                 continue;
             }
-            let Some(&(official_set, official_row)) = official.get(&(station.area, station.station.trim())) else {
+            let Some(&(official_set, official_row)) =
+                official.get(&(station.area, station.station.trim()))
+            else {
                 result.unmatched.push((set_index, row));
                 continue;
             };

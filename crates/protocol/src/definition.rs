@@ -175,13 +175,18 @@ impl ProtocolDefinition {
         let mut pending_roles = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let number = index + 1;
-            let fail = |problem: String| DefinitionError { line: number, problem };
+            let fail = |problem: String| DefinitionError {
+                line: number,
+                problem,
+            };
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
             let Some((head, value)) = line.split_once(':') else {
-                return Err(fail(format!("expected `KIND NAME: VALUE`, found \"{line}\"")));
+                return Err(fail(format!(
+                    "expected `KIND NAME: VALUE`, found \"{line}\""
+                )));
             };
             let value = value.trim();
             let (kind, name) = head.trim().split_once(' ').unwrap_or((head.trim(), ""));
@@ -190,32 +195,57 @@ impl ProtocolDefinition {
                 "country" => definition.country = value.to_owned(),
                 "line" => {
                     let key = name.trim();
-                    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                        return Err(fail(format!("a line key must be letters, digits and `_`, found \"{key}\"")));
+                    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        return Err(fail(format!(
+                            "a line key must be letters, digits and `_`, found \"{key}\""
+                        )));
                     }
                     if key == "candidates" || definition.lines.iter().any(|l| l.key == key) {
-                        return Err(fail(format!("the line key \"{key}\" is used twice or reserved")));
+                        return Err(fail(format!(
+                            "the line key \"{key}\" is used twice or reserved"
+                        )));
                     }
                     let (label, label_ru) = split_translation(value);
-                    definition.lines.push(LineDefinition { key: key.to_owned(), label, label_ru });
+                    definition.lines.push(LineDefinition {
+                        key: key.to_owned(),
+                        label,
+                        label_ru,
+                    });
                 }
-                "relation" => pending_relations.push((number, name.trim().to_owned(), value.to_owned())),
+                "relation" => {
+                    pending_relations.push((number, name.trim().to_owned(), value.to_owned()))
+                }
                 "role" => pending_roles.push((number, name.trim().to_owned(), value.to_owned())),
-                other => return Err(fail(format!("unknown entry \"{other}\"; expected name, country, line, relation or role"))),
+                other => {
+                    return Err(fail(format!(
+                        "unknown entry \"{other}\"; expected name, country, line, relation or role"
+                    )));
+                }
             }
         }
         for (number, name, formula) in pending_relations {
-            let relation = definition.parse_relation(&name, &formula).map_err(|problem| DefinitionError { line: number, problem })?;
+            let relation = definition
+                .parse_relation(&name, &formula)
+                .map_err(|problem| DefinitionError {
+                    line: number,
+                    problem,
+                })?;
             definition.relations.push(relation);
         }
         for (number, role, sum) in pending_roles {
-            let fail = |problem: String| DefinitionError { line: number, problem };
+            let fail = |problem: String| DefinitionError {
+                line: number,
+                problem,
+            };
             let operands = definition.parse_sum(&sum).map_err(fail)?;
             let mut lines = Vec::new();
             for operand in operands {
                 match operand {
                     Operand::Line(i) => lines.push(i),
-                    Operand::Candidates => return Err(fail("a role cannot be `candidates`".to_owned())),
+                    Operand::Candidates => {
+                        return Err(fail("a role cannot be `candidates`".to_owned()));
+                    }
                 }
             }
             let slot = match role.as_str() {
@@ -223,12 +253,19 @@ impl ProtocolDefinition {
                 "issued" => &mut definition.roles.issued,
                 "cast" => &mut definition.roles.cast,
                 "valid" => &mut definition.roles.valid,
-                other => return Err(fail(format!("unknown role \"{other}\"; expected registered, issued, cast or valid"))),
+                other => {
+                    return Err(fail(format!(
+                        "unknown role \"{other}\"; expected registered, issued, cast or valid"
+                    )));
+                }
             };
             *slot = lines;
         }
         if definition.name.is_empty() {
-            return Err(DefinitionError { line: 1, problem: "the definition has no `name:`".to_owned() });
+            return Err(DefinitionError {
+                line: 1,
+                problem: "the definition has no `name:`".to_owned(),
+            });
         }
         Ok(definition)
     }
@@ -255,7 +292,12 @@ impl ProtocolDefinition {
 
     /// The relation written in words with the labels `label` picks (for another language) and
     /// `candidates` for the sum of the candidates' votes.
-    pub fn describe_with(&self, relation: &ControlRelation, label: impl Fn(&LineDefinition) -> &str, candidates: &str) -> String {
+    pub fn describe_with(
+        &self,
+        relation: &ControlRelation,
+        label: impl Fn(&LineDefinition) -> &str,
+        candidates: &str,
+    ) -> String {
         let side = |operands: &[Operand]| {
             operands
                 .iter()
@@ -266,7 +308,12 @@ impl ProtocolDefinition {
                 .collect::<Vec<_>>()
                 .join(" + ")
         };
-        format!("{} {} {}", side(&relation.left), relation.comparison.symbol(), side(&relation.right))
+        format!(
+            "{} {} {}",
+            side(&relation.left),
+            relation.comparison.symbol(),
+            side(&relation.right)
+        )
     }
 
     fn parse_relation(&self, name: &str, formula: &str) -> Result<ControlRelation, String> {
@@ -277,7 +324,9 @@ impl ProtocolDefinition {
         } else if let Some((l, r)) = formula.split_once('=') {
             (l, Comparison::Equal, r)
         } else {
-            return Err(format!("the relation \"{formula}\" has no `=`, `<=` or `>=`"));
+            return Err(format!(
+                "the relation \"{formula}\" has no `=`, `<=` or `>=`"
+            ));
         };
         if name.is_empty() {
             return Err("a relation needs a name before `:`".to_owned());

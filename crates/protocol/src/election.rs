@@ -59,7 +59,12 @@ pub struct ResultSet {
 
 impl ResultSet {
     pub fn new(source: &str, provenance: Provenance) -> Self {
-        ResultSet { source: source.to_owned(), provenance, stations: Vec::new(), aggregates: Vec::new() }
+        ResultSet {
+            source: source.to_owned(),
+            provenance,
+            stations: Vec::new(),
+            aggregates: Vec::new(),
+        }
     }
 
     pub fn is_official(&self) -> bool {
@@ -79,7 +84,13 @@ pub struct Election {
 
 impl Election {
     pub fn new(title: &str, protocol: ProtocolDefinition, country: &str) -> Self {
-        Election { title: title.to_owned(), protocol, candidates: Vec::new(), areas: AreaTree::new(country), results: Vec::new() }
+        Election {
+            title: title.to_owned(),
+            protocol,
+            candidates: Vec::new(),
+            areas: AreaTree::new(country),
+            results: Vec::new(),
+        }
     }
 
     /// Candidates or parties, in the order of their columns.
@@ -114,13 +125,21 @@ impl Election {
     /// What a person calls a column: the line's label or the candidate's name.
     pub fn column_label(&self, column: usize) -> &str {
         let lines = self.protocol.lines.len();
-        if column < lines { &self.protocol.lines[column].label } else { &self.candidates[column - lines] }
+        if column < lines {
+            &self.protocol.lines[column].label
+        } else {
+            &self.candidates[column - lines]
+        }
     }
 
     /// The stable key of a column: the line key or the candidate's name.
     pub fn column_key(&self, column: usize) -> &str {
         let lines = self.protocol.lines.len();
-        if column < lines { &self.protocol.lines[column].key } else { &self.candidates[column - lines] }
+        if column < lines {
+            &self.protocol.lines[column].key
+        } else {
+            &self.candidates[column - lines]
+        }
     }
 
     pub fn candidate_index(&self, name: &str) -> Option<usize> {
@@ -152,7 +171,8 @@ impl Election {
     pub fn add_results(&mut self, set: ResultSet) -> usize {
         let width = self.width();
         assert!(
-            set.stations.iter().all(|s| s.counts.len() == width) && set.aggregates.iter().all(|a| a.counts.len() == width),
+            set.stations.iter().all(|s| s.counts.len() == width)
+                && set.aggregates.iter().all(|a| a.counts.len() == width),
             "every row of a result set must have the election's width"
         );
         self.results.push(set);
@@ -164,7 +184,9 @@ impl Election {
         if columns.is_empty() {
             return None;
         }
-        columns.iter().try_fold(0i64, |total, &c| counts.get(c).copied().flatten().map(|v| total + v))
+        columns.iter().try_fold(0i64, |total, &c| {
+            counts.get(c).copied().flatten().map(|v| total + v)
+        })
     }
 
     /// Registered voters of a row, by the protocol's `registered` role.

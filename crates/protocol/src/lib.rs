@@ -19,6 +19,10 @@ pub mod stats;
 pub mod verify;
 
 pub use area::{Area, AreaId, AreaLevel, AreaTree};
-pub use definition::{Comparison, ControlRelation, LineDefinition, LineRoles, Operand, ProtocolDefinition};
-pub use election::{AreaAggregate, Election, Provenance, ResultSet, StationResult, OBSERVER, OFFICIAL};
-pub use verify::{verify, Verification, VerifyOptions};
+pub use definition::{
+    Comparison, ControlRelation, LineDefinition, LineRoles, Operand, ProtocolDefinition,
+};
+pub use election::{
+    AreaAggregate, Election, OBSERVER, OFFICIAL, Provenance, ResultSet, StationResult,
+};
+pub use verify::{Verification, VerifyOptions, verify};

@@ -21,7 +21,11 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 3] = [Measure::LeaderToRunnerUp, Measure::LeaderShare, Measure::Turnout];
+    pub const ALL: [Measure; 3] = [
+        Measure::LeaderToRunnerUp,
+        Measure::LeaderShare,
+        Measure::Turnout,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -65,10 +69,23 @@ pub struct OutlierScan {
 }
 
 /// The value of `measure` at one station, when its lines are given and it is defined.
-pub fn measure_value(election: &Election, counts: &[Option<i64>], measure: Measure, leader: usize, runner_up: usize) -> Option<f64> {
-    let votes = |candidate: usize| counts.get(election.candidate_column(candidate)).copied().flatten();
+pub fn measure_value(
+    election: &Election,
+    counts: &[Option<i64>],
+    measure: Measure,
+    leader: usize,
+    runner_up: usize,
+) -> Option<f64> {
+    let votes = |candidate: usize| {
+        counts
+            .get(election.candidate_column(candidate))
+            .copied()
+            .flatten()
+    };
     match measure {
-        Measure::LeaderToRunnerUp => Some(((votes(leader)? as f64 + 0.5) / (votes(runner_up)? as f64 + 0.5)).ln()),
+        Measure::LeaderToRunnerUp => {
+            Some(((votes(leader)? as f64 + 0.5) / (votes(runner_up)? as f64 + 0.5)).ln())
+        }
         Measure::LeaderShare => {
             let mut all = 0i64;
             for c in election.candidate_columns() {
@@ -78,7 +95,9 @@ pub fn measure_value(election: &Election, counts: &[Option<i64>], measure: Measu
         }
         Measure::Turnout => {
             let registered = election.registered(counts)?;
-            (registered > 0).then(|| election.cast(counts).map(|c| c as f64 / registered as f64)).flatten()
+            (registered > 0)
+                .then(|| election.cast(counts).map(|c| c as f64 / registered as f64))
+                .flatten()
         }
     }
 }
@@ -86,7 +105,19 @@ pub fn measure_value(election: &Election, counts: &[Option<i64>], measure: Measu
 /// Finds the stations among `rows` whose robust z-score on any measure exceeds `threshold`.
 pub fn find_outliers(election: &Election, rows: &[&[Option<i64>]], threshold: f64) -> OutlierScan {
     let mut totals: Vec<(usize, i64)> = (0..election.candidates().len())
-        .map(|k| (k, rows.iter().map(|r| r.get(election.candidate_column(k)).copied().flatten().unwrap_or(0)).sum()))
+        .map(|k| {
+            (
+                k,
+                rows.iter()
+                    .map(|r| {
+                        r.get(election.candidate_column(k))
+                            .copied()
+                            .flatten()
+                            .unwrap_or(0)
+                    })
+                    .sum(),
+            )
+        })
         .collect();
     totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut scan = OutlierScan {
@@ -103,7 +134,9 @@ pub fn find_outliers(election: &Election, rows: &[&[Option<i64>]], threshold: f6
         let (indices, values): (Vec<usize>, Vec<f64>) = rows
             .iter()
             .enumerate()
-            .filter_map(|(i, row)| measure_value(election, row, measure, leader, runner_up).map(|v| (i, v)))
+            .filter_map(|(i, row)| {
+                measure_value(election, row, measure, leader, runner_up).map(|v| (i, v))
+            })
             .unzip();
         if values.len() < 3 {
             continue;
@@ -111,10 +144,20 @@ pub fn find_outliers(election: &Election, rows: &[&[Option<i64>]], threshold: f6
         let Some((median, scale, scores)) = robust_z_scores(&values) else {
             continue;
         };
-        scan.summaries.push(MeasureSummary { measure, stations: values.len(), median, scale });
+        scan.summaries.push(MeasureSummary {
+            measure,
+            stations: values.len(),
+            median,
+            scale,
+        });
         for ((row, value), z) in indices.into_iter().zip(values).zip(scores) {
             if z.abs() > threshold {
-                scan.outliers.push(Outlier { row, measure, value, robust_z: z });
+                scan.outliers.push(Outlier {
+                    row,
+                    measure,
+                    value,
+                    robust_z: z,
+                });
             }
         }
     }

@@ -28,7 +28,12 @@ pub struct ProjectionOptions {
 
 impl Default for ProjectionOptions {
     fn default() -> Self {
-        ProjectionOptions { minimum_stations: 10, bootstrap_replicates: 2000, seed: 20_190_609, balance_z: 1.96 }
+        ProjectionOptions {
+            minimum_stations: 10,
+            bootstrap_replicates: 2000,
+            seed: 20_190_609,
+            balance_z: 1.96,
+        }
     }
 }
 
@@ -71,12 +76,14 @@ pub struct CandidateProjection {
 impl CandidateProjection {
     /// Official minus projected (per-station mean): negative when the official count is lower.
     pub fn difference(&self) -> Option<f64> {
-        self.official.map(|o| o as f64 - self.per_station_mean.value)
+        self.official
+            .map(|o| o as f64 - self.per_station_mean.value)
     }
 
     /// Whether the official figure lies outside the analytic interval of the per-station mean.
     pub fn official_outside(&self) -> Option<bool> {
-        self.official.map(|o| !self.per_station_mean.analytic.contains(o as f64))
+        self.official
+            .map(|o| !self.per_station_mean.analytic.contains(o as f64))
     }
 }
 
@@ -91,7 +98,11 @@ pub enum SampleWarning {
     /// Observed rows without every candidate's votes, left out of the projection.
     IncompleteRows { left_out: usize },
     /// The observed stations' mean registered voters differ significantly from the area's.
-    RegisteredDiffers { sample_mean: f64, area_mean: f64, z: f64 },
+    RegisteredDiffers {
+        sample_mean: f64,
+        area_mean: f64,
+        z: f64,
+    },
     /// The observed stations' turnout differs significantly from the official turnout of the
     /// area. Either the sample is not representative or the official figures are not the
     /// protocols' figures: this test cannot tell which.
@@ -103,7 +114,10 @@ pub enum SampleWarning {
 impl SampleWarning {
     /// Whether the warning stops the projection.
     pub fn prevents_projection(&self) -> bool {
-        matches!(self, SampleWarning::TooSmall { .. } | SampleWarning::LargerThanArea { .. })
+        matches!(
+            self,
+            SampleWarning::TooSmall { .. } | SampleWarning::LargerThanArea { .. }
+        )
     }
 }
 
@@ -142,9 +156,18 @@ pub fn mean_scaling(values: &[f64], total_stations: usize) -> (f64, f64) {
 
 /// The ratio estimator X · Σy / Σx (x = registered voters, X = the area's), and its standard
 /// error: N · sqrt((1 - n/N) · s_d² / n) with d = y - R·x.
-pub fn ratio_estimate(votes: &[f64], registered: &[f64], area_registered: f64, total_stations: usize) -> (f64, f64) {
+pub fn ratio_estimate(
+    votes: &[f64],
+    registered: &[f64],
+    area_registered: f64,
+    total_stations: usize,
+) -> (f64, f64) {
     let ratio = votes.iter().sum::<f64>() / registered.iter().sum::<f64>();
-    let residuals: Vec<f64> = votes.iter().zip(registered).map(|(y, x)| y - ratio * x).collect();
+    let residuals: Vec<f64> = votes
+        .iter()
+        .zip(registered)
+        .map(|(y, x)| y - ratio * x)
+        .collect();
     let n = votes.len() as f64;
     let big_n = total_stations as f64;
     let fpc = (1.0 - n / big_n).max(0.0);
@@ -160,38 +183,62 @@ pub fn project_sample(
     options: &ProjectionOptions,
 ) -> (Vec<SampleWarning>, Vec<CandidateProjection>) {
     let candidates = election.candidate_columns();
-    let complete: Vec<&[Option<i64>]> =
-        sample.iter().copied().filter(|row| candidates.clone().all(|c| row.get(c).copied().flatten().is_some())).collect();
+    let complete: Vec<&[Option<i64>]> = sample
+        .iter()
+        .copied()
+        .filter(|row| {
+            candidates
+                .clone()
+                .all(|c| row.get(c).copied().flatten().is_some())
+        })
+        .collect();
     let mut warnings = Vec::new();
     if complete.len() < sample.len() {
-        warnings.push(SampleWarning::IncompleteRows { left_out: sample.len() - complete.len() });
+        warnings.push(SampleWarning::IncompleteRows {
+            left_out: sample.len() - complete.len(),
+        });
     }
     let n = complete.len();
     let big_n = official.stations;
     if n < options.minimum_stations.max(2) {
-        warnings.push(SampleWarning::TooSmall { sampled: n, minimum: options.minimum_stations.max(2) });
+        warnings.push(SampleWarning::TooSmall {
+            sampled: n,
+            minimum: options.minimum_stations.max(2),
+        });
         return (warnings, Vec::new());
     }
     if n > big_n {
-        warnings.push(SampleWarning::LargerThanArea { sampled: n, total: big_n });
+        warnings.push(SampleWarning::LargerThanArea {
+            sampled: n,
+            total: big_n,
+        });
         return (warnings, Vec::new());
     }
     let fpc = 1.0 - n as f64 / big_n as f64;
 
-    let registered: Option<Vec<f64>> = complete.iter().map(|row| election.registered(row).map(|v| v as f64)).collect();
+    let registered: Option<Vec<f64>> = complete
+        .iter()
+        .map(|row| election.registered(row).map(|v| v as f64))
+        .collect();
     let area_registered = election.registered(&official.counts).map(|v| v as f64);
     let ratio_inputs = match (&registered, area_registered) {
         (Some(x), Some(big_x)) if x.iter().all(|v| *v > 0.0) => Some((x.clone(), big_x)),
         (None, _) => {
-            warnings.push(SampleWarning::RatioUnavailable { reason: "some observed stations lack registered voters" });
+            warnings.push(SampleWarning::RatioUnavailable {
+                reason: "some observed stations lack registered voters",
+            });
             None
         }
         (Some(_), None) => {
-            warnings.push(SampleWarning::RatioUnavailable { reason: "the area's registered voters are not known" });
+            warnings.push(SampleWarning::RatioUnavailable {
+                reason: "the area's registered voters are not known",
+            });
             None
         }
         (Some(_), Some(_)) => {
-            warnings.push(SampleWarning::RatioUnavailable { reason: "an observed station has no registered voters" });
+            warnings.push(SampleWarning::RatioUnavailable {
+                reason: "an observed station has no registered voters",
+            });
             None
         }
     };
@@ -202,9 +249,16 @@ pub fn project_sample(
         let se = (fpc * sample_variance(x) / n as f64).sqrt();
         let z = balance_z(mean(x) - area_mean, se);
         if z.abs() > options.balance_z {
-            warnings.push(SampleWarning::RegisteredDiffers { sample_mean: mean(x), area_mean, z });
+            warnings.push(SampleWarning::RegisteredDiffers {
+                sample_mean: mean(x),
+                area_mean,
+                z,
+            });
         }
-        let cast: Option<Vec<f64>> = complete.iter().map(|row| election.cast(row).map(|v| v as f64)).collect();
+        let cast: Option<Vec<f64>> = complete
+            .iter()
+            .map(|row| election.cast(row).map(|v| v as f64))
+            .collect();
         if let (Some(c), Some(area_cast)) = (cast, election.cast(&official.counts)) {
             let ratio = c.iter().sum::<f64>() / x.iter().sum::<f64>();
             let area = area_cast as f64 / big_x;
@@ -213,25 +267,50 @@ pub fn project_sample(
             let se = (fpc * s2 / n as f64).sqrt() / mean(x);
             let z = balance_z(ratio - area, se);
             if z.abs() > options.balance_z {
-                warnings.push(SampleWarning::TurnoutDiffers { sample: ratio, area, z });
+                warnings.push(SampleWarning::TurnoutDiffers {
+                    sample: ratio,
+                    area,
+                    z,
+                });
             }
         }
     }
 
     let t = t_quantile_975(n - 1);
     let columns: Vec<usize> = candidates.collect();
-    let votes: Vec<Vec<f64>> = columns.iter().map(|&c| complete.iter().map(|row| row[c].unwrap_or(0) as f64).collect()).collect();
+    let votes: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|&c| {
+            complete
+                .iter()
+                .map(|row| row[c].unwrap_or(0) as f64)
+                .collect()
+        })
+        .collect();
     let (mean_boot, ratio_boot) = bootstrap(&votes, ratio_inputs.as_ref(), big_n, options);
-    let interval = |value: f64, se: f64| Interval { lower: value - t * se, upper: value + t * se };
+    let interval = |value: f64, se: f64| Interval {
+        lower: value - t * se,
+        upper: value + t * se,
+    };
     let projections = columns
         .iter()
         .enumerate()
         .map(|(k, &column)| {
             let (value, se) = mean_scaling(&votes[k], big_n);
-            let per_station_mean = Estimate { value, standard_error: se, analytic: interval(value, se), bootstrap: mean_boot[k] };
+            let per_station_mean = Estimate {
+                value,
+                standard_error: se,
+                analytic: interval(value, se),
+                bootstrap: mean_boot[k],
+            };
             let ratio_to_registered = ratio_inputs.as_ref().map(|(x, big_x)| {
                 let (value, se) = ratio_estimate(&votes[k], x, *big_x, big_n);
-                Estimate { value, standard_error: se, analytic: interval(value, se), bootstrap: ratio_boot[k] }
+                Estimate {
+                    value,
+                    standard_error: se,
+                    analytic: interval(value, se),
+                    bootstrap: ratio_boot[k],
+                }
             });
             CandidateProjection {
                 candidate: column - election.protocol.lines.len(),
@@ -291,10 +370,16 @@ fn bootstrap(
     }
     let percentile_interval = |mut draws: Vec<f64>| {
         if draws.is_empty() {
-            return Interval { lower: f64::NAN, upper: f64::NAN };
+            return Interval {
+                lower: f64::NAN,
+                upper: f64::NAN,
+            };
         }
         draws.sort_by(f64::total_cmp);
-        Interval { lower: quantile_of_sorted(&draws, 0.025), upper: quantile_of_sorted(&draws, 0.975) }
+        Interval {
+            lower: quantile_of_sorted(&draws, 0.025),
+            upper: quantile_of_sorted(&draws, 0.975),
+        }
     };
     (
         mean_draws.into_iter().map(percentile_interval).collect(),

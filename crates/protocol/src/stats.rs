@@ -23,7 +23,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
-    Some(if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    })
 }
 
 /// The quantile `p` of already sorted values, interpolating linearly between order statistics
@@ -42,9 +46,9 @@ pub fn quantile_of_sorted(sorted: &[f64], p: f64) -> f64 {
 /// to 30, then the Cornish-Fisher expansion around the normal quantile (error below 0.0005).
 pub fn t_quantile_975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [
-        12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010, 2.1788, 2.1604, 2.1448,
-        2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484,
-        2.0452, 2.0423,
+        12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010,
+        2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739,
+        2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
     ];
     if df == 0 {
         return f64::INFINITY;
@@ -77,5 +81,9 @@ pub fn robust_z_scores(values: &[f64]) -> Option<(f64, f64, Vec<f64>)> {
         }
         mean_deviation * 1.253_314
     };
-    Some((centre, scale, values.iter().map(|v| (v - centre) / scale).collect()))
+    Some((
+        centre,
+        scale,
+        values.iter().map(|v| (v - centre) / scale).collect(),
+    ))
 }

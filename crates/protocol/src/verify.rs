@@ -2,11 +2,11 @@
 //! projections and outliers, in one call.
 
 use crate::area::AreaId;
-use crate::check::{check_arithmetic, total_of, totals_by_depth, ArithmeticCheck, AreaTotals};
-use crate::compare::{compare_sources, SourceComparison};
+use crate::check::{AreaTotals, ArithmeticCheck, check_arithmetic, total_of, totals_by_depth};
+use crate::compare::{SourceComparison, compare_sources};
 use crate::election::{Election, OFFICIAL};
-use crate::outlier::{find_outliers, OutlierScan, DEFAULT_THRESHOLD};
-use crate::project::{project_sample, AreaOfficial, Projection, ProjectionOptions};
+use crate::outlier::{DEFAULT_THRESHOLD, OutlierScan, find_outliers};
+use crate::project::{AreaOfficial, Projection, ProjectionOptions, project_sample};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -19,7 +19,11 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions { scope: None, projection: ProjectionOptions::default(), outlier_threshold: DEFAULT_THRESHOLD }
+        VerifyOptions {
+            scope: None,
+            projection: ProjectionOptions::default(),
+            outlier_threshold: DEFAULT_THRESHOLD,
+        }
     }
 }
 
@@ -81,18 +85,25 @@ pub fn verify(election: &Election, options: &VerifyOptions) -> Verification {
     let mut projections = Vec::new();
     let mut outliers = Vec::new();
     for (label, sets) in &sources {
-        let all_rows: Vec<(usize, usize)> =
-            sets.iter().flat_map(|&set| (0..election.results()[set].stations.len()).map(move |row| (set, row))).collect();
+        let all_rows: Vec<(usize, usize)> = sets
+            .iter()
+            .flat_map(|&set| (0..election.results()[set].stations.len()).map(move |row| (set, row)))
+            .collect();
         let mut groups: Vec<(AreaId, Vec<(usize, usize)>)> = Vec::new();
         if *label != OFFICIAL {
             for (area, official) in &official_areas {
-                let rows: Vec<(usize, usize)> =
-                    all_rows.iter().copied().filter(|r| election.areas.is_within(station(r).area, *area)).collect();
+                let rows: Vec<(usize, usize)> = all_rows
+                    .iter()
+                    .copied()
+                    .filter(|r| election.areas.is_within(station(r).area, *area))
+                    .collect();
                 if rows.is_empty() {
                     continue;
                 }
-                let counts: Vec<&[Option<i64>]> = rows.iter().map(|r| station(r).counts.as_slice()).collect();
-                let (warnings, candidates) = project_sample(election, &counts, official, &options.projection);
+                let counts: Vec<&[Option<i64>]> =
+                    rows.iter().map(|r| station(r).counts.as_slice()).collect();
+                let (warnings, candidates) =
+                    project_sample(election, &counts, official, &options.projection);
                 projections.push(Projection {
                     area: *area,
                     source: (*label).to_owned(),
@@ -113,7 +124,10 @@ pub fn verify(election: &Election, options: &VerifyOptions) -> Verification {
                 if scope.is_some_and(|s| !election.areas.is_within(area, s)) {
                     continue;
                 }
-                let region = election.areas.region_of(area).unwrap_or(election.areas.root());
+                let region = election
+                    .areas
+                    .region_of(area)
+                    .unwrap_or(election.areas.root());
                 let slot = *by_region.entry(region).or_insert_with(|| {
                     groups.push((region, Vec::new()));
                     groups.len() - 1
@@ -122,35 +136,70 @@ pub fn verify(election: &Election, options: &VerifyOptions) -> Verification {
             }
         }
         for (area, rows) in groups {
-            let counts: Vec<&[Option<i64>]> = rows.iter().map(|r| station(r).counts.as_slice()).collect();
+            let counts: Vec<&[Option<i64>]> =
+                rows.iter().map(|r| station(r).counts.as_slice()).collect();
             let scan = find_outliers(election, &counts, options.outlier_threshold);
-            outliers.push(OutlierGroup { source: (*label).to_owned(), area, rows, scan });
+            outliers.push(OutlierGroup {
+                source: (*label).to_owned(),
+                area,
+                rows,
+                scan,
+            });
         }
     }
-    Verification { arithmetic, summaries, comparisons, projections, outliers }
+    Verification {
+        arithmetic,
+        summaries,
+        comparisons,
+        projections,
+        outliers,
+    }
 }
 
 /// Areas with known official totals, in a stable order: published aggregates first (in file
 /// order), then regions summed from official stations.
-fn official_areas(election: &Election, summaries: &[SetSummary], scope: Option<AreaId>) -> Vec<(AreaId, AreaOfficial)> {
+fn official_areas(
+    election: &Election,
+    summaries: &[SetSummary],
+    scope: Option<AreaId>,
+) -> Vec<(AreaId, AreaOfficial)> {
     let mut areas: Vec<(AreaId, AreaOfficial)> = Vec::new();
     for set in election.results().iter().filter(|s| s.is_official()) {
         for aggregate in &set.aggregates {
-            if scope.is_some_and(|s| !election.areas.is_within(aggregate.area, s)) || areas.iter().any(|(a, _)| *a == aggregate.area) {
+            if scope.is_some_and(|s| !election.areas.is_within(aggregate.area, s))
+                || areas.iter().any(|(a, _)| *a == aggregate.area)
+            {
                 continue;
             }
             if let Some(stations) = aggregate.stations {
-                areas.push((aggregate.area, AreaOfficial { stations: stations as usize, counts: aggregate.counts.clone() }));
+                areas.push((
+                    aggregate.area,
+                    AreaOfficial {
+                        stations: stations as usize,
+                        counts: aggregate.counts.clone(),
+                    },
+                ));
             }
         }
     }
-    for summary in summaries.iter().filter(|s| election.results()[s.set].is_official()) {
+    for summary in summaries
+        .iter()
+        .filter(|s| election.results()[s.set].is_official())
+    {
         for region in &summary.regions {
             if areas.iter().any(|(a, _)| *a == region.area) {
                 continue;
             }
-            let counts = (0..election.width()).map(|c| region.complete_sum(c)).collect();
-            areas.push((region.area, AreaOfficial { stations: region.stations, counts }));
+            let counts = (0..election.width())
+                .map(|c| region.complete_sum(c))
+                .collect();
+            areas.push((
+                region.area,
+                AreaOfficial {
+                    stations: region.stations,
+                    counts,
+                },
+            ));
         }
     }
     areas

@@ -266,7 +266,12 @@ pub struct OutlierLine {
 
 /// Builds the report in English. `limit` caps each list (violations, differing stations,
 /// outliers); `None` keeps everything, as JSON does.
-pub fn build(election: &Election, verification: &Verification, scope: Option<&str>, limit: Option<usize>) -> VerificationReport {
+pub fn build(
+    election: &Election,
+    verification: &Verification,
+    scope: Option<&str>,
+    limit: Option<usize>,
+) -> VerificationReport {
     build_in(election, verification, scope, limit, Language::English)
 }
 
@@ -290,7 +295,11 @@ pub fn build_in(
     };
     let column_label = |column: usize| -> String {
         let lines = &election.protocol.lines;
-        if column < lines.len() { line_label(&lines[column]) } else { election.column_label(column).to_owned() }
+        if column < lines.len() {
+            line_label(&lines[column])
+        } else {
+            election.column_label(column).to_owned()
+        }
     };
     let relation_name = |relation: &kuzet_protocol::ControlRelation| -> String {
         match (&relation.name_ru, russian) {
@@ -324,7 +333,10 @@ pub fn build_in(
                 votes: candidates
                     .clone()
                     .filter(|&c| total.reported[c] > 0)
-                    .map(|c| NamedCount { name: column_label(c), count: total.sums[c] })
+                    .map(|c| NamedCount {
+                        name: column_label(c),
+                        count: total.sums[c],
+                    })
                     .collect(),
             }
         })
@@ -339,7 +351,11 @@ pub fn build_in(
         .map(|(relation, tally)| RelationLine {
             name: relation_name(relation),
             formula: if russian {
-                election.protocol.describe_with(relation, |l| l.label_ru.as_deref().unwrap_or(&l.label), "сумма голосов за кандидатов")
+                election.protocol.describe_with(
+                    relation,
+                    |l| l.label_ru.as_deref().unwrap_or(&l.label),
+                    "сумма голосов за кандидатов",
+                )
             } else {
                 election.protocol.describe(relation)
             },
@@ -355,7 +371,12 @@ pub fn build_in(
             let (area, station, line, row_provenance) = match v.row {
                 Row::Station(i) => {
                     let s = &set.stations[i];
-                    (s.area, Some(s.station.clone()), s.line, s.provenance.as_deref())
+                    (
+                        s.area,
+                        Some(s.station.clone()),
+                        s.line,
+                        s.provenance.as_deref(),
+                    )
                 }
                 Row::Aggregate(i) => {
                     let a = &set.aggregates[i];
@@ -365,11 +386,21 @@ pub fn build_in(
             let (relation, comparison) = match v.rule {
                 Rule::Relation(r) => {
                     let relation = &election.protocol.relations[r];
-                    (relation_name(relation), relation.comparison.symbol().to_owned())
+                    (
+                        relation_name(relation),
+                        relation.comparison.symbol().to_owned(),
+                    )
                 }
                 Rule::NonNegative(column) => {
-                    let rule = if russian { "нет отрицательных чисел" } else { "no negative numbers" };
-                    (format!("{rule} ({})", column_label(column)), ">=".to_owned())
+                    let rule = if russian {
+                        "нет отрицательных чисел"
+                    } else {
+                        "no negative numbers"
+                    };
+                    (
+                        format!("{rule} ({})", column_label(column)),
+                        ">=".to_owned(),
+                    )
                 }
             };
             ViolationLine {
@@ -406,7 +437,9 @@ pub fn build_in(
             let registered = sum_of(&election.protocol.roles.registered);
             let cast = sum_of(&election.protocol.roles.cast);
             let all_votes: i64 = candidates.clone().map(|c| region.sums[c]).sum();
-            let leader = candidates.clone().max_by_key(|&c| (region.sums[c], std::cmp::Reverse(c)));
+            let leader = candidates
+                .clone()
+                .max_by_key(|&c| (region.sums[c], std::cmp::Reverse(c)));
             regions.push(RegionLine {
                 source: results[summary.set].source.clone(),
                 region: areas.display(region.area),
@@ -418,7 +451,9 @@ pub fn build_in(
                     _ => None,
                 },
                 leader: leader.filter(|_| all_votes > 0).map(column_label),
-                leader_share: leader.filter(|_| all_votes > 0).map(|c| region.sums[c] as f64 / all_votes as f64),
+                leader_share: leader
+                    .filter(|_| all_votes > 0)
+                    .map(|c| region.sums[c] as f64 / all_votes as f64),
             });
         }
     }
@@ -426,14 +461,23 @@ pub fn build_in(
     let line_nets = |net: &[i64], other: &[usize], official: &[usize]| -> Vec<LineNet> {
         (0..election.width())
             .filter(|&c| other[c] + official[c] > 0)
-            .map(|c| LineNet { line: column_label(c), net: net[c], source_larger: other[c], official_larger: official[c] })
+            .map(|c| LineNet {
+                line: column_label(c),
+                net: net[c],
+                source_larger: other[c],
+                official_larger: official[c],
+            })
             .collect()
     };
     let comparisons = verification
         .comparisons
         .iter()
         .map(|comparison| {
-            let differing: Vec<_> = comparison.stations.iter().filter(|s| !s.differences.is_empty()).collect();
+            let differing: Vec<_> = comparison
+                .stations
+                .iter()
+                .filter(|s| !s.differences.is_empty())
+                .collect();
             ComparisonSection {
                 source: comparison.source.clone(),
                 stations_compared: comparison.total.stations_compared,
@@ -446,7 +490,11 @@ pub fn build_in(
                         format!("{} / {}", areas.display(station.area), station.station)
                     })
                     .collect(),
-                lines: line_nets(&comparison.total.net, &comparison.total.other_larger, &comparison.total.official_larger),
+                lines: line_nets(
+                    &comparison.total.net,
+                    &comparison.total.other_larger,
+                    &comparison.total.official_larger,
+                ),
                 by_region: comparison
                     .by_region
                     .iter()
@@ -464,7 +512,10 @@ pub fn build_in(
                         station: s.station.clone(),
                         origin: results[s.other_set].provenance.origin.clone(),
                         line: results[s.other_set].stations[s.other_row].line,
-                        provenance: results[s.other_set].stations[s.other_row].provenance.as_deref().and_then(provenance),
+                        provenance: results[s.other_set].stations[s.other_row]
+                            .provenance
+                            .as_deref()
+                            .and_then(provenance),
                         differences: s
                             .differences
                             .iter()
@@ -473,7 +524,11 @@ pub fn build_in(
                                 source: d.other,
                                 official: d.official,
                                 difference: d.difference(),
-                                larger: if d.other > d.official { "source" } else { "official" },
+                                larger: if d.other > d.official {
+                                    "source"
+                                } else {
+                                    "official"
+                                },
                             })
                             .collect(),
                     })
@@ -485,8 +540,14 @@ pub fn build_in(
     let estimate = |e: &kuzet_protocol::project::Estimate| EstimateLine {
         value: e.value.round() as i64,
         standard_error: (e.standard_error * 10.0).round() / 10.0,
-        analytic_95: [e.analytic.lower.round() as i64, e.analytic.upper.round() as i64],
-        bootstrap_95: [e.bootstrap.lower.round() as i64, e.bootstrap.upper.round() as i64],
+        analytic_95: [
+            e.analytic.lower.round() as i64,
+            e.analytic.upper.round() as i64,
+        ],
+        bootstrap_95: [
+            e.bootstrap.lower.round() as i64,
+            e.bootstrap.upper.round() as i64,
+        ],
     };
     let projections = verification
         .projections
@@ -497,7 +558,11 @@ pub fn build_in(
             sampled: p.sampled,
             total_stations: p.total_stations,
             projected: !p.candidates.is_empty(),
-            warnings: p.warnings.iter().map(|w| describe_warning(w, language)).collect(),
+            warnings: p
+                .warnings
+                .iter()
+                .map(|w| describe_warning(w, language))
+                .collect(),
             candidates: p
                 .candidates
                 .iter()
@@ -508,7 +573,9 @@ pub fn build_in(
                     projection: estimate(&c.per_station_mean),
                     difference: c.difference().map(|d| d.round() as i64),
                     official_outside_interval: c.official_outside(),
-                    official_outside_bootstrap: c.official.map(|o| !c.per_station_mean.bootstrap.contains(o as f64)),
+                    official_outside_bootstrap: c
+                        .official
+                        .map(|o| !c.per_station_mean.bootstrap.contains(o as f64)),
                     ratio_to_registered: c.ratio_to_registered.as_ref().map(estimate),
                 })
                 .collect(),
@@ -520,25 +587,46 @@ pub fn build_in(
         .iter()
         .map(|group| {
             let mut flagged: Vec<_> = group.scan.outliers.iter().collect();
-            flagged.sort_by(|a, b| b.robust_z.abs().total_cmp(&a.robust_z.abs()).then(a.row.cmp(&b.row)));
+            flagged.sort_by(|a, b| {
+                b.robust_z
+                    .abs()
+                    .total_cmp(&a.robust_z.abs())
+                    .then(a.row.cmp(&b.row))
+            });
             let name = |k: Option<usize>| k.map(|k| election.candidates()[k].clone());
             let chart = match (group.scan.leader, group.scan.runner_up) {
-                (Some(leader), Some(runner_up)) if group.rows.len() <= CHART_STATIONS && verification.outliers.len() <= CHART_GROUPS => {
-                    group.scan.summaries.iter().find(|m| m.measure == Measure::LeaderToRunnerUp).map(|summary| OutlierChart {
-                        median: summary.median,
-                        scale: summary.scale,
-                        points: group
-                            .rows
-                            .iter()
-                            .enumerate()
-                            .filter_map(|(i, &(set, row))| {
-                                let counts = &results[set].stations[row].counts;
-                                let value = outlier::measure_value(election, counts, Measure::LeaderToRunnerUp, leader, runner_up)?;
-                                let flagged = group.scan.outliers.iter().any(|o| o.row == i && o.measure == Measure::LeaderToRunnerUp);
-                                Some((value, flagged))
-                            })
-                            .collect(),
-                    })
+                (Some(leader), Some(runner_up))
+                    if group.rows.len() <= CHART_STATIONS
+                        && verification.outliers.len() <= CHART_GROUPS =>
+                {
+                    group
+                        .scan
+                        .summaries
+                        .iter()
+                        .find(|m| m.measure == Measure::LeaderToRunnerUp)
+                        .map(|summary| OutlierChart {
+                            median: summary.median,
+                            scale: summary.scale,
+                            points: group
+                                .rows
+                                .iter()
+                                .enumerate()
+                                .filter_map(|(i, &(set, row))| {
+                                    let counts = &results[set].stations[row].counts;
+                                    let value = outlier::measure_value(
+                                        election,
+                                        counts,
+                                        Measure::LeaderToRunnerUp,
+                                        leader,
+                                        runner_up,
+                                    )?;
+                                    let flagged = group.scan.outliers.iter().any(|o| {
+                                        o.row == i && o.measure == Measure::LeaderToRunnerUp
+                                    });
+                                    Some((value, flagged))
+                                })
+                                .collect(),
+                        })
                 }
                 _ => None,
             };
@@ -554,7 +642,12 @@ pub fn build_in(
                     .scan
                     .summaries
                     .iter()
-                    .map(|s| MeasureLine { measure: measure_name(s.measure, language), stations: s.stations, median: round4(s.median), scale: round4(s.scale) })
+                    .map(|s| MeasureLine {
+                        measure: measure_name(s.measure, language),
+                        stations: s.stations,
+                        median: round4(s.median),
+                        scale: round4(s.scale),
+                    })
                     .collect(),
                 flagged_total: flagged.len(),
                 flagged: flagged[..cap(flagged.len())]
@@ -597,8 +690,14 @@ pub fn build_in(
 /// left out on purpose: reports are published, and an observer's name in one can put that
 /// person in danger; the name stays in the data, for those allowed to see it.
 pub fn provenance(provenance: &Provenance) -> Option<String> {
-    let parts: Vec<&str> =
-        [Some(provenance.origin.as_str()), provenance.collected_at.as_deref()].into_iter().flatten().filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = [
+        Some(provenance.origin.as_str()),
+        provenance.collected_at.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|p| !p.is_empty())
+    .collect();
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
@@ -656,12 +755,20 @@ fn describe_warning(warning: &SampleWarning, language: Language) -> String {
         SampleWarning::IncompleteRows { left_out } => {
             format!("{left_out} observed stations lack some candidate's votes and were left out.")
         }
-        SampleWarning::RegisteredDiffers { sample_mean, area_mean, z } if russian => format!(
+        SampleWarning::RegisteredDiffers {
+            sample_mean,
+            area_mean,
+            z,
+        } if russian => format!(
             "Выборка недостаточно случайна: на наблюдённых участках в среднем {} избирателей, на территории {} (z = {z:.2}); проекция может быть смещена.",
             group(sample_mean.round() as i64),
             group(area_mean.round() as i64)
         ),
-        SampleWarning::RegisteredDiffers { sample_mean, area_mean, z } => format!(
+        SampleWarning::RegisteredDiffers {
+            sample_mean,
+            area_mean,
+            z,
+        } => format!(
             "Not random enough: the observed stations average {} registered voters against {} in the area (z = {z:.2}); the projection may be biased.",
             group(sample_mean.round() as i64),
             group(area_mean.round() as i64)
@@ -676,14 +783,18 @@ fn describe_warning(warning: &SampleWarning, language: Language) -> String {
             sample * 100.0,
             area * 100.0
         ),
-        SampleWarning::RatioUnavailable { reason } if russian => format!("Оценки отношением нет: {}.", ratio_reason_ru(reason)),
+        SampleWarning::RatioUnavailable { reason } if russian => {
+            format!("Оценки отношением нет: {}.", ratio_reason_ru(reason))
+        }
         SampleWarning::RatioUnavailable { reason } => format!("No ratio estimate: {reason}."),
     }
 }
 
 fn ratio_reason_ru(reason: &str) -> &'static str {
     match reason {
-        "some observed stations lack registered voters" => "у части наблюдённых участков нет числа избирателей",
+        "some observed stations lack registered voters" => {
+            "у части наблюдённых участков нет числа избирателей"
+        }
         "the area's registered voters are not known" => "число избирателей территории неизвестно",
         _ => "на одном из наблюдённых участков нет избирателей",
     }
@@ -711,7 +822,11 @@ pub fn group(value: i64) -> String {
 }
 
 fn signed(value: i64) -> String {
-    if value > 0 { format!("+{}", group(value)) } else { group(value) }
+    if value > 0 {
+        format!("+{}", group(value))
+    } else {
+        group(value)
+    }
 }
 
 fn maybe(value: Option<i64>) -> String {
@@ -974,7 +1089,11 @@ const RUSSIAN: Words = Words {
 };
 
 fn words(report: &VerificationReport) -> &'static Words {
-    if report.language == "ru" { &RUSSIAN } else { &ENGLISH }
+    if report.language == "ru" {
+        &RUSSIAN
+    } else {
+        &ENGLISH
+    }
 }
 
 /// Puts `values` into the `{}` of `template`, in order.
@@ -1016,7 +1135,15 @@ pub fn render_text(report: &VerificationReport) -> String {
 
     let _ = writeln!(out, "\n{}", w.sources);
     for s in &report.sources {
-        out.push_str(&fill(w.source_line, &[&s.source, &group(s.stations as i64), &s.area_totals, &s.origin]));
+        out.push_str(&fill(
+            w.source_line,
+            &[
+                &s.source,
+                &group(s.stations as i64),
+                &s.area_totals,
+                &s.origin,
+            ],
+        ));
         if let Some(registered) = s.registered {
             out.push_str(&fill(w.registered_voters, &[&group(registered)]));
         }
@@ -1027,27 +1154,75 @@ pub fn render_text(report: &VerificationReport) -> String {
     }
 
     let a = &report.arithmetic;
-    let _ = writeln!(out, "\n{}", fill(w.arithmetic_title, &[&group(a.rows_checked as i64), &a.relations.len()]));
-    let width = a.relations.iter().map(|r| r.name.chars().count()).max().unwrap_or(0).max(8);
-    let _ = writeln!(out, "  {:<width$}  {:>9}  {:>9}  {:>14}", w.relation, w.checked, w.violated, w.not_applicable);
+    let _ = writeln!(
+        out,
+        "\n{}",
+        fill(
+            w.arithmetic_title,
+            &[&group(a.rows_checked as i64), &a.relations.len()]
+        )
+    );
+    let width = a
+        .relations
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>9}  {:>9}  {:>14}",
+        w.relation, w.checked, w.violated, w.not_applicable
+    );
     for r in &a.relations {
-        let _ = writeln!(out, "  {:<width$}  {:>9}  {:>9}  {:>14}", r.name, group(r.checked as i64), group(r.violated as i64), group(r.not_applicable as i64));
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>9}  {:>9}  {:>14}",
+            r.name,
+            group(r.checked as i64),
+            group(r.violated as i64),
+            group(r.not_applicable as i64)
+        );
     }
     if a.negative_values > 0 {
-        let _ = writeln!(out, "{}", fill(w.negative_numbers, &[&group(a.negative_values as i64)]));
+        let _ = writeln!(
+            out,
+            "{}",
+            fill(w.negative_numbers, &[&group(a.negative_values as i64)])
+        );
     }
     if a.violations_total == 0 {
         let _ = writeln!(out, "  {}", w.no_violations);
     } else {
-        let _ = writeln!(out, "{}", fill(w.violations_first, &[&group(a.violations_total as i64), &a.violations.len()]));
+        let _ = writeln!(
+            out,
+            "{}",
+            fill(
+                w.violations_first,
+                &[&group(a.violations_total as i64), &a.violations.len()]
+            )
+        );
         for v in &a.violations {
-            let row = v.station.as_deref().map_or_else(|| w.area_totals_row.to_owned(), |s| fill(w.station_row, &[&s]));
+            let row = v.station.as_deref().map_or_else(
+                || w.area_totals_row.to_owned(),
+                |s| fill(w.station_row, &[&s]),
+            );
             let _ = writeln!(
                 out,
                 "{}",
                 fill(
                     w.violation_line,
-                    &[&v.origin, &v.line, &v.area, &row, &v.relation, &group(v.left), &negate(&v.comparison), &group(v.right), &signed(v.left - v.right)]
+                    &[
+                        &v.origin,
+                        &v.line,
+                        &v.area,
+                        &row,
+                        &v.relation,
+                        &group(v.left),
+                        &negate(&v.comparison),
+                        &group(v.right),
+                        &signed(v.left - v.right)
+                    ]
                 )
             );
         }
@@ -1055,7 +1230,13 @@ pub fn render_text(report: &VerificationReport) -> String {
 
     if !report.regions.is_empty() {
         let _ = writeln!(out, "\n{}", w.totals_by_region);
-        let width = report.regions.iter().map(|r| r.region.chars().count()).max().unwrap_or(0).max(6);
+        let width = report
+            .regions
+            .iter()
+            .map(|r| r.region.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(6);
         let _ = writeln!(
             out,
             "  {:<9} {:<width$}  {:>8}  {:>12}  {:>12}  {:>7}  {}",
@@ -1071,7 +1252,10 @@ pub fn render_text(report: &VerificationReport) -> String {
                 maybe(r.registered),
                 maybe(r.cast),
                 percent(r.turnout),
-                r.leader.as_ref().map_or_else(|| "-".to_owned(), |l| format!("{l} ({})", percent(r.leader_share)))
+                r.leader.as_ref().map_or_else(
+                    || "-".to_owned(),
+                    |l| format!("{l} ({})", percent(r.leader_share))
+                )
             );
         }
     }
@@ -1080,37 +1264,105 @@ pub fn render_text(report: &VerificationReport) -> String {
         let _ = writeln!(
             out,
             "\n{}",
-            fill(w.versus_official, &[&c.source, &group(c.stations_compared as i64), &group(c.stations_differing as i64)])
+            fill(
+                w.versus_official,
+                &[
+                    &c.source,
+                    &group(c.stations_compared as i64),
+                    &group(c.stations_differing as i64)
+                ]
+            )
         );
         if !c.unmatched.is_empty() {
             let shown: Vec<&str> = c.unmatched.iter().take(20).map(String::as_str).collect();
-            let more = if c.unmatched.len() > shown.len() { ", ..." } else { "" };
-            let _ = writeln!(out, "{}{more}", fill(w.without_counterpart, &[&c.unmatched.len(), &shown.join(", ")]));
+            let more = if c.unmatched.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "{}{more}",
+                fill(
+                    w.without_counterpart,
+                    &[&c.unmatched.len(), &shown.join(", ")]
+                )
+            );
         }
         for l in &c.lines {
-            let _ = writeln!(out, "{}", fill(w.line_net, &[&l.line, &signed(l.net), &l.source_larger, &c.source, &l.official_larger]));
+            let _ = writeln!(
+                out,
+                "{}",
+                fill(
+                    w.line_net,
+                    &[
+                        &l.line,
+                        &signed(l.net),
+                        &l.source_larger,
+                        &c.source,
+                        &l.official_larger
+                    ]
+                )
+            );
         }
         for s in &c.stations {
-            let details: Vec<String> =
-                s.differences.iter().map(|d| fill(w.station_difference, &[&d.line, &group(d.source), &group(d.official)])).collect();
-            let _ = writeln!(out, "    {} / {}: {}", s.area, s.station, details.join("; "));
+            let details: Vec<String> = s
+                .differences
+                .iter()
+                .map(|d| {
+                    fill(
+                        w.station_difference,
+                        &[&d.line, &group(d.source), &group(d.official)],
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "    {} / {}: {}",
+                s.area,
+                s.station,
+                details.join("; ")
+            );
         }
     }
 
     for p in &report.projections {
-        let share = format!("{:.0}", 100.0 * p.sampled as f64 / p.total_stations.max(1) as f64);
-        let _ = writeln!(out, "\n{}", fill(w.projection_of, &[&p.area, &p.sampled, &p.source, &p.total_stations, &share]));
+        let share = format!(
+            "{:.0}",
+            100.0 * p.sampled as f64 / p.total_stations.max(1) as f64
+        );
+        let _ = writeln!(
+            out,
+            "\n{}",
+            fill(
+                w.projection_of,
+                &[&p.area, &p.sampled, &p.source, &p.total_stations, &share]
+            )
+        );
         for warning in &p.warnings {
             let _ = writeln!(out, "  ! {warning}");
         }
         if !p.projected {
             continue;
         }
-        let width = p.candidates.iter().map(|c| c.candidate.chars().count()).max().unwrap_or(0).max(9);
+        let width = p
+            .candidates
+            .iter()
+            .map(|c| c.candidate.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(9);
         let _ = writeln!(
             out,
             "  {:<width$}  {:>9}  {:>9}  {:>10}  {:>19}  {:>19}  {:>10}  {}",
-            w.candidate, w.observed, w.projected, w.official, w.interval, w.bootstrap, w.difference, w.official_outside
+            w.candidate,
+            w.observed,
+            w.projected,
+            w.official,
+            w.interval,
+            w.bootstrap,
+            w.difference,
+            w.official_outside
         );
         for c in &p.candidates {
             let _ = writeln!(
@@ -1120,13 +1372,25 @@ pub fn render_text(report: &VerificationReport) -> String {
                 group(c.observed),
                 group(c.projection.value),
                 maybe(c.official),
-                format!("{} - {}", group(c.projection.analytic_95[0]), group(c.projection.analytic_95[1])),
-                format!("{} - {}", group(c.projection.bootstrap_95[0]), group(c.projection.bootstrap_95[1])),
+                format!(
+                    "{} - {}",
+                    group(c.projection.analytic_95[0]),
+                    group(c.projection.analytic_95[1])
+                ),
+                format!(
+                    "{} - {}",
+                    group(c.projection.bootstrap_95[0]),
+                    group(c.projection.bootstrap_95[1])
+                ),
                 c.difference.map_or_else(|| "-".to_owned(), signed),
                 yes_no(w, c.official_outside_interval)
             );
         }
-        for c in p.candidates.iter().filter(|c| c.ratio_to_registered.is_some()) {
+        for c in p
+            .candidates
+            .iter()
+            .filter(|c| c.ratio_to_registered.is_some())
+        {
             let r = c.ratio_to_registered.as_ref().expect("filtered");
             let _ = writeln!(
                 out,
@@ -1146,27 +1410,63 @@ pub fn render_text(report: &VerificationReport) -> String {
         }
     }
 
-    let flagged_groups = report.outliers.iter().filter(|o| o.flagged_total > 0).count();
+    let flagged_groups = report
+        .outliers
+        .iter()
+        .filter(|o| o.flagged_total > 0)
+        .count();
     if !report.outliers.is_empty() {
         let threshold = report.outliers[0].threshold;
-        let _ = writeln!(out, "\n{}", fill(w.outliers_title, &[&threshold, &flagged_groups, &report.outliers.len()]));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            fill(
+                w.outliers_title,
+                &[&threshold, &flagged_groups, &report.outliers.len()]
+            )
+        );
     }
     let mut listed = 0;
     for o in report.outliers.iter().filter(|o| o.flagged_total > 0) {
         let leader = o.leader.as_deref().unwrap_or("-");
         let runner_up = o.runner_up.as_deref().unwrap_or("-");
-        let _ = writeln!(out, "{}", fill(w.outlier_group, &[&o.source, &o.area, &o.stations, &leader, &runner_up, &o.flagged_total]));
+        let _ = writeln!(
+            out,
+            "{}",
+            fill(
+                w.outlier_group,
+                &[
+                    &o.source,
+                    &o.area,
+                    &o.stations,
+                    &leader,
+                    &runner_up,
+                    &o.flagged_total
+                ]
+            )
+        );
         if listed >= TEXT_OUTLIER_GROUPS {
             continue;
         }
         listed += 1;
         for m in &o.measures {
             let (median, scale) = (format!("{:.3}", m.median), format!("{:.3}", m.scale));
-            let _ = writeln!(out, "{}", fill(w.measure_line, &[&m.measure, &median, &scale, &m.stations]));
+            let _ = writeln!(
+                out,
+                "{}",
+                fill(w.measure_line, &[&m.measure, &median, &scale, &m.stations])
+            );
         }
         for f in &o.flagged {
             let (value, z) = (format!("{:.3}", f.value), format!("{:.2}", f.robust_z));
-            let _ = writeln!(out, "{}", fill(w.outlier_line, &[&f.station, &f.area, &f.measure, &value, &z]));
+            let _ = writeln!(
+                out,
+                "{}",
+                fill(
+                    w.outlier_line,
+                    &[&f.station, &f.area, &f.measure, &value, &z]
+                )
+            );
         }
     }
     if flagged_groups > TEXT_OUTLIER_GROUPS {
@@ -1194,7 +1494,11 @@ fn negate(comparison: &str) -> &'static str {
 /// report's language.
 pub fn render_html(report: &VerificationReport) -> String {
     let w = words(report);
-    document(&report.language, &fill(w.verification, &[&report.title]), &render_html_body(report))
+    document(
+        &report.language,
+        &fill(w.verification, &[&report.title]),
+        &render_html_body(report),
+    )
 }
 
 /// The report's HTML without the document around it, for pages that have their own frame
@@ -1204,8 +1508,15 @@ pub fn render_html_body(report: &VerificationReport) -> String {
     let e = |text: &str| escape(text);
     let mut body = String::new();
     let _ = writeln!(body, "<h1>{}</h1>", e(&report.title));
-    let scope = report.scope.as_ref().map_or_else(String::new, |s| format!(". {}", e(&fill(w.area, &[s]))));
-    let _ = writeln!(body, "<p>{}{scope}</p>", e(&fill(w.protocol, &[&report.protocol])));
+    let scope = report
+        .scope
+        .as_ref()
+        .map_or_else(String::new, |s| format!(". {}", e(&fill(w.area, &[s]))));
+    let _ = writeln!(
+        body,
+        "<p>{}{scope}</p>",
+        e(&fill(w.protocol, &[&report.protocol]))
+    );
 
     let _ = writeln!(
         body,
@@ -1227,14 +1538,23 @@ pub fn render_html_body(report: &VerificationReport) -> String {
     body.push_str("</tbody></table>\n");
 
     let a = &report.arithmetic;
-    let _ = writeln!(body, "<h2>{}</h2>\n<p>{}</p>", w.arithmetic_heading, fill(w.protocols_checked, &[&group(a.rows_checked as i64)]));
+    let _ = writeln!(
+        body,
+        "<h2>{}</h2>\n<p>{}</p>",
+        w.arithmetic_heading,
+        fill(w.protocols_checked, &[&group(a.rows_checked as i64)])
+    );
     let _ = writeln!(
         body,
         "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         w.control_relation, w.checked, w.violated, w.not_applicable
     );
     for r in &a.relations {
-        let class = if r.violated > 0 { " class=\"flag\"" } else { "" };
+        let class = if r.violated > 0 {
+            " class=\"flag\""
+        } else {
+            ""
+        };
         let _ = writeln!(
             body,
             "<tr><td title=\"{}\">{}</td><td>{}</td><td{class}>{}</td><td>{}</td></tr>",
@@ -1249,11 +1569,18 @@ pub fn render_html_body(report: &VerificationReport) -> String {
     if a.violations_total == 0 {
         let _ = writeln!(body, "<p class=\"ok\">{}</p>", w.no_violations);
     } else {
-        let first = if a.violations.len() < a.violations_total { fill(w.the_first, &[&a.violations.len()]) } else { String::new() };
+        let first = if a.violations.len() < a.violations_total {
+            fill(w.the_first, &[&a.violations.len()])
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             body,
             "<table><caption>{}</caption><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            fill(w.violations_caption, &[&group(a.violations_total as i64), &first]),
+            fill(
+                w.violations_caption,
+                &[&group(a.violations_total as i64), &first]
+            ),
             w.file_line,
             w.area_heading,
             w.station,
@@ -1280,7 +1607,14 @@ pub fn render_html_body(report: &VerificationReport) -> String {
     }
 
     for p in &report.projections {
-        let _ = writeln!(body, "<h2>{}</h2>", e(&fill(w.projection_heading, &[&p.area, &p.sampled, &p.source, &p.total_stations])));
+        let _ = writeln!(
+            body,
+            "<h2>{}</h2>",
+            e(&fill(
+                w.projection_heading,
+                &[&p.area, &p.sampled, &p.source, &p.total_stations]
+            ))
+        );
         for warning in &p.warnings {
             let _ = writeln!(body, "<p class=\"flag\">{}</p>", e(warning));
         }
@@ -1290,7 +1624,14 @@ pub fn render_html_body(report: &VerificationReport) -> String {
         let _ = writeln!(
             body,
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            w.candidate, w.observed, w.projected, w.interval, w.bootstrap, w.official, w.official_minus_projected, w.official_outside_interval
+            w.candidate,
+            w.observed,
+            w.projected,
+            w.interval,
+            w.bootstrap,
+            w.official,
+            w.official_minus_projected,
+            w.official_outside_interval
         );
         for c in &p.candidates {
             let outside = c.official_outside_interval == Some(true);
@@ -1315,16 +1656,37 @@ pub fn render_html_body(report: &VerificationReport) -> String {
     }
 
     for c in &report.comparisons {
-        let title = fill(w.versus_official, &[&c.source, &group(c.stations_compared as i64), &group(c.stations_differing as i64)]);
+        let title = fill(
+            w.versus_official,
+            &[
+                &c.source,
+                &group(c.stations_compared as i64),
+                &group(c.stations_differing as i64),
+            ],
+        );
         let (heading, _) = title.split_once(':').unwrap_or((&title, ""));
         let _ = writeln!(
             body,
             "<h2>{}</h2>\n<p>{}</p>",
             e(heading),
-            fill(w.compared_differ, &[&group(c.stations_compared as i64), &group(c.stations_differing as i64)])
+            fill(
+                w.compared_differ,
+                &[
+                    &group(c.stations_compared as i64),
+                    &group(c.stations_differing as i64)
+                ]
+            )
         );
         if !c.unmatched.is_empty() {
-            let _ = writeln!(body, "<p class=\"flag\">{}</p>", e(fill(w.without_counterpart, &[&c.unmatched.len(), &c.unmatched.join(", ")]).trim()));
+            let _ = writeln!(
+                body,
+                "<p class=\"flag\">{}</p>",
+                e(fill(
+                    w.without_counterpart,
+                    &[&c.unmatched.len(), &c.unmatched.join(", ")]
+                )
+                .trim())
+            );
         }
         if !c.lines.is_empty() {
             let _ = writeln!(
@@ -1333,7 +1695,14 @@ pub fn render_html_body(report: &VerificationReport) -> String {
                 w.line, w.net_difference, w.higher_here, w.higher_officially
             );
             for l in &c.lines {
-                let _ = writeln!(body, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", e(&l.line), signed(l.net), l.source_larger, l.official_larger);
+                let _ = writeln!(
+                    body,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    e(&l.line),
+                    signed(l.net),
+                    l.source_larger,
+                    l.official_larger
+                );
             }
             body.push_str("</tbody></table>\n");
         }
@@ -1361,36 +1730,79 @@ pub fn render_html_body(report: &VerificationReport) -> String {
         }
     }
 
-    let flagged: Vec<_> = report.outliers.iter().filter(|o| o.flagged_total > 0).collect();
+    let flagged: Vec<_> = report
+        .outliers
+        .iter()
+        .filter(|o| o.flagged_total > 0)
+        .collect();
     if !report.outliers.is_empty() {
         let _ = writeln!(
             body,
             "<h2>{}</h2>\n<p>{}</p>",
             w.off_trend,
-            fill(w.off_trend_summary, &[&flagged.len(), &report.outliers.len(), &report.outliers[0].threshold])
+            fill(
+                w.off_trend_summary,
+                &[
+                    &flagged.len(),
+                    &report.outliers.len(),
+                    &report.outliers[0].threshold
+                ]
+            )
         );
     }
     for o in flagged {
-        let first = if o.flagged.len() < o.flagged_total { fill(w.the_first, &[&o.flagged.len()]) } else { String::new() };
+        let first = if o.flagged.len() < o.flagged_total {
+            fill(w.the_first, &[&o.flagged.len()])
+        } else {
+            String::new()
+        };
         let leader = o.leader.as_deref().unwrap_or("-");
         let runner_up = o.runner_up.as_deref().unwrap_or("-");
         let _ = writeln!(
             body,
             "<table><caption>{}</caption><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            e(&fill(w.outlier_caption, &[&o.source, &o.area, &o.stations, &leader, &runner_up, &o.flagged_total, &first])),
+            e(&fill(
+                w.outlier_caption,
+                &[
+                    &o.source,
+                    &o.area,
+                    &o.stations,
+                    &leader,
+                    &runner_up,
+                    &o.flagged_total,
+                    &first
+                ]
+            )),
             w.station,
             w.measure,
             w.value,
             w.robust_z
         );
         for f in &o.flagged {
-            let _ = writeln!(body, "<tr><td>{} / {}</td><td>{}</td><td>{:.3}</td><td>{:.2}</td></tr>", e(&f.area), e(&f.station), e(f.measure), f.value, f.robust_z);
+            let _ = writeln!(
+                body,
+                "<tr><td>{} / {}</td><td>{}</td><td>{:.3}</td><td>{:.2}</td></tr>",
+                e(&f.area),
+                e(&f.station),
+                e(f.measure),
+                f.value,
+                f.robust_z
+            );
         }
         body.push_str("</tbody></table>\n");
         let medians: Vec<String> = o
             .measures
             .iter()
-            .map(|m| fill(w.median_scale, &[&m.measure, &format!("{:.3}", m.median), &format!("{:.3}", m.scale)]))
+            .map(|m| {
+                fill(
+                    w.median_scale,
+                    &[
+                        &m.measure,
+                        &format!("{:.3}", m.median),
+                        &format!("{:.3}", m.scale),
+                    ],
+                )
+            })
             .collect();
         let _ = writeln!(body, "<p class=\"note\">{}</p>", e(&medians.join("; ")));
         if let Some(chart) = &o.chart {
@@ -1402,7 +1814,14 @@ pub fn render_html_body(report: &VerificationReport) -> String {
         let _ = writeln!(
             body,
             "<h2>{}</h2>\n<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            w.totals_by_region, w.region, w.source, w.stations, w.registered, w.cast, w.turnout, w.leader
+            w.totals_by_region,
+            w.region,
+            w.source,
+            w.stations,
+            w.registered,
+            w.cast,
+            w.turnout,
+            w.leader
         );
         for r in &report.regions {
             let _ = writeln!(
@@ -1414,7 +1833,10 @@ pub fn render_html_body(report: &VerificationReport) -> String {
                 maybe(r.registered),
                 maybe(r.cast),
                 percent(r.turnout),
-                r.leader.as_ref().map_or_else(|| "-".to_owned(), |l| format!("{} ({})", e(l), percent(r.leader_share)))
+                r.leader.as_ref().map_or_else(
+                    || "-".to_owned(),
+                    |l| format!("{} ({})", e(l), percent(r.leader_share))
+                )
             );
         }
         body.push_str("</tbody></table>\n");
@@ -1434,7 +1856,10 @@ fn outlier_chart(w: &Words, chart: &OutlierChart, threshold: f64) -> String {
     if chart.points.is_empty() {
         return String::new();
     }
-    let (low_line, high_line) = (chart.median - threshold * chart.scale, chart.median + threshold * chart.scale);
+    let (low_line, high_line) = (
+        chart.median - threshold * chart.scale,
+        chart.median + threshold * chart.scale,
+    );
     let values = chart.points.iter().map(|p| p.0);
     let low = values.clone().fold(low_line, f64::min);
     let high = values.fold(high_line, f64::max);
@@ -1445,14 +1870,26 @@ fn outlier_chart(w: &Words, chart: &OutlierChart, threshold: f64) -> String {
         "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 700 {height}\" role=\"img\" aria-label=\"{}\">\n",
         w.strip_label
     );
-    for (line, colour) in [(chart.median, "#555"), (low_line, "#a00"), (high_line, "#a00")] {
-        let _ = writeln!(svg, "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"5\" y2=\"70\" stroke=\"{colour}\" stroke-dasharray=\"4 3\"/>", x(line));
+    for (line, colour) in [
+        (chart.median, "#555"),
+        (low_line, "#a00"),
+        (high_line, "#a00"),
+    ] {
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"5\" y2=\"70\" stroke=\"{colour}\" stroke-dasharray=\"4 3\"/>",
+            x(line)
+        );
     }
     for (i, (value, flagged)) in chart.points.iter().enumerate() {
         // Spread the dots over the height by their order, so that equal values stay visible.
         let y = 12.0 + (i * 37 % 53) as f64;
         let colour = if *flagged { "#a00" } else { "#08519c" };
-        let _ = writeln!(svg, "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"{colour}\" fill-opacity=\"0.7\"/>", x(*value));
+        let _ = writeln!(
+            svg,
+            "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"{colour}\" fill-opacity=\"0.7\"/>",
+            x(*value)
+        );
     }
     let _ = writeln!(
         svg,
@@ -1461,20 +1898,32 @@ fn outlier_chart(w: &Words, chart: &OutlierChart, threshold: f64) -> String {
         left + width,
         high
     );
-    let _ = writeln!(svg, "</svg><figcaption>{}</figcaption></figure>", w.strip_caption);
+    let _ = writeln!(
+        svg,
+        "</svg><figcaption>{}</figcaption></figure>",
+        w.strip_caption
+    );
     svg
 }
 
 /// A horizontal chart per candidate: the analytic interval as a bar, the projection as a tick
 /// and the official figure as a diamond, on one scale.
 fn projection_chart(w: &Words, p: &ProjectionSection) -> String {
-    let rows: Vec<&CandidateLine> = p.candidates.iter().filter(|c| c.official.is_some()).collect();
+    let rows: Vec<&CandidateLine> = p
+        .candidates
+        .iter()
+        .filter(|c| c.official.is_some())
+        .collect();
     if rows.is_empty() {
         return String::new();
     }
     let max = rows
         .iter()
-        .map(|c| c.projection.analytic_95[1].max(c.projection.bootstrap_95[1]).max(c.official.unwrap_or(0)))
+        .map(|c| {
+            c.projection.analytic_95[1]
+                .max(c.projection.bootstrap_95[1])
+                .max(c.official.unwrap_or(0))
+        })
         .max()
         .unwrap_or(1)
         .max(1) as f64;
@@ -1517,7 +1966,11 @@ fn projection_chart(w: &Words, p: &ProjectionSection) -> String {
         height - 2.0,
         group(max as i64)
     );
-    let _ = writeln!(svg, "</svg><figcaption>{}</figcaption></figure>", w.chart_caption);
+    let _ = writeln!(
+        svg,
+        "</svg><figcaption>{}</figcaption></figure>",
+        w.chart_caption
+    );
     svg
 }
 
@@ -1530,7 +1983,13 @@ pub fn kz_2019_case_study_html() -> String {
 /// The case study page in `language`.
 pub fn kz_2019_case_study_html_in(language: Language) -> String {
     let (election, verification) = kz_2019_case_study();
-    render_html(&build_in(&election, &verification, None, Some(500), language))
+    render_html(&build_in(
+        &election,
+        &verification,
+        None,
+        Some(500),
+        language,
+    ))
 }
 
 /// The Kazakhstan 2019 case study's report body (see [`render_html_body`]).
@@ -1541,7 +2000,13 @@ pub fn kz_2019_case_study_body_html() -> String {
 /// The case study's report body in `language`.
 pub fn kz_2019_case_study_body_html_in(language: Language) -> String {
     let (election, verification) = kz_2019_case_study();
-    render_html_body(&build_in(&election, &verification, None, Some(500), language))
+    render_html_body(&build_in(
+        &election,
+        &verification,
+        None,
+        Some(500),
+        language,
+    ))
 }
 
 /// The Kazakhstan 2019 case study and its verification with default options.

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use std::process::Output;
 
 fn example(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/kz-2019").join(name).display().to_string()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/kz-2019")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// Writes `content` to a fresh file in the temporary folder and returns its path.
@@ -33,14 +37,25 @@ fn check(files: &[&str], flags: &[&str], code: i32, messages: &[&str]) -> Output
     args.extend_from_slice(files);
     args.extend_from_slice(flags);
     let output = kuzet(&args);
-    assert_eq!(output.status.code(), Some(code), "{args:?}\nstdout:\n{}\nstderr:\n{}", stdout(&output), stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{args:?}\nstdout:\n{}\nstderr:\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
     for message in messages {
-        assert!(stderr(&output).contains(message), "{args:?}: stderr lacks {message:?}:\n{}", stderr(&output));
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: stderr lacks {message:?}:\n{}",
+            stderr(&output)
+        );
     }
     output
 }
 
-const KZ_HEADER: &str = "source,area,station,registered,received,issued,cancelled,cast,invalid,valid,Kosanov,Tokayev\n";
+const KZ_HEADER: &str =
+    "source,area,station,registered,received,issued,cancelled,cast,invalid,valid,Kosanov,Tokayev\n";
 
 #[test]
 fn kz_2019_case_study_reproduces_the_report() {
@@ -48,9 +63,18 @@ fn kz_2019_case_study_reproduces_the_report() {
     let totals = example("published-totals.csv");
     let output = check(&[&sample, &totals], &[], 0, &[]);
     let text = stdout(&output);
-    assert!(text.contains("Projection of Nur-Sultan from 74 observer stations of 239"), "{text}");
+    assert!(
+        text.contains("Projection of Nur-Sultan from 74 observer stations of 239"),
+        "{text}"
+    );
     // 35,604 × 239 / 74 and 51,164 × 239 / 74, and official minus projected.
-    for figure in ["114,991", "165,246", "-23,953", "+110,100", "No violations."] {
+    for figure in [
+        "114,991",
+        "165,246",
+        "-23,953",
+        "+110,100",
+        "No violations.",
+    ] {
         assert!(text.contains(figure), "{figure} missing:\n{text}");
     }
 
@@ -61,10 +85,21 @@ fn kz_2019_case_study_reproduces_the_report() {
     assert_eq!(projection["total_stations"], 239);
     let kosanov = &projection["candidates"][0];
     assert_eq!(kosanov["candidate"], "Amirzhan Kosanov");
-    assert_eq!(kosanov["projection"]["value"], (35_604.0f64 * 239.0 / 74.0).round() as i64);
+    assert_eq!(
+        kosanov["projection"]["value"],
+        (35_604.0f64 * 239.0 / 74.0).round() as i64
+    );
     assert_eq!(kosanov["official"], 91_038);
     assert_eq!(kosanov["official_outside_interval"], true);
-    assert_eq!(json["outliers"][0]["flagged"].as_array().unwrap().iter().filter(|o| o["measure"] == "log(leader / runner-up)").count(), 8);
+    assert_eq!(
+        json["outliers"][0]["flagged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["measure"] == "log(leader / runner-up)")
+            .count(),
+        8
+    );
 }
 
 #[test]
@@ -72,12 +107,23 @@ fn a_sample_split_over_files_is_projected_as_one() {
     let sample = std::fs::read_to_string(example("observer-protocols.csv")).unwrap();
     let lines: Vec<&str> = sample.lines().collect();
     let first = temp_file("sample-a.csv", &(lines[..41].join("\n") + "\n"));
-    let second = temp_file("sample-b.csv", &(format!("{}\n", lines[0]) + &lines[41..].join("\n") + "\n"));
-    let output = check(&[&first, &second, &example("published-totals.csv")], &["--json"], 0, &[]);
+    let second = temp_file(
+        "sample-b.csv",
+        &(format!("{}\n", lines[0]) + &lines[41..].join("\n") + "\n"),
+    );
+    let output = check(
+        &[&first, &second, &example("published-totals.csv")],
+        &["--json"],
+        0,
+        &[],
+    );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["projections"].as_array().unwrap().len(), 1);
     assert_eq!(json["projections"][0]["sampled"], 74);
-    assert_eq!(json["projections"][0]["candidates"][0]["projection"]["value"], (35_604.0f64 * 239.0 / 74.0).round() as i64);
+    assert_eq!(
+        json["projections"][0]["candidates"][0]["projection"]["value"],
+        (35_604.0f64 * 239.0 / 74.0).round() as i64
+    );
     assert_eq!(json["outliers"][0]["stations"], 74);
 }
 
@@ -93,28 +139,68 @@ fn another_countrys_protocol_is_a_definition_file() {
         "testland.csv",
         "source,area,station,voters,papers,Ada,Bo\nobserver,North,1,100,90,50,40\nobserver,North,2,100,120,60,60\n",
     );
-    let output = check(&[&results], &["--protocol", &definition, "--fail-on", "violations"], 3, &[]);
+    let output = check(
+        &[&results],
+        &["--protocol", &definition, "--fail-on", "violations"],
+        3,
+        &[],
+    );
     let text = stdout(&output);
     assert!(text.contains("Protocol: Testland ward protocol"), "{text}");
-    assert!(text.contains("line 3: North station 2: papers fit the roll: 120 > 100 (difference +20)"), "{text}");
-    let broken = temp_file("broken-definition.txt", "name: X\nline a: A\nrelation r: a = b\n");
-    check(&[&results], &["--protocol", &broken], 2, &["broken-definition.txt: protocol definition, line 3: unknown line \"b\""]);
+    assert!(
+        text.contains("line 3: North station 2: papers fit the roll: 120 > 100 (difference +20)"),
+        "{text}"
+    );
+    let broken = temp_file(
+        "broken-definition.txt",
+        "name: X\nline a: A\nrelation r: a = b\n",
+    );
+    check(
+        &[&results],
+        &["--protocol", &broken],
+        2,
+        &["broken-definition.txt: protocol definition, line 3: unknown line \"b\""],
+    );
 }
 
 #[test]
 fn reports_in_russian() {
-    let output = check(&[&example("observer-protocols.csv"), &example("published-totals.csv")], &["--lang", "ru"], 0, &[]);
+    let output = check(
+        &[
+            &example("observer-protocols.csv"),
+            &example("published-totals.csv"),
+        ],
+        &["--lang", "ru"],
+        0,
+        &[],
+    );
     let text = stdout(&output);
-    assert!(text.contains("Проекция: Nur-Sultan по 74 участкам источника «observer» из 239"), "{text}");
+    assert!(
+        text.contains("Проекция: Nur-Sultan по 74 участкам источника «observer» из 239"),
+        "{text}"
+    );
     assert!(text.contains("114,991"), "{text}");
-    check(&[&example("published-totals.csv")], &["--lang", "kk"], 2, &["--lang: \"kk\" is not a report language"]);
+    check(
+        &[&example("published-totals.csv")],
+        &["--lang", "kk"],
+        2,
+        &["--lang: \"kk\" is not a report language"],
+    );
 }
 
 #[test]
 fn writes_a_self_contained_html_report() {
     let out = std::env::temp_dir().join(format!("kuzet-verify-report-{}.html", std::process::id()));
     let out_text = out.display().to_string();
-    check(&[&example("observer-protocols.csv"), &example("published-totals.csv")], &["--report", &out_text], 0, &[]);
+    check(
+        &[
+            &example("observer-protocols.csv"),
+            &example("published-totals.csv"),
+        ],
+        &["--report", &out_text],
+        0,
+        &[],
+    );
     let page = std::fs::read_to_string(&out).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("Projection: Nur-Sultan from 74 observer stations of 239"));
@@ -130,7 +216,10 @@ fn fail_on_gives_exit_code_3_only_for_what_was_found() {
     check(&[&sample, &totals], &["--fail-on", "projections"], 3, &[]);
     check(&[&sample, &totals], &["--fail-on", "outliers"], 3, &[]);
     // One station whose candidates add up to 10 more than its valid ballots.
-    let broken = temp_file("broken.csv", &format!("{KZ_HEADER}observer,Almaty,12,1000,1000,600,400,600,10,590,300,300\n"));
+    let broken = temp_file(
+        "broken.csv",
+        &format!("{KZ_HEADER}observer,Almaty,12,1000,1000,600,400,600,10,590,300,300\n"),
+    );
     let output = check(&[&broken], &["--fail-on", "violations"], 3, &[]);
     let text = stdout(&output);
     assert!(text.contains("line 2: Almaty station 12: valid ballots = sum of candidates: 590 != 600 (difference -10)"), "{text}");
@@ -140,37 +229,93 @@ fn fail_on_gives_exit_code_3_only_for_what_was_found() {
 fn area_limits_the_verification() {
     let sample = example("observer-protocols.csv");
     let totals = example("published-totals.csv");
-    let output = check(&[&sample, &totals], &["--area", "Nur-Sultan", "--json"], 0, &[]);
+    let output = check(
+        &[&sample, &totals],
+        &["--area", "Nur-Sultan", "--json"],
+        0,
+        &[],
+    );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["scope"], "Nur-Sultan");
-    assert_eq!(json["arithmetic"]["rows_checked"], 75, "74 stations and the official Nur-Sultan totals");
-    check(&[&sample, &totals], &["--area", "Atyrau"], 2, &["--area: no area \"Atyrau\"", "known: Nur-Sultan"]);
+    assert_eq!(
+        json["arithmetic"]["rows_checked"], 75,
+        "74 stations and the official Nur-Sultan totals"
+    );
+    check(
+        &[&sample, &totals],
+        &["--area", "Atyrau"],
+        2,
+        &["--area: no area \"Atyrau\"", "known: Nur-Sultan"],
+    );
 }
 
 #[test]
 fn bad_input_is_named_with_file_line_column_and_field() {
-    let text_in_number = temp_file("text.csv", &format!("{KZ_HEADER}observer,Almaty,1,1000,1000,600,400,600,10,590,three hundred,290\n"));
-    check(&[&text_in_number], &[], 2, &["text.csv, line 2, column 11 (Kosanov): \"three hundred\" is not a whole number"]);
+    let text_in_number = temp_file(
+        "text.csv",
+        &format!("{KZ_HEADER}observer,Almaty,1,1000,1000,600,400,600,10,590,three hundred,290\n"),
+    );
+    check(
+        &[&text_in_number],
+        &[],
+        2,
+        &["text.csv, line 2, column 11 (Kosanov): \"three hundred\" is not a whole number"],
+    );
 
     let missing = temp_file("missing.csv", "source,station,valid\nobserver,1,5\n");
-    check(&[&missing], &[], 2, &["missing.csv, line 1 (area): the column \"area\" is missing"]);
+    check(
+        &[&missing],
+        &[],
+        2,
+        &["missing.csv, line 1 (area): the column \"area\" is missing"],
+    );
 
     let duplicate = temp_file(
         "duplicate.csv",
-        &format!("{KZ_HEADER}observer,Almaty,7,1000,1000,600,400,600,10,590,300,290\nobserver,Almaty,7,1000,1000,600,400,600,10,590,300,290\n"),
+        &format!(
+            "{KZ_HEADER}observer,Almaty,7,1000,1000,600,400,600,10,590,300,290\nobserver,Almaty,7,1000,1000,600,400,600,10,590,300,290\n"
+        ),
     );
-    check(&[&duplicate], &[], 2, &["duplicate.csv, line 3, column 3 (station)", "appears twice (first on line 2)"]);
+    check(
+        &[&duplicate],
+        &[],
+        2,
+        &[
+            "duplicate.csv, line 3, column 3 (station)",
+            "appears twice (first on line 2)",
+        ],
+    );
 
-    let aggregate_with_station_count = temp_file("count.csv", "source,area,station,stations,A\nofficial,Almaty,5,3,10\n");
-    check(&[&aggregate_with_station_count], &[], 2, &["count.csv, line 2, column 4 (stations): a station row cannot give a number of stations"]);
+    let aggregate_with_station_count = temp_file(
+        "count.csv",
+        "source,area,station,stations,A\nofficial,Almaty,5,3,10\n",
+    );
+    check(
+        &[&aggregate_with_station_count],
+        &[],
+        2,
+        &["count.csv, line 2, column 4 (stations): a station row cannot give a number of stations"],
+    );
 
-    check(&["/nonexistent/results.csv"], &[], 2, &["/nonexistent/results.csv: cannot read the file"]);
-    check(&[&text_in_number], &["--protocol", "/nonexistent/definition.txt"], 2, &["--protocol"]);
+    check(
+        &["/nonexistent/results.csv"],
+        &[],
+        2,
+        &["/nonexistent/results.csv: cannot read the file"],
+    );
+    check(
+        &[&text_in_number],
+        &["--protocol", "/nonexistent/definition.txt"],
+        2,
+        &["--protocol"],
+    );
 }
 
 #[test]
 fn russian_2018_totals_and_checks() {
-    let Some(path) = shared_data("ru/2018.csv.zip") else { return };
+    let Some(path) = shared_data("ru/2018.csv.zip") else {
+        return;
+    };
     let path = path.display().to_string();
     let output = check(&[&path], &["--json"], 0, &[]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -185,12 +330,18 @@ fn russian_2018_totals_and_checks() {
     // The file as published satisfies every control relation (recomputed independently in
     // kuzet-ingest's tests); the report must say so rather than invent violations.
     assert_eq!(json["arithmetic"]["violations_total"], 0);
-    assert_eq!(json["regions"].as_array().unwrap().len(), 87, "85 subjects, Baikonur and stations abroad");
+    assert_eq!(
+        json["regions"].as_array().unwrap().len(),
+        87,
+        "85 subjects, Baikonur and stations abroad"
+    );
 }
 
 #[test]
 fn observers_are_compared_with_the_russian_official_file() {
-    let Some(path) = shared_data("ru/2018.csv.zip") else { return };
+    let Some(path) = shared_data("ru/2018.csv.zip") else {
+        return;
+    };
     let path = path.display().to_string();
     // Station 1 of TIK "1 Адыгейская": officially Putin 1,977 and Grudinin 137; an observer's
     // copy says 1,900 and 214.
@@ -200,7 +351,18 @@ fn observers_are_compared_with_the_russian_official_file() {
          observer,Республика Адыгея (Адыгея) / 1 Адыгейская,1,2256,1900,214\n\
          observer,Республика Адыгея (Адыгея) / 1 Адыгейская,2,2700,2389,86\n",
     );
-    let output = check(&[&observer, &path], &["--protocol", "ru", "--json", "--area", "Республика Адыгея (Адыгея)"], 0, &[]);
+    let output = check(
+        &[&observer, &path],
+        &[
+            "--protocol",
+            "ru",
+            "--json",
+            "--area",
+            "Республика Адыгея (Адыгея)",
+        ],
+        0,
+        &[],
+    );
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let comparison = &json["comparisons"][0];
     assert_eq!(comparison["source"], "observer");
@@ -217,5 +379,10 @@ fn observers_are_compared_with_the_russian_official_file() {
         "unknown-ru.csv",
         "source,area,station,Путин Владимир Владимирович\nobserver,Республика Адыгея (Адыгея) / 1 Адыгейская,9999,10\n",
     );
-    check(&[&unknown, &path], &["--protocol", "ru"], 2, &["unknown-ru.csv, line 2 (station): unknown station \"9999\""]);
+    check(
+        &[&unknown, &path],
+        &["--protocol", "ru"],
+        2,
+        &["unknown-ru.csv, line 2 (station): unknown station \"9999\""],
+    );
 }

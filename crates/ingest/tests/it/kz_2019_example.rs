@@ -52,7 +52,11 @@ fn constructed_stations() -> Vec<Station> {
     // before the remainder is spread, 7.1-9.8 after).
     let far_kosanov: [i64; 8] = [160, 175, 190, 150, 205, 185, 195, 180];
     let tenths: [i64; 8] = [72, 78, 84, 90, 96, 75, 81, 99];
-    let mut far_tokayev: Vec<i64> = far_kosanov.iter().zip(tenths).map(|(k, r)| k * r / 10).collect();
+    let mut far_tokayev: Vec<i64> = far_kosanov
+        .iter()
+        .zip(tenths)
+        .map(|(k, r)| k * r / 10)
+        .collect();
     spread_remainder(&mut far_tokayev, 12_000);
 
     let (mut normal, mut far) = (0, 0);
@@ -62,7 +66,14 @@ fn constructed_stations() -> Vec<Station> {
                 let j = far;
                 far += 1;
                 let (k, t) = (far_kosanov[j], far_tokayev[j]);
-                Station { kosanov: k, tokayev: t, others: (k + t) * 4 / 100, invalid: 4 + j as i64, turnout_percent: 58 + (j as i64 * 3) % 9, unreturned: 0 }
+                Station {
+                    kosanov: k,
+                    tokayev: t,
+                    others: (k + t) * 4 / 100,
+                    invalid: 4 + j as i64,
+                    turnout_percent: 58 + (j as i64 * 3) % 9,
+                    unreturned: 0,
+                }
             } else {
                 let i = normal;
                 normal += 1;
@@ -105,7 +116,9 @@ pub fn observer_csv() -> String {
 }
 
 fn example_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/kz-2019").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/kz-2019")
+        .join(name)
 }
 
 #[test]
@@ -115,30 +128,60 @@ fn kz_2019_sample_file_is_what_the_generator_writes() {
     if std::env::var_os("KUZET_WRITE_EXAMPLES").is_some() {
         std::fs::write(&path, &expected).unwrap();
     }
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), expected, "run with KUZET_WRITE_EXAMPLES=1 to rewrite {}", path.display());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        expected,
+        "run with KUZET_WRITE_EXAMPLES=1 to rewrite {}",
+        path.display()
+    );
 }
 
 #[test]
 fn kz_2019_sample_keeps_the_report_figures() {
     let protocol = ProtocolDefinition::kazakhstan_2019();
     let mut election = Election::new("kz-2019", protocol.clone(), &protocol.country);
-    load_protocol_table(&mut election, "observer-protocols.csv", observer_csv().as_bytes()).unwrap();
+    load_protocol_table(
+        &mut election,
+        "observer-protocols.csv",
+        observer_csv().as_bytes(),
+    )
+    .unwrap();
     let set = &election.results()[0];
     assert_eq!(set.source, "observer");
     assert_eq!(set.stations.len(), 74);
     let kosanov = election.candidate_column(election.candidate_index(KOSANOV).unwrap());
     let tokayev = election.candidate_column(election.candidate_index(TOKAYEV).unwrap());
-    let total = |column: usize| set.stations.iter().map(|s| s.counts[column].unwrap()).sum::<i64>();
+    let total = |column: usize| {
+        set.stations
+            .iter()
+            .map(|s| s.counts[column].unwrap())
+            .sum::<i64>()
+    };
     assert_eq!(total(kosanov), 35_604);
     assert_eq!(total(tokayev), 51_164);
-    let ratios: Vec<f64> = set.stations.iter().map(|s| s.counts[tokayev].unwrap() as f64 / s.counts[kosanov].unwrap() as f64).collect();
-    assert_eq!(ratios.iter().filter(|r| (7.0..=10.0).contains(*r)).count(), 8);
+    let ratios: Vec<f64> = set
+        .stations
+        .iter()
+        .map(|s| s.counts[tokayev].unwrap() as f64 / s.counts[kosanov].unwrap() as f64)
+        .collect();
+    assert_eq!(
+        ratios.iter().filter(|r| (7.0..=10.0).contains(*r)).count(),
+        8
+    );
     // "Approximately equal, with a slight advantage of the latter" at the other 66.
-    assert_eq!(ratios.iter().filter(|r| (1.0..1.3).contains(*r)).count(), 66);
+    assert_eq!(
+        ratios.iter().filter(|r| (1.0..1.3).contains(*r)).count(),
+        66
+    );
     // Every control relation of the Kazakh protocol holds on the constructed protocols.
     let check = kuzet_protocol::check::check_arithmetic(&election, None);
     assert!(check.violations.is_empty(), "{:?}", check.violations);
-    assert!(check.tallies.iter().all(|t| t.checked == 74 && t.not_applicable == 0));
+    assert!(
+        check
+            .tallies
+            .iter()
+            .all(|t| t.checked == 74 && t.not_applicable == 0)
+    );
 }
 
 /// Every count in `published-totals.csv` (what `kuzet verify` reads) is one of the report's
@@ -152,7 +195,12 @@ fn kz_2019_published_totals_are_the_reports_figures() {
         .collect();
     let totals = std::fs::read_to_string(example_path("published-totals.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(totals.as_bytes());
-    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let mut counted = 0;
     for record in reader.records() {
         let record = record.unwrap();
@@ -160,9 +208,18 @@ fn kz_2019_published_totals_are_the_reports_figures() {
             let column = headers.iter().position(|h| h == candidate).unwrap();
             let votes = &record[column];
             let found = figures.iter().any(|f| {
-                f[0] == record[1] && f[1] == record[0] && f[2] == record[3] && f[3] == candidate && f[4] == votes && f[5] == "votes"
+                f[0] == record[1]
+                    && f[1] == record[0]
+                    && f[2] == record[3]
+                    && f[3] == candidate
+                    && f[4] == votes
+                    && f[5] == "votes"
             });
-            assert!(found, "{} {} {candidate} {votes} is not among the report's figures", &record[0], &record[1]);
+            assert!(
+                found,
+                "{} {} {candidate} {votes} is not among the report's figures",
+                &record[0], &record[1]
+            );
             counted += 1;
         }
     }

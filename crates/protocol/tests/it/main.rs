@@ -21,9 +21,20 @@ pub fn kz_election() -> Election {
 }
 
 /// A station row in `area` (a path of names) with `counts` in election columns.
-pub fn station(election: &mut Election, area: &[&str], name: &str, counts: &[Option<i64>]) -> StationResult {
+pub fn station(
+    election: &mut Election,
+    area: &[&str],
+    name: &str,
+    counts: &[Option<i64>],
+) -> StationResult {
     let area = election.areas.path_to(area);
-    StationResult { area, station: name.to_owned(), counts: counts.to_vec(), provenance: None, line: 0 }
+    StationResult {
+        area,
+        station: name.to_owned(),
+        counts: counts.to_vec(),
+        provenance: None,
+        line: 0,
+    }
 }
 
 /// Adds a result set from `source` holding `stations`.

@@ -1,14 +1,28 @@
 //! The small statistics, against values computed by hand or from tables.
 
-use kuzet_protocol::stats::{median, quantile_of_sorted, robust_z_scores, sample_variance, t_quantile_975};
+use kuzet_protocol::stats::{
+    median, quantile_of_sorted, robust_z_scores, sample_variance, t_quantile_975,
+};
 
 fn close(actual: f64, expected: f64, tolerance: f64) {
-    assert!((actual - expected).abs() <= tolerance, "{actual} is not within {tolerance} of {expected}");
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "{actual} is not within {tolerance} of {expected}"
+    );
 }
 
 #[test]
 fn t_quantiles_match_the_tables() {
-    for (df, expected) in [(1, 12.7062), (2, 4.3027), (10, 2.2281), (30, 2.0423), (40, 2.0211), (73, 1.9930), (120, 1.9799), (1000, 1.9623)] {
+    for (df, expected) in [
+        (1, 12.7062),
+        (2, 4.3027),
+        (10, 2.2281),
+        (30, 2.0423),
+        (40, 2.0211),
+        (73, 1.9930),
+        (120, 1.9799),
+        (1000, 1.9623),
+    ] {
         close(t_quantile_975(df), expected, 0.0005);
     }
     assert!(t_quantile_975(0).is_infinite());

@@ -2,22 +2,46 @@
 //! projection reproduced, and snapshots of the three renderings.
 
 use kuzet_report::verify::{
-    build, build_in, group, kz_2019_case_study, kz_2019_case_study_html, kz_2019_case_study_html_in, render_html, render_json, render_text, Language,
+    Language, build, build_in, group, kz_2019_case_study, kz_2019_case_study_html,
+    kz_2019_case_study_html_in, render_html, render_json, render_text,
 };
 
 #[test]
 fn kz_2019_reproduces_the_reports_projection() {
     let (election, verification) = kz_2019_case_study();
     let report = build(&election, &verification, None, None);
-    assert_eq!(report.projections.len(), 1, "only Nur-Sultan has both a sample and an official station count");
+    assert_eq!(
+        report.projections.len(),
+        1,
+        "only Nur-Sultan has both a sample and an official station count"
+    );
     let nur_sultan = &report.projections[0];
-    assert_eq!((nur_sultan.area.as_str(), nur_sultan.sampled, nur_sultan.total_stations), ("Nur-Sultan", 74, 239));
-    let candidate = |name: &str| nur_sultan.candidates.iter().find(|c| c.candidate == name).unwrap();
+    assert_eq!(
+        (
+            nur_sultan.area.as_str(),
+            nur_sultan.sampled,
+            nur_sultan.total_stations
+        ),
+        ("Nur-Sultan", 74, 239)
+    );
+    let candidate = |name: &str| {
+        nur_sultan
+            .candidates
+            .iter()
+            .find(|c| c.candidate == name)
+            .unwrap()
+    };
     let kosanov = candidate("Amirzhan Kosanov");
     let tokayev = candidate("Kasym-Zhomart Tokayev");
     // The observers' arithmetic: sample total × 239 / 74.
-    assert_eq!(kosanov.projection.value, (35_604.0f64 * 239.0 / 74.0).round() as i64);
-    assert_eq!(tokayev.projection.value, (51_164.0f64 * 239.0 / 74.0).round() as i64);
+    assert_eq!(
+        kosanov.projection.value,
+        (35_604.0f64 * 239.0 / 74.0).round() as i64
+    );
+    assert_eq!(
+        tokayev.projection.value,
+        (51_164.0f64 * 239.0 / 74.0).round() as i64
+    );
     assert_eq!(kosanov.difference, Some(91_038 - kosanov.projection.value));
     assert_eq!(tokayev.difference, Some(275_346 - tokayev.projection.value));
     // "About 114 thousand" and "23,000 fewer"; Tokayev 164-165 thousand and "111,000 more".
@@ -40,14 +64,31 @@ fn kz_2019_reproduces_the_reports_projection() {
         .collect();
     let mut flagged = flagged;
     flagged.sort();
-    assert_eq!(flagged, ["synthetic-06", "synthetic-14", "synthetic-23", "synthetic-31", "synthetic-42", "synthetic-51", "synthetic-59", "synthetic-68"]);
+    assert_eq!(
+        flagged,
+        [
+            "synthetic-06",
+            "synthetic-14",
+            "synthetic-23",
+            "synthetic-31",
+            "synthetic-42",
+            "synthetic-51",
+            "synthetic-59",
+            "synthetic-68"
+        ]
+    );
     assert_eq!(report.arithmetic.violations_total, 0);
 }
 
 #[test]
 fn kz_2019_text_report() {
     let (election, verification) = kz_2019_case_study();
-    insta::assert_snapshot!(render_text(&build(&election, &verification, None, Some(20))));
+    insta::assert_snapshot!(render_text(&build(
+        &election,
+        &verification,
+        None,
+        Some(20)
+    )));
 }
 
 #[test]
@@ -78,7 +119,14 @@ fn html_escapes_what_files_contain() {
 
 #[test]
 fn numbers_are_grouped_by_thousands() {
-    for (value, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (114_991, "114,991"), (-23_953, "-23,953"), (109_008_428, "109,008,428")] {
+    for (value, text) in [
+        (0, "0"),
+        (999, "999"),
+        (1000, "1,000"),
+        (114_991, "114,991"),
+        (-23_953, "-23,953"),
+        (109_008_428, "109,008,428"),
+    ] {
         assert_eq!(group(value), text);
     }
 }
@@ -90,7 +138,10 @@ fn kz_2019_text_report_in_russian() {
     assert_eq!(report.language, "ru");
     // The figures do not depend on the language.
     let english = build(&election, &verification, None, Some(20));
-    assert_eq!(report.projections[0].candidates[0].projection.value, english.projections[0].candidates[0].projection.value);
+    assert_eq!(
+        report.projections[0].candidates[0].projection.value,
+        english.projections[0].candidates[0].projection.value
+    );
     insta::assert_snapshot!(render_text(&report));
 }
 
@@ -111,13 +162,29 @@ fn reports_never_name_who_collected_a_protocol() {
     // Valid ballots 100, candidates 50 + 60 + 0: a violation whose provenance the report gives.
     let table = "source,area,station,valid,Amirzhan Kosanov,Kasym-Zhomart Tokayev,Other candidates (combined; constructed),collected_by,collected_at,origin\n\
                  volunteer,Nur-Sultan,extra-1,100,50,60,0,Synthetic Observer Name,2019-06-09 21:40,photo in the volunteers' chat\n";
-    kuzet_ingest::election::load_protocol_table(&mut election, "volunteer.csv", table.as_bytes()).unwrap();
+    kuzet_ingest::election::load_protocol_table(&mut election, "volunteer.csv", table.as_bytes())
+        .unwrap();
     let verification = kuzet_protocol::verify(&election, &kuzet_protocol::VerifyOptions::default());
     let report = build(&election, &verification, None, None);
-    let violation = report.arithmetic.violations.iter().find(|v| v.station.as_deref() == Some("extra-1")).unwrap();
-    assert_eq!((violation.origin.as_str(), violation.line), ("volunteer.csv", 2));
-    assert_eq!(violation.provenance.as_deref(), Some("photo in the volunteers' chat, 2019-06-09 21:40"));
-    for rendered in [render_text(&report), render_html(&report), render_json(&report).to_string()] {
+    let violation = report
+        .arithmetic
+        .violations
+        .iter()
+        .find(|v| v.station.as_deref() == Some("extra-1"))
+        .unwrap();
+    assert_eq!(
+        (violation.origin.as_str(), violation.line),
+        ("volunteer.csv", 2)
+    );
+    assert_eq!(
+        violation.provenance.as_deref(),
+        Some("photo in the volunteers' chat, 2019-06-09 21:40")
+    );
+    for rendered in [
+        render_text(&report),
+        render_html(&report),
+        render_json(&report).to_string(),
+    ] {
         assert!(!rendered.contains("Synthetic Observer Name"));
     }
 }
