@@ -29,6 +29,9 @@ pub struct Args {
     /// Also write the fingerprint as a PNG image to this file.
     #[arg(long, value_name = "FILE.png")]
     pub png: Option<PathBuf>,
+    /// Also write one fingerprint PNG per region into this folder (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub png_regions: Option<PathBuf>,
     /// Seed of every random part (Monte-Carlo null, bootstrap, the fraud model).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -81,6 +84,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.png {
         std::fs::write(path, report::fingerprint_png(&result.fingerprint.overall, 5))
             .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(dir) = &args.png_regions {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let print = &result.fingerprint;
+        for (index, (histogram, name)) in print.by_region.iter().zip(&print.region_names).enumerate() {
+            if print.region_voters[index] == 0 {
+                continue;
+            }
+            // Region names become file names: keep letters and digits, replace the rest.
+            let safe: String = name.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+            let path = dir.join(format!("{:02}-{safe}.png", index + 1));
+            std::fs::write(&path, report::fingerprint_png(histogram, 10))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
     }
     if args.json {
         let mut value = report::json(&result, &source);

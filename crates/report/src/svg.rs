@@ -205,6 +205,37 @@ pub fn format_number(value: f64) -> String {
     }
 }
 
+/// Round tick values (steps of 1, 2 or 5 times a power of ten) inside `range`, four to eight.
+pub fn ticks(range: (f64, f64)) -> Vec<f64> {
+    let span = range.1 - range.0;
+    if !(span > 0.0) || !span.is_finite() {
+        return vec![range.0];
+    }
+    let raw = span / 8.0;
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * power).find(|s| *s >= raw).unwrap_or(10.0 * power);
+    let first = (range.0 / step).ceil() as i64;
+    let last = (range.1 / step + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// A short label: 2.4M, 610k, 35, 0.5.
+pub fn compact_number(value: f64) -> String {
+    let a = value.abs();
+    if a >= 1e6 {
+        format!("{}M", trim(value / 1e6))
+    } else if a >= 1e4 {
+        format!("{}k", trim(value / 1e3))
+    } else {
+        trim(value)
+    }
+}
+
+fn trim(value: f64) -> String {
+    let text = format!("{value:.1}");
+    text.strip_suffix(".0").map(str::to_owned).unwrap_or(text)
+}
+
 fn open(title: &str, width: f64, height: f64) -> String {
     let mut out = String::with_capacity(8 * 1024);
     let _ = write!(
@@ -224,20 +255,23 @@ fn axes(out: &mut String, x_label: &str, x_range: (f64, f64), y_range: (f64, f64
          <line x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{bottom}\" stroke=\"#333\"/>",
         LEFT + plot_w
     );
-    for k in 0..=4 {
-        let f = k as f64 / 4.0;
-        let x_value = x_range.0 + f * (x_range.1 - x_range.0);
-        let y_value = y_range.0 + f * (y_range.1 - y_range.0);
+    let span = |range: (f64, f64)| (range.1 - range.0).max(f64::MIN_POSITIVE);
+    for x in ticks(x_range) {
         let _ = write!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
-            LEFT + f * plot_w,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+            LEFT + (x - x_range.0) / span(x_range) * plot_w,
             bottom + 14.0,
-            format_number(x_value.round()),
+            compact_number(x)
+        );
+    }
+    for y in ticks(y_range) {
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
             LEFT - 4.0,
-            bottom - f * plot_h + 4.0,
-            format_number(y_value.round())
+            bottom - (y - y_range.0) / span(y_range) * plot_h + 4.0,
+            compact_number(y)
         );
     }
     let _ = write!(
@@ -275,5 +309,11 @@ mod tests {
         assert_eq!(format_number(1234567.0), "1,234,567");
         assert_eq!(format_number(-1000.0), "-1,000");
         assert_eq!(format_number(0.5), "0.500");
+        assert_eq!(ticks((30.0, 100.0)), vec![30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0]);
+        assert_eq!(ticks((0.0, 2_435_106.0)), vec![0.0, 500_000.0, 1_000_000.0, 1_500_000.0, 2_000_000.0]);
+        assert_eq!(compact_number(2_000_000.0), "2M");
+        assert_eq!(compact_number(1_500_000.0), "1.5M");
+        assert_eq!(compact_number(20_000.0), "20k");
+        assert_eq!(compact_number(35.0), "35");
     }
 }

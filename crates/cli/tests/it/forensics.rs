@@ -37,6 +37,8 @@ fn one_region_with_json_report_and_png() {
         &html.display().to_string(),
         "--png",
         &png.display().to_string(),
+        "--png-regions",
+        &dir.join("regions").display().to_string(),
     ]);
     check(&output, 0, &[]);
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
@@ -50,6 +52,9 @@ fn one_region_with_json_report_and_png() {
     assert!(page.contains("Election fingerprint") && page.contains("seed 5"));
     assert!(!page.contains("<script"));
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    let regions: Vec<_> = std::fs::read_dir(dir.join("regions")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(regions.len(), 1, "{regions:?}");
+    assert_eq!(regions[0].to_string_lossy(), "01-Чукотский_автономный_округ.png");
 }
 
 #[test]
