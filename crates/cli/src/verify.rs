@@ -36,8 +36,8 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "FINDING")]
     pub fail_on: Vec<FailOn>,
     /// The protocol of protocol tables: `kz` (Kazakhstan 2019), `ru` (Russian CEC), or a
-    /// definition file in the format of `kuzet_protocol::definition`. Russian CEC files always
-    /// use `ru`.
+    /// definition file like `crates/protocol/definitions/kazakhstan-2019.txt` (its first lines
+    /// explain the format). Russian CEC files always use `ru`.
     #[arg(long, default_value = "kz", value_name = "PROTOCOL")]
     pub protocol: String,
     /// How many violations, differing stations and outliers the text and HTML reports list.

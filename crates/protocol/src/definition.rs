@@ -100,61 +100,11 @@ pub struct DefinitionError {
 /// The Russian CEC polling-station protocol (presidential and State Duma elections, 2012-2024).
 /// The absentee-certificate lines exist only in 2012; relations using a line that a file lacks
 /// are reported as not applicable, not as violations.
-pub const RUSSIAN_CEC: &str = "\
-name: Russian CEC polling-station protocol
-country: Russia
-line registered: Registered voters | Число избирателей в списке
-line received: Ballots received by the station | Получено бюллетеней участковой комиссией
-line issued_early: Ballots issued to early voters | Выдано бюллетеней досрочно
-line issued_in_station: Ballots issued in the station on election day | Выдано бюллетеней в помещении для голосования
-line issued_outside: Ballots issued outside the station (home voting) | Выдано бюллетеней вне помещения (на дому)
-line cancelled: Ballots cancelled (unused) | Погашено бюллетеней
-line mobile_boxes: Ballots in mobile boxes | Бюллетеней в переносных ящиках
-line stationary_boxes: Ballots in stationary boxes | Бюллетеней в стационарных ящиках
-line invalid: Invalid ballots | Недействительных бюллетеней
-line valid: Valid ballots | Действительных бюллетеней
-line lost: Ballots lost | Утрачено бюллетеней
-line unaccounted: Ballots not accounted for on receipt | Бюллетеней, не учтённых при получении
-line absentee_received: Absentee certificates received | Получено открепительных удостоверений
-line absentee_issued_at_station: Absentee certificates issued at the station | Выдано открепительных удостоверений на участке
-line absentee_voted: Voters who voted with absentee certificates | Проголосовало по открепительным удостоверениям
-line absentee_unused: Absentee certificates unused | Неиспользованных открепительных удостоверений
-line absentee_issued_by_tik: Absentee certificates issued by the territorial commission | Выдано открепительных удостоверений ТИК
-line absentee_lost: Absentee certificates lost | Утрачено открепительных удостоверений
-relation ballots received = issued + cancelled + lost - unaccounted | получено бюллетеней = выдано + погашено + утрачено - не учтено: received + unaccounted = issued_early + issued_in_station + issued_outside + cancelled + lost
-relation ballots in boxes = valid + invalid | бюллетени в ящиках = действительные + недействительные: mobile_boxes + stationary_boxes = valid + invalid
-relation valid ballots = sum of candidates | действительные бюллетени = сумма голосов за кандидатов: valid = candidates
-relation ballots issued <= registered voters | выдано бюллетеней <= число избирателей: issued_early + issued_in_station + issued_outside <= registered
-relation turnout <= 100% | явка <= 100%: mobile_boxes + stationary_boxes <= registered
-role registered: registered
-role issued: issued_early + issued_in_station + issued_outside
-role cast: mobile_boxes + stationary_boxes
-role valid: valid
-";
+pub const RUSSIAN_CEC: &str = include_str!("../definitions/russian-cec.txt");
 
 /// The Kazakh polling-station protocol of the 2019 presidential election, as far as the
 /// observers' copies show it.
-pub const KAZAKHSTAN_2019: &str = "\
-name: Kazakhstan precinct protocol (2019)
-country: Kazakhstan
-line registered: Registered voters | Число избирателей, внесённых в списки
-line received: Ballots received by the station | Получено бюллетеней участковой комиссией
-line issued: Ballots issued to voters | Выдано бюллетеней избирателям
-line cancelled: Ballots cancelled (unused and spoiled) | Погашено бюллетеней (неиспользованных и испорченных)
-line cast: Ballots found in the boxes | Бюллетеней в урнах для голосования
-line invalid: Invalid ballots | Недействительных бюллетеней
-line valid: Valid ballots | Действительных бюллетеней
-relation ballots received = issued + cancelled | получено бюллетеней = выдано + погашено: received = issued + cancelled
-relation ballots in boxes = valid + invalid | бюллетени в урнах = действительные + недействительные: cast = valid + invalid
-relation valid ballots = sum of candidates | действительные бюллетени = сумма голосов за кандидатов: valid = candidates
-relation ballots issued <= registered voters | выдано бюллетеней <= число избирателей: issued <= registered
-relation turnout <= 100% | явка <= 100%: cast <= registered
-relation ballots in boxes <= ballots issued | бюллетени в урнах <= выдано бюллетеней: cast <= issued
-role registered: registered
-role issued: issued
-role cast: cast
-role valid: valid
-";
+pub const KAZAKHSTAN_2019: &str = include_str!("../definitions/kazakhstan-2019.txt");
 
 impl ProtocolDefinition {
     /// Parses a definition. Each non-empty line is one of:
