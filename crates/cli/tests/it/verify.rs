@@ -151,6 +151,18 @@ fn another_countrys_protocol_is_a_definition_file() {
         text.contains("line 3: North station 2: papers fit the roll: 120 > 100 (difference +20)"),
         "{text}"
     );
+    // The built-in Kazakh protocol is itself such a file.
+    let kazakh = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../protocol/definitions/kazakhstan-2019.txt")
+        .display()
+        .to_string();
+    let files = [
+        example("observer-protocols.csv"),
+        example("published-totals.csv"),
+    ];
+    let built_in = check(&[&files[0], &files[1]], &[], 0, &[]);
+    let from_file = check(&[&files[0], &files[1]], &["--protocol", &kazakh], 0, &[]);
+    assert_eq!(stdout(&built_in), stdout(&from_file));
     let broken = temp_file(
         "broken-definition.txt",
         "name: X\nline a: A\nrelation r: a = b\n",
