@@ -70,7 +70,7 @@ pub fn verify(election: &Election, options: &VerifyOptions) -> Verification {
         })
         .collect::<Vec<_>>();
     let comparisons = compare_sources(election, scope);
-    let official_areas = official_areas(election, &summaries, scope);
+    let official_areas = official_areas(election, scope);
 
     // Result sets of one source label (one per file) are taken together.
     let mut sources: Vec<(&str, Vec<usize>)> = Vec::new();
@@ -158,11 +158,7 @@ pub fn verify(election: &Election, options: &VerifyOptions) -> Verification {
 
 /// Areas with known official totals, in a stable order: published aggregates first (in file
 /// order), then regions summed from official stations.
-fn official_areas(
-    election: &Election,
-    summaries: &[SetSummary],
-    scope: Option<AreaId>,
-) -> Vec<(AreaId, AreaOfficial)> {
+fn official_areas(election: &Election, scope: Option<AreaId>) -> Vec<(AreaId, AreaOfficial)> {
     let mut areas: Vec<(AreaId, AreaOfficial)> = Vec::new();
     for set in election.results().iter().filter(|s| s.is_official()) {
         for aggregate in &set.aggregates {
@@ -182,11 +178,11 @@ fn official_areas(
             }
         }
     }
-    for summary in summaries
-        .iter()
-        .filter(|s| election.results()[s.set].is_official())
-    {
-        for region in &summary.regions {
+    // Official stations are summed per region, or per the chosen area when it lies deeper, so
+    // that a projection limited to a district compares with that district's totals.
+    let depth = scope.map_or(1, |s| election.areas.get(s).depth.max(1));
+    for set in election.results().iter().filter(|s| s.is_official()) {
+        for region in &totals_by_depth(election, set, depth, scope) {
             if areas.iter().any(|(a, _)| *a == region.area) {
                 continue;
             }

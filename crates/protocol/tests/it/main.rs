@@ -7,6 +7,7 @@ mod definition;
 mod outlier;
 mod project;
 mod stats;
+mod verify;
 
 use kuzet_protocol::{Election, ProtocolDefinition, ResultSet, StationResult};
 
