@@ -53,6 +53,8 @@ pub enum ErrorKind {
     DuplicateStation,
     /// A value that cannot be right for its field (for example a station count of 0).
     BadValue,
+    /// A station that the official results, which cover its region, do not have.
+    UnknownStation,
     /// The file's lines do not belong to the election's protocol.
     WrongProtocol,
 }
@@ -764,6 +766,22 @@ pub fn load_protocol_table(
             );
         }
     }
+    // Official stations already loaded, and the regions they cover: another source's station in
+    // such a region must be one of them, or it is most likely a typo in its number or area.
+    let official_stations: std::collections::HashSet<(AreaId, String)> = staged
+        .results()
+        .iter()
+        .filter(|set| set.is_official())
+        .flat_map(|set| {
+            set.stations
+                .iter()
+                .map(|s| (s.area, s.station.trim().to_owned()))
+        })
+        .collect();
+    let covered_regions: std::collections::HashSet<AreaId> = official_stations
+        .iter()
+        .filter_map(|(area, _)| staged.areas.region_of(*area))
+        .collect();
     let first_seen = |election: &Election, (set, line): (Option<usize>, u64)| match set {
         None => format!("first on line {line}"),
         Some(set) => format!(
@@ -899,6 +917,20 @@ pub fn load_protocol_table(
                     index,
                     ErrorKind::BadValue,
                     "a station row cannot give a number of stations".to_owned(),
+                ));
+            }
+            let region = staged.areas.region_of(area);
+            if source != OFFICIAL
+                && region.is_some_and(|r| covered_regions.contains(&r))
+                && !official_stations.contains(&(area, station.to_owned()))
+            {
+                return Err(error(
+                    station_column.unwrap_or(0),
+                    ErrorKind::UnknownStation,
+                    format!(
+                        "unknown station \"{station}\" in {}: the official results have no such station there",
+                        staged.areas.display(area)
+                    ),
                 ));
             }
             if let Some(first) =

@@ -395,6 +395,6 @@ fn observers_are_compared_with_the_russian_official_file() {
         &[&unknown, &path],
         &["--protocol", "ru"],
         2,
-        &["unknown-ru.csv, line 2 (station): unknown station \"9999\""],
+        &["unknown-ru.csv, line 2, column 3 (station): unknown station \"9999\""],
     );
 }

@@ -565,7 +565,7 @@ fn a_station_in_two_files_of_one_source_is_refused() {
     let first = "source,area,station,valid\nobserver,Almaty,1,5\nobserver,Almaty,2,6\n";
     load_protocol_table(&mut election, "volunteer-a.csv", first.as_bytes()).unwrap();
     // Another source may give the same station; the same source may not, even from another file.
-    let official = "source,area,station,valid\nofficial,Almaty,2,6\n";
+    let official = "source,area,station,valid\nofficial,Almaty,1,5\nofficial,Almaty,2,6\nofficial,Almaty,3,7\n";
     load_protocol_table(&mut election, "official.csv", official.as_bytes()).unwrap();
     let second = "source,area,station,valid\nobserver,Almaty,3,7\nobserver,Almaty,2,6\n";
     let error =
@@ -581,4 +581,27 @@ fn a_station_in_two_files_of_one_source_is_refused() {
         "{error}"
     );
     assert_eq!(election.results().len(), 2);
+}
+
+#[test]
+fn a_station_the_official_results_lack_is_unknown() {
+    let mut election = kz();
+    let official = "source,area,station,valid\nofficial,Almaty / District 1,1,5\nofficial,Almaty / District 1,2,6\n";
+    load_protocol_table(&mut election, "official.csv", official.as_bytes()).unwrap();
+    let observer = "source,area,station,valid\nobserver,Almaty / District 1,2,6\nobserver,Almaty / District 1,12,6\n";
+    let error =
+        load_protocol_table(&mut election, "observer.csv", observer.as_bytes()).unwrap_err();
+    assert_eq!(
+        (error.kind, error.line, error.column, error.field.as_deref()),
+        (ErrorKind::UnknownStation, Some(3), Some(3), Some("station"))
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("unknown station \"12\" in Almaty / District 1"),
+        "{error}"
+    );
+    // A region the official results do not cover is not checked: there is nothing to check against.
+    let elsewhere = "source,area,station,valid\nobserver,Shymkent,12,6\n";
+    load_protocol_table(&mut election, "observer.csv", elsewhere.as_bytes()).unwrap();
 }
