@@ -78,6 +78,8 @@ pub struct FitOptions {
     /// side. Incremental fraud also moves stations a little, into the peak itself, which pulls
     /// that estimate up; searching the centre with the fractions undoes the pull.
     pub share_offsets: Vec<f64>,
+    /// Honest parameters to use instead of estimating them from the data.
+    pub honest: Option<HonestParameters>,
 }
 
 impl Default for FitOptions {
@@ -89,6 +91,7 @@ impl Default for FitOptions {
             extreme_sd: FraudStrength::default().extreme_sd,
             extreme_max: 0.3,
             share_offsets: vec![-0.04, -0.03, -0.02, -0.01, 0.0, 0.01],
+            honest: None,
         }
     }
 }
@@ -125,7 +128,7 @@ pub struct FraudFit {
 /// Fits `f_i`, `f_e`, σ_x and the honest share's centre to the fingerprint of `stations`.
 pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
     let bins = options.bins.max(2);
-    let estimated = estimate_honest(stations);
+    let estimated = options.honest.unwrap_or_else(|| estimate_honest(stations));
     let data = data_histogram(stations, bins);
     let offsets = if options.share_offsets.is_empty() { vec![0.0] } else { options.share_offsets.clone() };
     let fits: Vec<InnerFit> = offsets

@@ -124,13 +124,11 @@ pub fn round_probability(total: u32, rate: f64) -> f64 {
 pub fn integer_peaks(stations: &Stations, options: &PeakOptions) -> Peaks {
     let leader = &stations.candidates()[stations.leader()].votes;
     let n = stations.len();
-    // Per station: probability of a round turnout / share under the null (None: not eligible),
-    // and whether the observed figure is round.
-    let per_station: Vec<(Option<f64>, Option<f64>, bool, bool)> = (0..n)
+    let per_station: Vec<StationNull> = (0..n)
         .into_par_iter()
         .map(|i| {
             if !stations.usable()[i] {
-                return (None, None, false, false);
+                return StationNull::default();
             }
             let (registered, came) = (stations.registered()[i], stations.came()[i]);
             let (valid, votes) = (stations.valid()[i], leader[i]);
@@ -140,7 +138,7 @@ pub fn integer_peaks(stations: &Stations, options: &PeakOptions) -> Peaks {
                 .then(|| round_probability(valid, f64::from(votes) / f64::from(valid)));
             let turnout_round = turnout.is_some() && is_round_percentage(came, registered);
             let share_round = share.is_some() && is_round_percentage(votes, valid);
-            (turnout, share, turnout_round, share_round)
+            StationNull { turnout, share, turnout_round, share_round }
         })
         .collect();
 
@@ -148,8 +146,8 @@ pub fn integer_peaks(stations: &Stations, options: &PeakOptions) -> Peaks {
     let scale = 4_294_967_296.0;
     let thresholds: Vec<(u64, u64)> = per_station
         .iter()
-        .filter(|(t, s, _, _)| t.is_some() || s.is_some())
-        .map(|(t, s, _, _)| ((t.unwrap_or(0.0) * scale).round() as u64, (s.unwrap_or(0.0) * scale).round() as u64))
+        .filter(|s| s.turnout.is_some() || s.share.is_some())
+        .map(|s| ((s.turnout.unwrap_or(0.0) * scale).round() as u64, (s.share.unwrap_or(0.0) * scale).round() as u64))
         .collect();
     let counts: Vec<[u64; 3]> = (0..options.draws)
         .into_par_iter()
@@ -157,7 +155,7 @@ pub fn integer_peaks(stations: &Stations, options: &PeakOptions) -> Peaks {
             let mut rng = FastRng::new(options.seed, draw as u64);
             let mut count = [0u64; 3];
             for &(t, s) in &thresholds {
-                let r = rng.next();
+                let r = rng.next_u64();
                 let turnout_round = (r >> 32) < t;
                 let share_round = (r & 0xFFFF_FFFF) < s;
                 count[0] += u64::from(turnout_round);
@@ -168,7 +166,7 @@ pub fn integer_peaks(stations: &Stations, options: &PeakOptions) -> Peaks {
         })
         .collect();
 
-    let eligible = |pick: fn(&(Option<f64>, Option<f64>, bool, bool)) -> bool| per_station.iter().filter(|s| pick(s)).count();
+    let eligible = |pick: fn(&StationNull) -> bool| per_station.iter().filter(|s| pick(s)).count();
     let test = |quantity: &'static str, which: usize, eligible: usize, observed: u64| {
         let samples: Vec<f64> = counts.iter().map(|c| c[which] as f64).collect();
         let draws = samples.len().max(1) as f64;
@@ -185,12 +183,13 @@ pub fn integer_peaks(stations: &Stations, options: &PeakOptions) -> Peaks {
             p_value: (1 + at_least) as f64 / (1 + counts.len()) as f64,
         }
     };
-    let observed_turnout = per_station.iter().filter(|s| s.2).count() as u64;
-    let observed_share = per_station.iter().filter(|s| s.3).count() as u64;
-    let observed_either = per_station.iter().filter(|s| s.2 || s.3).count() as u64;
-    let turnout = test("turnout", 0, eligible(|s| s.0.is_some()), observed_turnout);
-    let leader_share = test("leader's share", 1, eligible(|s| s.1.is_some()), observed_share);
-    let either = test("turnout or leader's share", 2, eligible(|s| s.0.is_some() || s.1.is_some()), observed_either);
+    let observed_turnout = per_station.iter().filter(|s| s.turnout_round).count() as u64;
+    let observed_share = per_station.iter().filter(|s| s.share_round).count() as u64;
+    let observed_either = per_station.iter().filter(|s| s.turnout_round || s.share_round).count() as u64;
+    let turnout = test("turnout", 0, eligible(|s| s.turnout.is_some()), observed_turnout);
+    let leader_share = test("leader's share", 1, eligible(|s| s.share.is_some()), observed_share);
+    let either =
+        test("turnout or leader's share", 2, eligible(|s| s.turnout.is_some() || s.share.is_some()), observed_either);
 
     let mut share_histogram = vec![0u64; 1001];
     let mut turnout_histogram = vec![0u64; 1001];
@@ -236,6 +235,16 @@ pub fn integer_peaks(stations: &Stations, options: &PeakOptions) -> Peaks {
         share_histogram,
         turnout_histogram,
     }
+}
+
+/// One station under the null: the probability that a resampled turnout / leader's share is
+/// round (`None` when the station is not tested for it), and whether the reported one is.
+#[derive(Debug, Clone, Copy, Default)]
+struct StationNull {
+    turnout: Option<f64>,
+    share: Option<f64>,
+    turnout_round: bool,
+    share_round: bool,
 }
 
 /// round(1000·count/total) for count ≤ total: the 0.1 % bin centred on the value.

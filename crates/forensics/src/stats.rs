@@ -37,7 +37,7 @@ impl FastRng {
     }
 
     #[inline]
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.state;
         let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
         let t = s[1] << 17;
@@ -297,11 +297,11 @@ mod tests {
         let mut a = FastRng::new(1, 2);
         let mut b = FastRng::new(1, 2);
         let mut c = FastRng::new(1, 3);
-        let first: Vec<u64> = (0..4).map(|_| a.next()).collect();
-        assert_eq!(first, (0..4).map(|_| b.next()).collect::<Vec<_>>());
-        assert_ne!(first, (0..4).map(|_| c.next()).collect::<Vec<_>>());
+        let first: Vec<u64> = (0..4).map(|_| a.next_u64()).collect();
+        assert_eq!(first, (0..4).map(|_| b.next_u64()).collect::<Vec<_>>());
+        assert_ne!(first, (0..4).map(|_| c.next_u64()).collect::<Vec<_>>());
         // The top bit is set about half of the time.
-        let ones = (0..100_000).filter(|_| a.next() >> 63 == 1).count();
+        let ones = (0..100_000).filter(|_| a.next_u64() >> 63 == 1).count();
         assert!((49_000..51_000).contains(&ones), "{ones}");
     }
 

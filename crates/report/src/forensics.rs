@@ -18,11 +18,11 @@ pub const SIGNIFICANCE: f64 = 0.01;
 /// Renders the whole report as one HTML page; `source` names the data (a file name).
 pub fn html(report: &SuiteReport, source: &str) -> String {
     let mut body = String::with_capacity(512 * 1024);
-    let _ = write!(
+    let _ = writeln!(
         body,
         "<h1>Election forensics: {}</h1>\n<p class=\"note\">{} stations, {} with usable figures; \
          leader: {}; seed {}; {} Monte-Carlo draws; {} bootstrap replicates. Every test below says \
-         what it shows and what it cannot show: none of them proves fraud on its own.</p>\n",
+         what it shows and what it cannot show: none of them proves fraud on its own.</p>",
         escape(source),
         format_number(report.stations as f64),
         format_number(report.usable_stations as f64),
@@ -136,10 +136,10 @@ fn finite(value: f64) -> Value {
 }
 
 fn explanation(body: &mut String, e: &Explanation, reading: &str) {
-    let _ = write!(
+    let _ = writeln!(
         body,
         "<p><strong>Reading.</strong> {}</p>\n<p><strong>What it shows.</strong> {}</p>\n\
-         <p><strong>What it cannot show.</strong> {}</p>\n<p class=\"note\"><strong>Inputs.</strong> {}</p>\n",
+         <p><strong>What it cannot show.</strong> {}</p>\n<p class=\"note\"><strong>Inputs.</strong> {}</p>",
         escape(reading),
         escape(e.shows),
         escape(e.cannot_show),
@@ -159,8 +159,8 @@ fn fingerprint_section(body: &mut String, report: &SuiteReport) {
     let from = (bins * 9) / 10;
     let corner: f64 = (from..bins).flat_map(|t| (from..bins).map(move |s| (t, s))).map(|(t, s)| f.overall.get(t, s)).sum();
     let share = if total > 0.0 { corner / total } else { 0.0 };
-    let _ = write!(body, "<section>\n<h2>{}</h2>\n", escape(f.explanation.title));
-    let _ = write!(body, "<figure>{}<figcaption>Voters by station turnout (across) and the leader's share (up); darker = more voters (logarithmic).</figcaption></figure>\n",
+    let _ = writeln!(body, "<section>\n<h2>{}</h2>", escape(f.explanation.title));
+    let _ = writeln!(body, "<figure>{}<figcaption>Voters by station turnout (across) and the leader's share (up); darker = more voters (logarithmic).</figcaption></figure>",
         fingerprint_svg("Fingerprint, all stations", &f.overall, 400.0));
     explanation(
         body,
@@ -186,8 +186,8 @@ fn fingerprint_section(body: &mut String, report: &SuiteReport) {
 
 fn fit_section(body: &mut String, report: &SuiteReport) {
     let fit = &report.fraud_fit;
-    let _ = write!(body, "<section>\n<h2>{}</h2>\n<figure>{}{}<figcaption>Left: the data; right: the fitted model \
-        (f_i = {:.2}, f_e = {:.3}).</figcaption></figure>\n",
+    let _ = writeln!(body, "<section>\n<h2>{}</h2>\n<figure>{}{}<figcaption>Left: the data; right: the fitted model \
+        (f_i = {:.2}, f_e = {:.3}).</figcaption></figure>",
         escape(fit.explanation.title),
         fingerprint_svg("Data", &fit.data, 260.0),
         fingerprint_svg("Fitted model", &fit.model, 260.0),
@@ -212,23 +212,23 @@ fn fit_section(body: &mut String, report: &SuiteReport) {
 
 fn peaks_section(body: &mut String, report: &SuiteReport) {
     let p = &report.peaks;
-    let _ = write!(body, "<section>\n<h2>{}</h2>\n", escape(p.explanation.title));
+    let _ = writeln!(body, "<section>\n<h2>{}</h2>", escape(p.explanation.title));
     // Show 30–100 % of the leader's share in 0.1 % bins; whole percentages in red.
     let from = 300;
     let counts: Vec<f64> = p.share_histogram[from..].iter().map(|&c| c as f64).collect();
     let highlight: Vec<usize> = (0..counts.len()).filter(|i| (i + from) % 10 == 0).collect();
-    let _ = write!(body, "<figure>{}<figcaption>Stations per 0.1 % of the leader's share; bars at whole percentages in red.</figcaption></figure>\n",
+    let _ = writeln!(body, "<figure>{}<figcaption>Stations per 0.1 % of the leader's share; bars at whole percentages in red.</figcaption></figure>",
         histogram("Leader's share, stations per 0.1 %", "leader's share, %", (30.0, 100.0), &counts, &highlight));
     let counts: Vec<f64> = p.turnout_histogram[from..].iter().map(|&c| c as f64).collect();
-    let _ = write!(body, "<figure>{}</figure>\n",
+    let _ = writeln!(body, "<figure>{}</figure>",
         histogram("Turnout, stations per 0.1 %", "turnout, %", (30.0, 100.0), &counts, &highlight));
     body.push_str("<table><caption>Stations at whole percentages</caption><tr><th>figure</th><th>stations tested</th>\
         <th>observed</th><th>expected by chance</th><th>excess</th><th>p-value</th></tr>\n");
     for t in [&p.turnout, &p.leader_share, &p.either] {
         let class = if t.p_value < SIGNIFICANCE { " class=\"flag\"" } else { "" };
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0} ± {:.0}</td><td>{:.0}</td><td{class}>{:.4}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0} ± {:.0}</td><td>{:.0}</td><td{class}>{:.4}</td></tr>",
             escape(t.quantity),
             format_number(t.eligible as f64),
             format_number(t.observed as f64),
@@ -265,18 +265,18 @@ fn peaks_section(body: &mut String, report: &SuiteReport) {
 
 fn excess_section(body: &mut String, report: &SuiteReport) {
     let e = &report.excess;
-    let _ = write!(body, "<section>\n<h2>{}</h2>\n", escape(e.explanation.title));
+    let _ = writeln!(body, "<section>\n<h2>{}</h2>", escape(e.explanation.title));
     let leader: Vec<f64> = e.leader_by_turnout.iter().map(|&v| v as f64).collect();
     let others: Vec<f64> = e.others_by_turnout.iter().map(|&v| v as f64).collect();
-    let _ = write!(body, "<figure>{}<figcaption>Votes by station turnout. In an honest count both curves have the same shape; \
-        a leader's curve with a second hump at high turnout is the excess.</figcaption></figure>\n",
+    let _ = writeln!(body, "<figure>{}<figcaption>Votes by station turnout. In an honest count both curves have the same shape; \
+        a leader's curve with a second hump at high turnout is the excess.</figcaption></figure>",
         line_chart("Votes per 1 % of turnout", "turnout, %", (0.0, 100.0), &[(&report.leader, &leader), ("all others", &others)]));
     let mut regions: Vec<(String, f64)> =
         e.by_region.iter().filter_map(|r| r.excess_votes.map(|v| (r.region.clone(), v))).collect();
     regions.sort_by(|a, b| b.1.total_cmp(&a.1));
     regions.truncate(20);
     if !regions.is_empty() {
-        let _ = write!(body, "<figure>{}</figure>\n", bar_chart("Excess votes, 20 largest regions", &regions));
+        let _ = writeln!(body, "<figure>{}</figure>", bar_chart("Excess votes, 20 largest regions", &regions));
     }
     let share = if e.leader_votes > 0 { e.excess_votes / e.leader_votes as f64 } else { 0.0 };
     let reading = format!(
@@ -290,9 +290,9 @@ fn excess_section(body: &mut String, report: &SuiteReport) {
     body.push_str("<details><summary>All regions</summary><table><tr><th>region</th><th>stations</th><th>leader's votes</th>\
         <th>usual turnout</th><th>ratio</th><th>excess votes</th></tr>\n");
     for r in &e.by_region {
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1} %</td><td>{:.2}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1} %</td><td>{:.2}</td><td>{}</td></tr>",
             escape(&r.region),
             r.stations,
             format_number(r.leader_votes as f64),
@@ -306,7 +306,7 @@ fn excess_section(body: &mut String, report: &SuiteReport) {
 
 fn digits_section(body: &mut String, report: &SuiteReport) {
     let d = &report.digits;
-    let _ = write!(body, "<section>\n<h2>{}</h2>\n", escape(d.explanation.title));
+    let _ = writeln!(body, "<section>\n<h2>{}</h2>", escape(d.explanation.title));
     body.push_str("<table><tr><th>candidate</th><th>2BL χ² (p)</th><th>mean 2nd digit [95 % interval]</th>\
         <th>last digit χ² (p)</th><th>ending in 0 or 5</th></tr>\n");
     let mut flagged = Vec::new();
@@ -317,9 +317,9 @@ fn digits_section(body: &mut String, report: &SuiteReport) {
             flagged.push(c.candidate.clone());
         }
         let flag = |on: bool| if on { " class=\"flag\"" } else { "" };
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<tr><td>{}</td><td>{:.1} ({:.3})</td><td{}>{:.3} [{:.3}, {:.3}]</td><td{}>{:.1} ({:.3})</td><td>{:.1} %</td></tr>\n",
+            "<tr><td>{}</td><td>{:.1} ({:.3})</td><td{}>{:.3} [{:.3}, {:.3}]</td><td{}>{:.1} ({:.3})</td><td>{:.1} %</td></tr>",
             escape(&c.candidate),
             c.second_digit_chi_square,
             c.second_digit_p_value,
@@ -337,7 +337,7 @@ fn digits_section(body: &mut String, report: &SuiteReport) {
     if let Some(leader) = d.candidates.iter().find(|c| c.candidate == report.leader) {
         let bars: Vec<(String, f64)> =
             leader.last_digit_counts.iter().enumerate().map(|(digit, &n)| (format!("ends in {digit}"), n as f64)).collect();
-        let _ = write!(body, "<figure>{}</figure>\n", bar_chart(&format!("Last digits of {}'s counts", report.leader), &bars));
+        let _ = writeln!(body, "<figure>{}</figure>", bar_chart(&format!("Last digits of {}'s counts", report.leader), &bars));
     }
     let reading = if flagged.is_empty() {
         "No candidate's last digits depart from uniform beyond chance; Benford's mean 4.187 is compared with each \
@@ -353,9 +353,9 @@ fn digits_section(body: &mut String, report: &SuiteReport) {
 fn distribution_section(body: &mut String, report: &SuiteReport) {
     let d = &report.distribution;
     let o = &d.overall;
-    let _ = write!(body, "<section>\n<h2>{}</h2>\n", escape(d.explanation.title));
+    let _ = writeln!(body, "<section>\n<h2>{}</h2>", escape(d.explanation.title));
     let counts: Vec<f64> = d.turnout_histogram.iter().map(|&c| c as f64).collect();
-    let _ = write!(body, "<figure>{}</figure>\n", histogram("Stations per 1 % of turnout", "turnout, %", (0.0, 100.0), &counts, &[]));
+    let _ = writeln!(body, "<figure>{}</figure>", histogram("Stations per 1 % of turnout", "turnout, %", (0.0, 100.0), &counts, &[]));
     let reading = format!(
         "Turnout: skewness {:.2}, excess kurtosis {:.2}; dip {:.4} (p = {:.3}{}); correlation of turnout with \
          the leader's share {:.2}.",
@@ -370,9 +370,9 @@ fn distribution_section(body: &mut String, report: &SuiteReport) {
     body.push_str("<details><summary>Each region</summary><table><tr><th>region</th><th>stations</th><th>mean turnout</th>\
         <th>skewness</th><th>kurtosis</th><th>dip (p)</th><th>correlation</th></tr>\n");
     for s in std::iter::once(o).chain(&d.by_region) {
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{:.1} %</td><td>{:.2}</td><td>{:.2}</td><td>{:.4} ({:.3})</td><td>{:.2}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{:.1} %</td><td>{:.2}</td><td>{:.2}</td><td>{:.4} ({:.3})</td><td>{:.2}</td></tr>",
             escape(&s.name),
             s.stations,
             s.mean_turnout * 100.0,

@@ -208,7 +208,7 @@ pub fn format_number(value: f64) -> String {
 /// Round tick values (steps of 1, 2 or 5 times a power of ten) inside `range`, four to eight.
 pub fn ticks(range: (f64, f64)) -> Vec<f64> {
     let span = range.1 - range.0;
-    if !(span > 0.0) || !span.is_finite() {
+    if span.is_nan() || span <= 0.0 || !span.is_finite() {
         return vec![range.0];
     }
     let raw = span / 8.0;
