@@ -19,6 +19,7 @@ mod clock;
 mod demo;
 mod encode;
 mod error;
+mod facts;
 mod import;
 mod matching;
 mod merge;
@@ -99,7 +100,11 @@ impl Store {
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with(base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal))
+            // A larger page cache for the writer: imports insert into several indexes in
+            // random key order, and a 2 MB cache would write the same pages over and over.
+            .connect_with(
+                base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal).pragma("cache_size", "-65536"),
+            )
             .await?;
         schema::migrate(&write).await?;
         let read = SqlitePoolOptions::new()

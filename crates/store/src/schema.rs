@@ -13,6 +13,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ("audit", include_str!("../migrations/sqlite/0003_audit.sql")),
     ("list_indexes", include_str!("../migrations/sqlite/0004_list_indexes.sql")),
     ("published_index", include_str!("../migrations/sqlite/0005_published_index.sql")),
+    ("drop_redundant_indexes", include_str!("../migrations/sqlite/0006_drop_redundant_indexes.sql")),
 ];
 
 /// The version a fully migrated database is at.

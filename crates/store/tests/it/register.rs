@@ -551,3 +551,48 @@ async fn merging_a_duplicate_moves_its_facts_and_keeps_its_names() {
         assert!(matches!(store.verify_audit().await.unwrap(), AuditVerdict::Ok { .. }));
     }
 }
+
+#[tokio::test]
+async fn facts_are_corrected_and_removed_with_their_sources_and_audit_records() {
+    for test in stores().await {
+        let store = &test.store;
+        let s = scenario(&test).await;
+        let volunteer = user(store, "volunteer", Role::Volunteer).await;
+        let page = store.person(&s.coordinator, s.aidar).await.unwrap();
+        let arrest = page.decisions[0].id;
+
+        // A decision recorded wrongly: corrected in place, the status follows.
+        assert!(matches!(store.update_decision(&volunteer, arrest, &decision("10.06.2019", Outcome::Warning)).await, Err(StoreError::Forbidden)));
+        store.update_decision(&s.coordinator, arrest, &decision("10.06.2019", Outcome::Fine { amount: 63_125 })).await.unwrap();
+        let page = store.person(&s.coordinator, s.aidar).await.unwrap();
+        assert_eq!((page.person.status.as_str(), page.decisions[0].outcome.as_str()), ("fined", "fine 63125 KZT"), "{}", test.backend);
+        assert_eq!(page.history[0].action, "update");
+        assert_eq!(page.history[0].before.as_ref().unwrap()["outcome"], "arrest 15 days");
+
+        // Removing the decision leaves the released detention without one; its source goes too.
+        store.delete_fact(&s.coordinator, FactRef::Decision(arrest)).await.unwrap();
+        let page = store.person(&s.coordinator, s.aidar).await.unwrap();
+        assert_eq!(page.person.status, "released_without_decision");
+        assert_eq!(page.sources.iter().map(|s| s.kind.as_str()).collect::<Vec<_>>(), ["post", "lawyer"]);
+        let removed: Vec<String> = page.history.iter().take(2).map(|r| format!("{} {}", r.entity, r.action)).collect();
+        assert_eq!(removed, ["decision delete", "source delete"]);
+
+        // Removing a source alone.
+        let lawyer = page.sources.iter().find(|s| s.kind == "lawyer").unwrap().id;
+        assert!(matches!(store.delete_source(&volunteer, lawyer).await, Err(StoreError::Forbidden)));
+        store.delete_source(&s.coordinator, lawyer).await.unwrap();
+        assert!(matches!(store.delete_source(&s.coordinator, lawyer).await, Err(StoreError::NotFound)));
+
+        // Removing the detention takes its custody, transfer and remaining source with it.
+        assert!(matches!(store.delete_fact(&volunteer, FactRef::Detention(s.aidar_detention)).await, Err(StoreError::Forbidden)));
+        assert!(matches!(store.delete_fact(&s.coordinator, FactRef::Person(s.aidar)).await, Err(StoreError::Invalid { .. })));
+        store.delete_fact(&s.coordinator, FactRef::Detention(s.aidar_detention)).await.unwrap();
+        let page = store.person(&s.coordinator, s.aidar).await.unwrap();
+        assert!(page.detentions.is_empty() && page.custody.is_empty() && page.transfers.is_empty() && page.sources.is_empty());
+        assert_eq!(page.person.status, "unknown");
+        let removed: Vec<String> = page.history.iter().take(5).map(|r| format!("{} {}", r.entity, r.action)).collect();
+        assert_eq!(removed, ["detention delete", "source delete", "transfer delete", "custody delete", "source delete"], "{}", test.backend);
+        assert!(matches!(store.delete_fact(&s.coordinator, FactRef::Detention(s.aidar_detention)).await, Err(StoreError::NotFound)));
+        assert!(matches!(store.verify_audit().await.unwrap(), AuditVerdict::Ok { .. }));
+    }
+}
