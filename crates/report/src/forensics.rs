@@ -272,7 +272,7 @@ fn excess_section(body: &mut String, report: &SuiteReport) {
         a leader's curve with a second hump at high turnout is the excess.</figcaption></figure>",
         line_chart("Votes per 1 % of turnout", "turnout, %", (0.0, 100.0), &[(&report.leader, &leader), ("all others", &others)]));
     let mut regions: Vec<(String, f64)> =
-        e.by_region.iter().filter_map(|r| r.excess_votes.map(|v| (r.region.clone(), v))).collect();
+        e.by_region.iter().filter_map(|r| r.excess_votes.map(|v| (r.region.clone(), v.round()))).collect();
     regions.sort_by(|a, b| b.1.total_cmp(&a.1));
     regions.truncate(20);
     if !regions.is_empty() {
