@@ -243,16 +243,17 @@ fn peaks_section(body: &mut String, report: &SuiteReport) {
     let reading = if t.p_value < SIGNIFICANCE {
         format!(
             "{} stations report a whole-percentage turnout or leader's share, about {:.0} more than the {:.0} \
-             that binomial chance gives (none of {} random draws reached the observed count{}).",
+             that binomial chance gives ({} of {} random draws reached the observed count; p = {:.4}).",
             format_number(t.observed as f64),
             t.excess,
             t.null_mean,
+            ((t.p_value * (p.draws as f64 + 1.0)).round() as u64).saturating_sub(1),
             p.draws,
-            if t.p_value * (p.draws as f64 + 1.0) > 1.5 { " or only a few did" } else { "" }
+            t.p_value
         )
     } else {
         format!(
-            "{} stations at whole percentages against {:.0} ± {:.0} by chance (p = {:.3}): no excess beyond chance.",
+            "{} stations at whole percentages against {:.0} ± {:.0} by chance (p = {:.3}): within what chance gives at the 1 % level.",
             format_number(t.observed as f64),
             t.null_mean,
             t.null_sd,
