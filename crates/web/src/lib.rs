@@ -67,7 +67,13 @@ struct Shared {
     catalogues: Catalogues,
     /// Each language's messages as a template value, built once: pages render them on every request.
     messages: Vec<(Lang, minijinja::Value)>,
+    /// The events for filter and form choices, kept a few seconds: counting every event's
+    /// detentions on each list request would cost more than the list itself.
+    event_choices: std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<kuzet_store::EventRow>>)>>,
 }
+
+/// How long the event choices are kept.
+const EVENT_CHOICES_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A live session or API token, as the viewer middleware needs it.
 #[derive(Debug, Clone)]
@@ -84,7 +90,8 @@ impl AppState {
     pub fn new(store: Store, config: WebConfig) -> AppState {
         let catalogues = Catalogues::load();
         let messages = Lang::ALL.iter().map(|lang| (*lang, minijinja::Value::from_serialize(&**catalogues.messages(*lang)))).collect();
-        AppState { shared: Arc::new(Shared { store, config, templates: Templates::load(), catalogues, messages }) }
+        let shared = Shared { store, config, templates: Templates::load(), catalogues, messages, event_choices: std::sync::Mutex::new(None) };
+        AppState { shared: Arc::new(shared) }
     }
 
     pub fn store(&self) -> &Store {
@@ -97,6 +104,19 @@ impl AppState {
 
     pub(crate) fn catalogues(&self) -> &Catalogues {
         &self.shared.catalogues
+    }
+
+    /// The events, for choices in filters and forms; at most a few seconds old.
+    pub(crate) async fn event_choices(&self) -> Result<Arc<Vec<kuzet_store::EventRow>>, WebError> {
+        let cached = |slot: &Option<(std::time::Instant, Arc<Vec<kuzet_store::EventRow>>)>| {
+            slot.as_ref().filter(|(at, _)| at.elapsed() < EVENT_CHOICES_TTL).map(|(_, events)| events.clone())
+        };
+        if let Some(events) = cached(&self.shared.event_choices.lock().unwrap_or_else(|poisoned| poisoned.into_inner())) {
+            return Ok(events);
+        }
+        let events = Arc::new(self.store().events().await?);
+        *self.shared.event_choices.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((std::time::Instant::now(), events.clone()));
+        Ok(events)
     }
 
     pub(crate) async fn session(&self, token: &str) -> Result<Option<LiveSession>, WebError> {

@@ -160,14 +160,14 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(params): 
     viewer.require(Action::View, &Resource::of(ResourceKind::Person))?;
     let (query, filter_errors) = params.to_query();
     let persons = state.store().list_persons(&viewer.actor, &query).await?;
-    let events = state.store().events().await?;
+    let events = state.event_choices().await?;
     let paging = paging_links("/persons", &params, persons.page, persons.pages);
     let context = serde_json::json!({
         "persons": persons,
         "params": params,
         "filter_errors": filter_errors,
         "paging": paging,
-        "events": events,
+        "events": events.as_slice(),
         "statuses": choices(&state, &viewer, "status", DetentionStatus::ALL_NAMES),
         "outcomes": choices(&state, &viewer, "outcome", OUTCOME_KINDS.into_iter().chain(["none"])),
         "roles": choices(&state, &viewer, "role", PersonRole::ALL.map(PersonRole::as_str)),
@@ -646,7 +646,7 @@ async fn detention_form(
     errors: FieldErrors,
 ) -> Result<Response, WebError> {
     let t = |key: &str| state.catalogues().text(viewer.lang, key, &[]);
-    let events = state.store().events().await?;
+    let events = state.event_choices().await?;
     let mut event_choices = vec![Choice::new("", "—")];
     event_choices.extend(
         events.iter().map(|event| Choice::new(event.id.0.to_string(), format!("{} · {} · {}", event.date, event.city, event.title))),
