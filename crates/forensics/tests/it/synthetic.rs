@@ -63,8 +63,9 @@ fn rigged_election_is_caught_and_fraud_fractions_recovered() {
     let fit = &report.fraud_fit;
     // Stated tolerance: f_e within ±0.01 of the injected value. f_i is only weakly identified
     // (modest stuffing at many stations looks like a wider, shifted honest peak): on these
-    // 20,000-station elections it comes out between 0.02 and 0.2 for an injected 0.3 to 0.5,
-    // so only "not overestimated" is checked here; see the limits in docs/benchmarks.md.
+    // 20,000-station elections it comes out between 0.0 and 0.19 for an injected 0.3 to 0.5
+    // (seeds 5 to 7), so only "not overestimated" is checked here; see the limits in
+    // docs/benchmarks.md.
     check("f_i", fit.incremental, 0.0..=0.4);
     check("f_e", fit.extreme, 0.04..=0.06);
     check("distance improves", fit.distance / fit.distance_without_fraud, 0.0..=0.5);
