@@ -165,7 +165,9 @@ pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
             cannot_show: "Whether the model is the true cause: an honest election in which some \
                           regions vote unanimously with high turnout is also fitted with f_e > 0. \
                           The fractions are the model's best description of the picture, not a \
-                          count of falsified stations.",
+                          count of falsified stations. f_i is only weakly determined: modest \
+                          stuffing at many stations looks like a wider honest cloud, so on \
+                          synthetic tests it is underestimated; read it as a lower bound at best.",
             inputs: format!(
                 "{} usable stations with their registered voters; honest turnout N({:.3}, {:.3}) and \
                  leader's share N({:.3}, {:.3}) fitted to the lower side of each peak (the share's \
