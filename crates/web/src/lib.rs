@@ -8,6 +8,7 @@
 //! English and Russian, with Kazakh started (`i18n`). It must never build SQL or log personal
 //! data.
 
+mod account;
 mod api;
 mod cookies;
 mod error;
@@ -90,7 +91,8 @@ impl AppState {
     pub fn new(store: Store, config: WebConfig) -> AppState {
         let catalogues = Catalogues::load();
         let messages = Lang::ALL.iter().map(|lang| (*lang, minijinja::Value::from_serialize(&**catalogues.messages(*lang)))).collect();
-        let shared = Shared { store, config, templates: Templates::load(), catalogues, messages, event_choices: std::sync::Mutex::new(None) };
+        let shared =
+            Shared { store, config, templates: Templates::load(), catalogues, messages, event_choices: std::sync::Mutex::new(None) };
         AppState { shared: Arc::new(shared) }
     }
 
@@ -115,7 +117,8 @@ impl AppState {
             return Ok(events);
         }
         let events = Arc::new(self.store().events().await?);
-        *self.shared.event_choices.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((std::time::Instant::now(), events.clone()));
+        *self.shared.event_choices.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((std::time::Instant::now(), events.clone()));
         Ok(events)
     }
 
@@ -164,6 +167,8 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/dashboard", get(pages::dashboard))
+        .route("/account/tokens", get(account::tokens).post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/events", get(pages::events))
         .route("/events/{id}", get(pages::event))
         .route("/public", get(pages::public_list))

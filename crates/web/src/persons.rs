@@ -147,7 +147,9 @@ pub fn paging_links(path: &str, params: &ListParams, page: u32, pages: u32) -> P
 /// The choices of a filter: "any", then each value labelled from the catalogue (`{prefix}_{value}`).
 fn choices(state: &AppState, viewer: &Viewer, prefix: &str, values: impl IntoIterator<Item = &'static str>) -> Vec<Choice> {
     let any = state.catalogues().text(viewer.lang, "filter_any", &[]);
-    std::iter::once(Choice::new("", any)).chain(values.into_iter().map(|value| Choice::new(value, label(state, viewer, prefix, value)))).collect()
+    std::iter::once(Choice::new("", any))
+        .chain(values.into_iter().map(|value| Choice::new(value, label(state, viewer, prefix, value))))
+        .collect()
 }
 
 /// The catalogue's words for a machine value, or the value itself.
@@ -335,7 +337,9 @@ impl PersonInput {
             FormField::new("birth", t("field_birth"), "text", &self.birth).hint("1990, 14.02.1990 or 1990-02-14"),
             FormField::new("city", t("field_city"), "text", &self.city),
             FormField::new("roles", t("field_roles"), "checkboxes", "")
-                .options(PersonRole::ALL.iter().map(|role| Choice::new(role.as_str(), label(state, viewer, "role", role.as_str()))).collect())
+                .options(
+                    PersonRole::ALL.iter().map(|role| Choice::new(role.as_str(), label(state, viewer, "role", role.as_str()))).collect(),
+                )
                 .values(self.roles.clone()),
             FormField::new("contact", t("field_contact"), "text", &self.contact),
             FormField::new("address", t("field_address"), "text", &self.address),
@@ -658,7 +662,9 @@ async fn detention_form(
         FormField::new("detained_by", t("field_detained_by"), "text", &input.detained_by),
         FormField::new("police_station", t("field_police_station"), "text", &input.police_station),
         FormField::new("treatment", t("field_treatment"), "checkboxes", "")
-            .options(Treatment::ALL.iter().map(|item| Choice::new(item.as_str(), label(state, viewer, "treatment", item.as_str()))).collect())
+            .options(
+                Treatment::ALL.iter().map(|item| Choice::new(item.as_str(), label(state, viewer, "treatment", item.as_str()))).collect(),
+            )
             .values(input.treatment.clone()),
         FormField::new("injuries", t("field_injuries"), "textarea", &input.injuries),
     ];

@@ -24,6 +24,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("event.html", include_str!("../templates/event.html")),
     ("public.html", include_str!("../templates/public.html")),
     ("import.html", include_str!("../templates/import.html")),
+    ("tokens.html", include_str!("../templates/tokens.html")),
     ("case_study_missing.html", include_str!("../templates/case_study_missing.html")),
 ];
 

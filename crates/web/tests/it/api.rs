@@ -117,3 +117,37 @@ async fn the_openapi_document_describes_exactly_the_routed_api() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_user_creates_a_token_in_the_browser_uses_it_and_revokes_it() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    app.login("analyst").await;
+    let csrf = app.csrf().await;
+    let page = app.post_form("/account/tokens", &[("csrf", &csrf), ("name", "laptop script"), ("scopes", "read")]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let start = page.body.find("<code>").expect("the new token is shown") + "<code>".len();
+    let token = page.body[start..].split("</code>").next().unwrap().to_owned();
+    assert!(token.starts_with("kzt_"), "{token}");
+    assert!(page.body.contains("laptop script") && page.body.contains("shown only once"));
+    assert!(!app.get("/account/tokens").await.body.contains(&token), "the token is never shown again");
+
+    let mut script = app.browser();
+    let bearer = |path: &str| Request::get(path).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap();
+    assert_eq!(script.send(bearer("/api/v1/persons")).await.status, StatusCode::OK);
+    assert_eq!(script.send(bearer("/account/tokens")).await.status, StatusCode::FORBIDDEN, "a token cannot manage tokens");
+
+    let empty = app.post_form("/account/tokens", &[("csrf", &csrf), ("name", "no scopes")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("scopes: give at least one of read, write"));
+
+    let id = app.store.list_api_tokens(&Actor::system()).await.unwrap()[0].id.0;
+    let mut stranger = app.browser();
+    stranger.login("volunteer").await;
+    let stranger_csrf = stranger.csrf().await;
+    let refused = stranger.post_form(&format!("/account/tokens/{id}/revoke"), &[("csrf", &stranger_csrf)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "only the owner or an admin revokes");
+    let revoked = app.post_form(&format!("/account/tokens/{id}/revoke"), &[("csrf", &csrf)]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert_eq!(script.send(bearer("/api/v1/persons")).await.status, StatusCode::UNAUTHORIZED);
+    assert!(app.get("/account/tokens").await.body.contains("revoked"));
+}

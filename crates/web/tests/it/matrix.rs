@@ -45,6 +45,7 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Get("/persons/{published}/detentions/{detention}/nonsense/new"), ["404", "404", "404", "404", "404"]),
     (Call::Get("/public.csv"), ANYONE),
     (Call::Get("/import"), ["200", "200", "403", "403", "login"]),
+    (Call::Get("/account/tokens"), STAFF_PAGE),
     (Call::Get("/events"), STAFF_PAGE),
     (Call::Get("/events/{almaty}"), STAFF_PAGE),
     (Call::Get("/api/openapi.json"), ANYONE),
@@ -103,6 +104,7 @@ const ROUTES: &[(Call, Expected)] = &[
         ["303", "303", "403", "403", "401"],
     ),
     (Call::Form("/persons/{private}/publication", &[("approved", "true")]), ["303", "303", "403", "403", "401"]),
+    (Call::Form("/account/tokens", &[("name", "matrix"), ("scopes", "read")]), ["200", "200", "200", "200", "401"]),
     (Call::Form("/logout", &[]), ["303", "303", "303", "303", "303"]),
 ];
 
