@@ -12,6 +12,7 @@ mod account;
 mod api;
 mod cookies;
 mod error;
+mod events;
 mod forms;
 mod i18n;
 mod import;
@@ -122,6 +123,11 @@ impl AppState {
         Ok(events)
     }
 
+    /// Drops the cached event choices after an event was added.
+    pub(crate) fn forget_event_choices(&self) {
+        *self.shared.event_choices.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+
     pub(crate) async fn session(&self, token: &str) -> Result<Option<LiveSession>, WebError> {
         Ok(self.store().session(token).await?.map(|user| LiveSession {
             user_id: user.user_id.0,
@@ -170,7 +176,10 @@ pub fn router(state: AppState) -> Router {
         .route("/account/tokens", get(account::tokens).post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/events", get(pages::events))
+        .route("/events/new", get(events::new_event_form).post(events::create_event))
         .route("/events/{id}", get(pages::event))
+        .route("/events/{id}/claims/new", get(events::new_claim_form))
+        .route("/events/{id}/claims", post(events::create_claim))
         .route("/public", get(pages::public_list))
         .route("/public.csv", get(pages::public_csv))
         .route("/elections/kz-2019", get(pages::case_study))

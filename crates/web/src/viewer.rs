@@ -53,6 +53,7 @@ pub struct SignedIn {
 pub struct Offers {
     pub view_register: bool,
     pub import: bool,
+    pub create_event: bool,
     pub create_person: bool,
     pub publish: bool,
     pub view_audit: bool,
@@ -90,6 +91,7 @@ impl Viewer {
         Offers {
             view_register: self.can(Action::View, &Resource::of(ResourceKind::Register)),
             import: self.can(Action::Import, &Resource::of(ResourceKind::Register)),
+            create_event: self.can(Action::Create, &Resource::of(ResourceKind::Event)),
             create_person: self.can(Action::Create, &person),
             publish: self.can(Action::Publish, &person),
             view_audit: self.can(Action::ViewAudit, &Resource::of(ResourceKind::AuditLog)),

@@ -47,6 +47,8 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Get("/import"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/account/tokens"), STAFF_PAGE),
     (Call::Get("/events"), STAFF_PAGE),
+    (Call::Get("/events/new"), ["200", "200", "403", "403", "login"]),
+    (Call::Get("/events/{almaty}/claims/new"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/events/{almaty}"), STAFF_PAGE),
     (Call::Get("/api/openapi.json"), ANYONE),
     (Call::Get("/api/v1/persons"), STAFF_API),
@@ -95,6 +97,20 @@ const ROUTES: &[(Call, Expected)] = &[
         Call::Form(
             "/persons/{published}/detentions/{detention}/edit",
             &[("detained_at", "09.06.2019 14:00"), ("released_at", "09.06.2019 20:00")],
+        ),
+        ["303", "303", "403", "403", "401"],
+    ),
+    (Call::Form("/events/new", &[("title", "Rally"), ("date", "12.06.2019"), ("city", "Almaty")]), ["303", "303", "403", "403", "401"]),
+    (
+        Call::Form(
+            "/events/{almaty}/claims",
+            &[
+                ("said_by", "Ministry"),
+                ("said_on", "12.06.2019"),
+                ("qualifier", "about"),
+                ("value", "100"),
+                ("source_url", "https://example.invalid/c"),
+            ],
         ),
         ["303", "303", "403", "403", "401"],
     ),

@@ -408,3 +408,61 @@ async fn the_public_csv_has_public_fields_only_and_defuses_formulas() {
     assert!(reply.body.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{}", reply.body);
     assert!(!reply.body.contains("Bolat") && !reply.body.contains("+7 000"));
 }
+
+#[tokio::test]
+async fn a_coordinator_records_an_event_and_an_official_claim() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    app.login("coordinator").await;
+    // The list page fills the cache of event choices before the new event exists.
+    assert!(!app.get("/persons").await.body.contains("Shymkent"));
+    let csrf = app.csrf().await;
+    let bad = app.post_form("/events/new", &[("csrf", &csrf), ("title", ""), ("date", "12/06/2019"), ("city", "Shymkent")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"e-date\">`12&#x2f;06&#x2f;2019` is not a date like 09.06.2019 or 2019-06-09"), "{}", bad.body);
+    assert!(bad.body.contains("id=\"e-title\">is empty") && bad.body.contains("value=\"Shymkent\""));
+    let saved = app
+        .post_form(
+            "/events/new",
+            &[
+                ("csrf", &csrf),
+                ("title", "Rally after the election"),
+                ("date", "12.06.2019"),
+                ("city", "Shymkent"),
+                ("place", "Al-Farabi Square"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let event_path = saved.header("location").to_owned();
+    assert!(app.get("/persons").await.body.contains("2019-06-12 Shymkent"), "the new event is a filter choice at once");
+
+    let claims = format!("{event_path}/claims");
+    let bad = app
+        .post_form(
+            &claims,
+            &[("csrf", &csrf), ("said_by", "Akimat"), ("said_on", "13.06.2019"), ("qualifier", "about"), ("value", ""), ("source_url", "")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"e-value\">is empty: give the number that was said"));
+    assert!(bad.body.contains("id=\"e-source_url\">is empty: every claim needs its source"));
+    for (qualifier, value) in [("about", "300"), ("none", "")] {
+        let saved = app
+            .post_form(
+                &claims,
+                &[
+                    ("csrf", &csrf),
+                    ("said_by", "Akimat"),
+                    ("said_on", "13.06.2019"),
+                    ("qualifier", qualifier),
+                    ("value", value),
+                    ("source_url", "https://example.invalid/akimat"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    }
+    let page = app.get(&event_path).await.body;
+    assert!(page.contains("<td class=\"num\">≈300</td>") && page.contains("<td class=\"num\">none</td>"), "{page}");
+    let _ = fixture;
+}
