@@ -12,7 +12,7 @@ use anyhow::Context;
 use kuzet_register::{Actor, Role, UserId};
 use kuzet_web::WebConfig;
 
-use crate::serve::{case_study_html, serve, server_runtime};
+use crate::serve::{case_study_html, init_logging, serve, server_runtime};
 use crate::user::{open_store, store_error};
 
 /// The demo accounts, one per role.
@@ -36,6 +36,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    init_logging();
     let runtime = server_runtime()?;
     runtime.block_on(async {
         let existed = args.database.exists();

@@ -32,6 +32,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    init_logging();
     let runtime = server_runtime()?;
     runtime.block_on(async {
         let store = open_database(&args.database).await?;
@@ -44,6 +45,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         serve(args.bind, store, config).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Failures inside the server go to standard error, once each; `KUZET_LOG` (an `env_logger`-style
+/// filter such as `debug`) chooses more. Nothing about requests is logged.
+pub(crate) fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KUZET_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // A second initialisation (tests, embedding) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 /// A runtime with a worker per core: the server answers many visitors at once.

@@ -154,3 +154,18 @@ async fn a_sign_in_link_remembers_where_the_visitor_was_going() {
     let page = app.get(reply.header("location")).await;
     assert!(page.body.contains("name=\"next\" value=\"&#x2f;persons?city=Almaty\""), "{}", page.body);
 }
+
+#[tokio::test]
+async fn a_busy_session_still_ends_at_the_absolute_limit() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    app.login("coordinator").await;
+    let step = time::Duration::seconds(kuzet_store::IDLE_SESSION_SECS - 60);
+    let mut elapsed = time::Duration::ZERO;
+    while elapsed + step < time::Duration::seconds(kuzet_store::ABSOLUTE_SESSION_SECS) {
+        app.clock.advance(step);
+        elapsed += step;
+        assert_eq!(app.get("/dashboard").await.status, StatusCode::OK, "active after {elapsed}");
+    }
+    app.clock.advance(step);
+    assert_eq!(app.get("/dashboard").await.status, StatusCode::SEE_OTHER, "ended after {}", elapsed + step);
+}
