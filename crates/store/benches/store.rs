@@ -22,8 +22,9 @@ fn runtime() -> &'static Runtime {
     RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime"))
 }
 
+/// A fixed name, emptied first, so that runs do not pile up databases in the temp directory.
 fn temp_file(name: &str) -> PathBuf {
-    let file = std::env::temp_dir().join(format!("kuzet-store-bench-{}-{name}.db", std::process::id()));
+    let file = std::env::temp_dir().join(format!("kuzet-store-bench-{name}.db"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }

@@ -296,17 +296,23 @@ impl RawRecord {
 /// JSON keys of audited entities that hold restricted fields.
 const RESTRICTED_KEYS: &[&str] = &["contact", "address", "birth_date", "injuries", "password_hash"];
 
-/// Removes restricted fields (and references of anonymous sources) from an entity's JSON.
+/// Removes restricted fields (and references of anonymous sources) from an entity's JSON, at
+/// any depth: an import record nests the person and their facts.
 fn redact(value: &mut serde_json::Value) {
-    if let Some(object) = value.as_object_mut() {
-        for key in RESTRICTED_KEYS {
-            if object.contains_key(*key) {
-                object.insert((*key).to_owned(), serde_json::Value::Null);
+    match value {
+        serde_json::Value::Object(object) => {
+            for key in RESTRICTED_KEYS {
+                if object.contains_key(*key) {
+                    object.insert((*key).to_owned(), serde_json::Value::Null);
+                }
             }
+            if object.get("anonymous").and_then(serde_json::Value::as_bool) == Some(true) && object.contains_key("reference") {
+                object.insert("reference".to_owned(), serde_json::Value::Null);
+            }
+            object.values_mut().for_each(redact);
         }
-        if object.get("anonymous").and_then(serde_json::Value::as_bool) == Some(true) && object.contains_key("reference") {
-            object.insert("reference".to_owned(), serde_json::Value::Null);
-        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
     }
 }
 

@@ -17,7 +17,7 @@ use crate::register::{
 use crate::{
     ClaimId, ClaimRow, Count, CustodyId, CustodyView, Dashboard, DecisionId, DecisionView, DetentionId, DetentionView,
     EventCount, EventId, EventPage, EventRow, FactRef, Page, PersonId, PersonPage, PersonQuery, PersonRow, PersonView,
-    PublicPersonRow, SourceId, SourceView, Store, TimelineEntry, TransferId, TransferView, encode, register::word_search_keys,
+    PublicPersonRow, SourceId, SourceView, StatusMoment, Store, TimelineEntry, TransferId, TransferView, encode, register::word_search_keys,
 };
 
 /// The status as of `today`: an arrest whose end has passed is served.
@@ -765,4 +765,49 @@ fn timeline(
     // A stable sort keeps facts of one moment in the order recorded.
     entries.sort_by(|a, b| a.at.cmp(&b.at));
     entries
+}
+
+impl Store {
+    /// The moment statuses are derived at, `2019-06-12T12:00:00`: fixed by the `status_as_of`
+    /// setting (the demo register is seen as of 12 June 2019) or now. Pages show it beside
+    /// statuses so that a reader knows what "serving arrest" is relative to.
+    pub async fn status_as_of(&self) -> Result<StatusMoment, StoreError> {
+        let mut connection = self.read.acquire().await?;
+        let fixed = sqlx::query("SELECT value FROM settings WHERE key = ?")
+            .bind(crate::register::STATUS_AS_OF)
+            .fetch_optional(&mut *connection)
+            .await?
+            .is_some();
+        let now = status_now(&mut connection, self).await?;
+        Ok(StatusMoment { as_of: encode::date_time(now), fixed })
+    }
+
+    /// Fixes the moment statuses are derived at, or (`None`) returns to now. Admins only;
+    /// every person's stored status is recomputed at the new moment.
+    pub async fn set_status_as_of(&self, actor: &Actor, moment: Option<PrimitiveDateTime>) -> Result<(), StoreError> {
+        if actor.role != Role::Admin {
+            return Err(StoreError::Forbidden);
+        }
+        let mut change = crate::audit::Change::begin(self, *actor).await?;
+        match moment {
+            Some(moment) => {
+                sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(crate::register::STATUS_AS_OF)
+                    .bind(encode::date_time(moment))
+                    .execute(&mut *change.tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM settings WHERE key = ?").bind(crate::register::STATUS_AS_OF).execute(&mut *change.tx).await?;
+            }
+        }
+        let after = serde_json::json!({ crate::register::STATUS_AS_OF: moment.map(encode::date_time) });
+        change.audit("setting", 0, None, "set", None, Some(&after)).await?;
+        let now = status_now(&mut change.tx, self).await?;
+        let persons: Vec<i64> = sqlx::query_scalar("SELECT id FROM persons ORDER BY id").fetch_all(&mut *change.tx).await?;
+        for person in persons {
+            change.refresh_person(PersonId(person), now).await?;
+        }
+        change.commit().await
+    }
 }

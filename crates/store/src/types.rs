@@ -470,3 +470,12 @@ pub struct DemoSummary {
     pub transfers: usize,
     pub sources: usize,
 }
+
+/// The moment statuses are derived at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusMoment {
+    /// `2019-06-12T12:00:00`.
+    pub as_of: String,
+    /// Fixed by a setting (the demo), rather than now.
+    pub fixed: bool,
+}

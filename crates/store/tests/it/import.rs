@@ -20,7 +20,10 @@ fn arrest(days: u16) -> Decision {
 fn records(event: EventId) -> Vec<ImportRecord> {
     let source = Source::new(SourceKind::Volunteer, "spreadsheet of the volunteers", false).unwrap();
     let mut arrested = ImportRecord::new(person("Imported Arrested"));
-    arrested.detention = Some(NewDetention { event_id: Some(event), detention: detention("09.06.2019 13:00", "09.06.2019 23:00", "Station A") });
+    arrested.person.person.contact = "+7 000 222 33 44".into();
+    let mut beaten = detention("09.06.2019 13:00", "09.06.2019 23:00", "Station A");
+    beaten.injuries = "broken rib".into();
+    arrested.detention = Some(NewDetention { event_id: Some(event), detention: beaten });
     arrested.decisions = vec![arrest(10)];
     arrested.custody = Some(Custody { place: "Detention centre".into(), region: String::new(), from: date("10.06.2019"), until: None });
     arrested.source = Some(source.clone());
@@ -47,7 +50,7 @@ async fn an_import_stores_every_record_with_audit_and_statuses() {
         );
         assert_eq!(reported, [3]);
         let AuditVerdict::Ok { records: after } = store.verify_audit().await.unwrap() else { panic!("broken log") };
-        assert_eq!(after - before, 9, "one audit record per stored row");
+        assert_eq!(after - before, 3, "one audit record per imported person");
 
         let found = store.list_persons(&s.coordinator, &PersonQuery { text: Some("imported".into()), sort: kuzet_store::PersonSort::NameAsc, ..PersonQuery::default() }).await.unwrap();
         let rows: Vec<String> = found.items.iter().map(|r| format!("{} {}", r.name, r.status)).collect();
@@ -59,6 +62,21 @@ async fn an_import_stores_every_record_with_audit_and_statuses() {
         assert_eq!(page.person.status_place.as_deref(), Some("Detention centre"));
         assert!(!page.person.is_draft);
         assert_eq!(page.sources.len(), 1);
+
+        // The import record holds the person and their facts; analysts read it without the
+        // restricted fields nested inside.
+        let record = &page.history[0];
+        assert_eq!((record.entity.as_str(), record.action.as_str()), ("person", "import"));
+        let after = record.after.as_ref().unwrap();
+        assert_eq!(after["person"]["contact"], "+7 000 222 33 44");
+        assert_eq!(after["detention"]["injuries"], "broken rib");
+        assert_eq!(after["decisions"][0]["outcome"], "arrest 10 days");
+        assert_eq!(after["custody"]["place"], "Detention centre");
+        let analyst = user(store, "analyst", Role::Analyst).await;
+        let for_analyst = store.person(&analyst, found.items[0].id).await.unwrap();
+        let after = for_analyst.history[0].after.as_ref().unwrap();
+        assert_eq!((after["person"]["contact"].clone(), after["detention"]["injuries"].clone()), (serde_json::Value::Null, serde_json::Value::Null));
+        assert_eq!(after["person"]["name"], "Imported Arrested");
     }
 }
 

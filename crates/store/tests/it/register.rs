@@ -301,6 +301,14 @@ async fn statuses_follow_new_facts_and_time() {
         assert_eq!(status(s.aidar).await, "arrest_served", "{}", test.backend);
         let served = store.list_persons(&s.coordinator, &PersonQuery { status: Some("arrest_served".into()), ..PersonQuery::default() }).await.unwrap();
         assert_eq!(served.items.iter().map(|r| r.id).collect::<Vec<_>>(), [s.aidar]);
+        // The status moment can be fixed (as the demo does) and released again.
+        assert_eq!(store.status_as_of().await.unwrap(), kuzet_store::StatusMoment { as_of: "2019-06-13T12:00:00".into(), fixed: false });
+        assert!(matches!(store.set_status_as_of(&s.coordinator, None).await, Err(StoreError::Forbidden)));
+        store.set_status_as_of(&admin(), Some(date_time("11.06.2019 12:00"))).await.unwrap();
+        assert_eq!(store.status_as_of().await.unwrap(), kuzet_store::StatusMoment { as_of: "2019-06-11T12:00:00".into(), fixed: true });
+        assert_eq!(status(s.aidar).await, "serving_arrest");
+        store.set_status_as_of(&admin(), None).await.unwrap();
+        assert_eq!(status(s.aidar).await, "arrest_served");
         // Facts for unknown ids.
         assert!(matches!(store.add_decision(&s.coordinator, DetentionId(999), &appeal).await, Err(StoreError::NotFound)));
         let orphan = NewDetention { event_id: Some(EventId(999)), detention: detention("09.06.2019 12:00", "", "") };
