@@ -219,7 +219,11 @@ pub async fn serve(addr: SocketAddr, store: Store) -> std::io::Result<()> {
 
 /// Serves `state` on `addr` until Ctrl-C.
 pub async fn serve_app(addr: SocketAddr, state: AppState) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(tokio::net::TcpListener::bind(addr).await?, state).await
+}
+
+/// Serves `state` on a bound listener (port 0 in tests) until Ctrl-C.
+pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -106,3 +106,33 @@ async fn unknown_pages_are_404_pages_in_the_visitors_language() {
     assert_eq!(api.header("content-type"), "application/json");
     assert!(api.body.starts_with("{\"errors\":["), "{}", api.body);
 }
+
+/// Sends one raw HTTP/1.1 request and returns the whole response as text.
+async fn raw_request(address: std::net::SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn the_app_serves_on_a_real_socket_with_its_headers() {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let state = kuzet_web::AppState::new(app.store.clone(), kuzet_web::WebConfig::default());
+    let server = tokio::spawn(kuzet_web::serve_on(listener, state));
+    let response = raw_request(address, "GET /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAccept-Language: ru\r\n\r\n").await;
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(response.contains("content-security-policy: default-src 'none'"), "{response}");
+    assert!(response.contains("<html lang=\"ru\">"));
+    let too_big = format!(
+        "POST /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
+        kuzet_web::BODY_LIMIT_BYTES + 1,
+        "x".repeat(kuzet_web::BODY_LIMIT_BYTES + 1)
+    );
+    assert!(raw_request(address, &too_big).await.starts_with("HTTP/1.1 413"));
+    server.abort();
+}
