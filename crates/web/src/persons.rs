@@ -312,7 +312,6 @@ impl PersonInput {
         let roles = PersonRole::parse_list(&self.roles.join(",")).map_err(|e| note("roles", e.reason)).unwrap_or_default();
         let consent = Consent::parse(&self.consent).map_err(|e| note("consent", e.reason)).unwrap_or(Consent::NotAsked);
         let source = parse_source(&self.source_kind, &self.source_reference, self.source_anonymous, false, &mut note);
-        drop(note);
         match name {
             Some(name) if errors.is_empty() => {
                 let mut person = Person::new(name);
@@ -428,7 +427,6 @@ pub async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<R
     person_form(&state, &viewer, StatusCode::OK, &input, FieldErrors::new(), None, None)
 }
 
-#[expect(clippy::too_many_arguments, reason = "one form, drawn from its parts")]
 fn person_form(
     state: &AppState,
     viewer: &Viewer,
@@ -622,12 +620,11 @@ impl DetentionInput {
         let treatment = TreatmentSet::parse(&self.treatment.join(";")).map_err(|e| note("treatment", e.reason)).unwrap_or_default();
         let mut detention = detained_at.map(Detention::new);
         let source = parse_source(&self.source_kind, &self.source_reference, self.source_anonymous, source_required, &mut note);
-        if let (Some(detention), Some(released)) = (detention.as_mut(), released_at) {
-            if let Err(error) = detention.set_released_at(Some(released)) {
-                note("released_at", error.reason);
-            }
+        if let (Some(detention), Some(released)) = (detention.as_mut(), released_at)
+            && let Err(error) = detention.set_released_at(Some(released))
+        {
+            note("released_at", error.reason);
         }
-        drop(note);
         match detention {
             Some(mut detention) if errors.is_empty() => {
                 detention.detained_by = self.detained_by.trim().to_owned();
@@ -780,7 +777,6 @@ impl DecisionInput {
         let appeal_result = Some(self.appeal_result.as_str()).filter(|value| !value.is_empty());
         let outcome = Outcome::from_parts(&self.outcome, amount, appeal_result).map_err(|e| note("outcome", e.reason)).ok();
         let source = parse_source(&self.source_kind, &self.source_reference, self.source_anonymous, true, &mut note);
-        drop(note);
         match (decided_on, outcome) {
             (Some(decided_on), Some(outcome)) if errors.is_empty() => {
                 Ok((Decision { authority: authority.to_owned(), decided_on, hearing_minutes, lawyer_present, article, outcome }, source))
@@ -1036,7 +1032,6 @@ fn parse_custody_fact(fact: CustodyFact, form: &FormData) -> Result<(CustodyValu
         }
     };
     let source = parse_source(form.get("source_kind"), form.get("source_reference"), form.checked("source_anonymous"), true, &mut note);
-    drop(note);
     match (value, source) {
         (CustodyValue::Custody(None), _) | (_, None) => Err(errors),
         (value, Some(source)) if errors.is_empty() => Ok((value, source)),
