@@ -32,7 +32,7 @@ fn render(
     mut fields: Vec<FormField>,
     errors: &FieldErrors,
 ) -> Result<Response, WebError> {
-    let general_errors = attach_errors(&mut fields, errors);
+    let general_errors = attach_errors(&mut fields, errors, |message| state.catalogues().reason(viewer.lang, message));
     let form =
         FormPage { title, action, cancel, fields, hidden: Vec::new(), general_errors, has_errors: !errors.is_empty(), conflict: None };
     Ok((status, state.page(viewer, "form.html", serde_json::json!({ "form": form }))?).into_response())

@@ -120,11 +120,12 @@ impl FormField {
 
 /// Puts each error beside its field; errors for fields the form does not show are returned so
 /// the page can list them at the top.
-pub fn attach_errors(fields: &mut [FormField], errors: &FieldErrors) -> Vec<String> {
+pub fn attach_errors(fields: &mut [FormField], errors: &FieldErrors, translate: impl Fn(&str) -> String) -> Vec<String> {
     let mut unplaced = Vec::new();
     for (name, message) in errors {
+        let message = translate(message);
         match fields.iter_mut().find(|field| field.name == name) {
-            Some(field) => field.error = Some(message.clone()),
+            Some(field) => field.error = Some(message),
             None => unplaced.push(format!("{name}: {message}")),
         }
     }

@@ -68,6 +68,8 @@ pub struct Catalogues {
     en: Messages,
     ru: Messages,
     kk: Messages,
+    /// Russian wording of the domain's validation messages, as (English pattern, Russian).
+    reasons_ru: Arc<Vec<(String, String)>>,
 }
 
 impl Catalogues {
@@ -78,7 +80,30 @@ impl Catalogues {
             messages.extend(parse(own));
             Arc::new(messages)
         };
-        Catalogues { ru: merged(include_str!("../i18n/ru.txt")), kk: merged(include_str!("../i18n/kk.txt")), en: Arc::new(en) }
+        let reasons_ru = include_str!("../i18n/reasons.ru.txt")
+            .lines()
+            .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+            .filter_map(|line| line.split_once(" => "))
+            .map(|(english, russian)| (english.trim().to_owned(), russian.trim().to_owned()))
+            .collect();
+        Catalogues {
+            ru: merged(include_str!("../i18n/ru.txt")),
+            kk: merged(include_str!("../i18n/kk.txt")),
+            en: Arc::new(en),
+            reasons_ru: Arc::new(reasons_ru),
+        }
+    }
+
+    /// A validation message from the domain (always English) in `lang`, when the catalogue
+    /// knows its wording; otherwise as it is.
+    pub fn reason(&self, lang: Lang, message: &str) -> String {
+        if lang != Lang::Ru {
+            return message.to_owned();
+        }
+        self.reasons_ru
+            .iter()
+            .find_map(|(pattern, russian)| match_pattern(pattern, message).map(|parts| fill_numbered(russian, &parts)))
+            .unwrap_or_else(|| message.to_owned())
     }
 
     pub fn messages(&self, lang: Lang) -> &Messages {
@@ -101,6 +126,37 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut text = template.to_owned();
     for (name, value) in args {
         text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+/// Matches `message` against a pattern with `{1}`, `{2}` holes; returns the holes' text.
+fn match_pattern(pattern: &str, message: &str) -> Option<Vec<String>> {
+    // Literal pieces between the holes, in order.
+    let mut pieces = Vec::new();
+    let mut rest = pattern;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}')? + start;
+        pieces.push(&rest[..start]);
+        rest = &rest[end + 1..];
+    }
+    pieces.push(rest);
+    let mut remaining = message.strip_prefix(pieces[0])?;
+    let mut holes = Vec::new();
+    for (index, piece) in pieces.iter().enumerate().skip(1) {
+        let is_last = index == pieces.len() - 1;
+        let at =
+            if is_last { remaining.strip_suffix(piece).map(str::len)? } else { remaining.find(piece).filter(|_| !piece.is_empty())? };
+        holes.push(remaining[..at].to_owned());
+        remaining = &remaining[at + piece.len()..];
+    }
+    (pieces.len() > 1 || remaining.is_empty()).then_some(holes)
+}
+
+fn fill_numbered(template: &str, parts: &[String]) -> String {
+    let mut text = template.to_owned();
+    for (index, part) in parts.iter().enumerate() {
+        text = text.replace(&format!("{{{}}}", index + 1), part);
     }
     text
 }
@@ -141,6 +197,26 @@ mod tests {
         assert!(missing_in_ru.is_empty(), "Russian misses {missing_in_ru:?}");
         let unknown: Vec<&String> = ru.keys().chain(kk.keys()).filter(|key| !en.contains_key(*key)).collect();
         assert!(unknown.is_empty(), "keys not in English: {unknown:?}");
+    }
+
+    fn check_reason(english: &str, expected: &str) {
+        assert_eq!(Catalogues::load().reason(Lang::Ru, english), expected, "{english}");
+        assert_eq!(Catalogues::load().reason(Lang::En, english), english);
+    }
+
+    #[test]
+    fn validation_messages_in_russian() {
+        check_reason("is empty", "не заполнено");
+        check_reason("`31.02.1990` is not a day of the calendar", "«31.02.1990» — такого дня нет в календаре");
+        check_reason("year 1850 is outside 1900–2019", "год 1850 вне 1900–2019");
+        check_reason(
+            "2019-06-09 13:00:00.0 is before the detention at 2019-06-09 14:00:00.0",
+            "2019-06-09 13:00:00.0 раньше задержания (2019-06-09 14:00:00.0)",
+        );
+        check_reason("is 201 characters long; at most 200 are allowed", "длина 201 символов; можно не больше 200");
+        check_reason("`spy` is not one of journalist, minor", "«spy» — не одно из: journalist, minor");
+        check_reason("something new", "something new");
+        check_reason("is empty, really", "is empty, really");
     }
 
     #[test]

@@ -160,7 +160,10 @@ pub fn label(state: &AppState, viewer: &Viewer, prefix: &str, value: &str) -> St
 
 pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(params): Query<ListParams>) -> Result<Response, WebError> {
     viewer.require(Action::View, &Resource::of(ResourceKind::Person))?;
-    let (query, filter_errors) = params.to_query();
+    let (query, mut filter_errors) = params.to_query();
+    for message in filter_errors.values_mut() {
+        *message = state.catalogues().reason(viewer.lang, message);
+    }
     let persons = state.store().list_persons(&viewer.actor, &query).await?;
     let events = state.event_choices().await?;
     let paging = paging_links("/persons", &params, persons.page, persons.pages);
@@ -438,7 +441,7 @@ fn person_form(
 ) -> Result<Response, WebError> {
     let t = |key: &str| state.catalogues().text(viewer.lang, key, &[]);
     let mut fields = input.fields(state, viewer, editing.is_none());
-    let general_errors = attach_errors(&mut fields, &errors);
+    let general_errors = attach_errors(&mut fields, &errors, |message| state.catalogues().reason(viewer.lang, message));
     let (title, action, cancel, hidden) = match editing {
         Some((id, version)) => (
             t("person_edit_title"),
@@ -666,7 +669,7 @@ async fn detention_form(
         FormField::new("injuries", t("field_injuries"), "textarea", &input.injuries),
     ];
     fields.extend(source_fields(state, viewer, &input.source_kind, &input.source_reference, input.source_anonymous, editing.is_none()));
-    let general_errors = attach_errors(&mut fields, &errors);
+    let general_errors = attach_errors(&mut fields, &errors, |message| state.catalogues().reason(viewer.lang, message));
     let (title, action) = match editing {
         Some(detention) => (t("person_edit_detention"), format!("/persons/{person_id}/detentions/{detention}/edit")),
         None => (t("person_add_detention"), format!("/persons/{person_id}/detentions")),
@@ -818,7 +821,7 @@ fn decision_form(
         ),
     ];
     fields.extend(source_fields(state, viewer, &input.source_kind, &input.source_reference, input.source_anonymous, true));
-    let general_errors = attach_errors(&mut fields, &errors);
+    let general_errors = attach_errors(&mut fields, &errors, |message| state.catalogues().reason(viewer.lang, message));
     let form = FormPage {
         title: t("person_add_decision"),
         action: format!("/persons/{person_id}/detentions/{detention_id}/decisions"),
@@ -1074,7 +1077,7 @@ fn custody_form(
     let kind = if form.get("source_kind").is_empty() { "volunteer" } else { form.get("source_kind") };
     fields.extend(source_fields(state, viewer, kind, form.get("source_reference"), form.checked("source_anonymous"), true));
     debug_assert!(fact.field_names().iter().all(|name| fields.iter().any(|field| field.name == *name)));
-    let general_errors = attach_errors(&mut fields, &errors);
+    let general_errors = attach_errors(&mut fields, &errors, |message| state.catalogues().reason(viewer.lang, message));
     let page = FormPage {
         title: t(match fact {
             CustodyFact::Transfer => "person_add_transfer",

@@ -466,3 +466,17 @@ async fn a_coordinator_records_an_event_and_an_official_claim() {
     assert!(page.contains("<td class=\"num\">≈300</td>") && page.contains("<td class=\"num\">none</td>"), "{page}");
     let _ = fixture;
 }
+
+#[tokio::test]
+async fn validation_messages_follow_the_interface_language() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    app.login("coordinator").await;
+    app.get("/persons?lang=ru").await;
+    let csrf = app.csrf().await;
+    let reply = app.post_form("/persons", &[("csrf", &csrf), ("name", ""), ("birth", "31.02.1990")]).await;
+    assert!(reply.body.contains("id=\"e-name\">не заполнено</p>"), "{}", reply.body);
+    assert!(reply.body.contains("id=\"e-birth\">«31.02.1990» — такого дня нет в календаре</p>"));
+    assert!(reply.body.contains("Исправьте отмеченные ниже поля."));
+    let list = app.get("/persons?date_to=32.01.2019").await;
+    assert!(list.body.contains("«32.01.2019» — такого дня нет в календаре"), "{}", list.body);
+}
