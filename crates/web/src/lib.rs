@@ -10,6 +10,7 @@
 
 mod account;
 mod api;
+mod audit;
 mod cookies;
 mod error;
 mod events;
@@ -173,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/dashboard", get(pages::dashboard))
+        .route("/audit", get(audit::log))
         .route("/account/tokens", get(account::tokens).post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/events", get(pages::events))

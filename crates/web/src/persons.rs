@@ -188,7 +188,7 @@ fn person_resource(person: &PersonView) -> Resource {
 
 /// One audit record as the history table shows it.
 #[derive(Debug, Serialize)]
-struct HistoryRow {
+pub struct HistoryRow {
     at: String,
     who: String,
     action: String,
@@ -196,8 +196,8 @@ struct HistoryRow {
     changes: Vec<String>,
 }
 
-fn history_rows(page: &PersonPage) -> Vec<HistoryRow> {
-    page.history
+pub fn history_rows(records: &[kuzet_store::AuditRecord]) -> Vec<HistoryRow> {
+    records
         .iter()
         .map(|record| {
             let empty = serde_json::Map::new();
@@ -233,7 +233,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
     let resource = person_resource(&page.person);
     let context = serde_json::json!({
         "page": page,
-        "history": history_rows(&page),
+        "history": history_rows(&page.history),
         "may_edit": viewer.can(Action::Edit, &resource),
         "may_add": viewer.can(Action::Create, &Resource::of(ResourceKind::Detention)),
         "may_add_decision": viewer.can(Action::Create, &Resource::of(ResourceKind::Decision)),

@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("public.html", include_str!("../templates/public.html")),
     ("import.html", include_str!("../templates/import.html")),
     ("tokens.html", include_str!("../templates/tokens.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
     ("case_study_missing.html", include_str!("../templates/case_study_missing.html")),
 ];
 

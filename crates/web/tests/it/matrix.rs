@@ -46,6 +46,8 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Get("/public.csv"), ANYONE),
     (Call::Get("/import"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/account/tokens"), STAFF_PAGE),
+    (Call::Get("/audit"), ["200", "200", "403", "200", "login"]),
+    (Call::Get("/audit?verify=1&entity=person"), ["200", "200", "403", "200", "login"]),
     (Call::Get("/events"), STAFF_PAGE),
     (Call::Get("/events/new"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/events/{almaty}/claims/new"), ["200", "200", "403", "403", "login"]),

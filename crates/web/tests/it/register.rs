@@ -480,3 +480,27 @@ async fn validation_messages_follow_the_interface_language() {
     let list = app.get("/persons?date_to=32.01.2019").await;
     assert!(list.body.contains("«32.01.2019» — такого дня нет в календаре"), "{}", list.body);
 }
+
+#[tokio::test]
+async fn the_audit_log_shows_changes_and_checks_its_chain() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    app.login("coordinator").await;
+    let path = format!("/persons/{}/edit", fixture.private.0);
+    let form = app.get(&path).await.body;
+    let saved = app
+        .post_form(
+            &path,
+            &[("csrf", &csrf_in(&form)), ("version", "1"), ("name", "Bolat Sampleuly"), ("city", "Astana"), ("consent", "refused")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let log = app.get(&format!("/audit?person={}", fixture.private.0)).await.body;
+    assert!(log.contains("update person") && log.contains("city: Nur-Sultan → Astana"), "{log}");
+    assert!(!log.contains("Aigerim"), "filtered to one person");
+    let checked = app.get("/audit?verify=1").await.body;
+    assert!(checked.contains("The chain is intact:"), "{checked}");
+    let mut analyst = app.browser();
+    analyst.login("analyst").await;
+    let seen = analyst.get(&format!("/audit?person={}", fixture.private.0)).await.body;
+    assert!(!seen.contains("+7 000 000 0001"), "no contact details in the log for an analyst");
+}
