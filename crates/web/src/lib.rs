@@ -191,6 +191,7 @@ pub fn router(state: AppState) -> Router {
         .route("/persons/{id}", get(persons::show))
         .route("/persons/{id}/edit", get(persons::edit_form).post(persons::update))
         .route("/persons/{id}/publication", post(persons::set_publication))
+        .route("/persons/{id}/delete", get(persons::delete_form).post(persons::delete))
         .route("/persons/{id}/detentions/new", get(persons::new_detention_form))
         .route("/persons/{id}/detentions", post(persons::create_detention))
         .route("/persons/{id}/detentions/{detention}/edit", get(persons::edit_detention_form).post(persons::update_detention))

@@ -240,6 +240,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
         "may_add_custody": viewer.can(Action::Create, &Resource::of(ResourceKind::Custody)),
         "may_edit_detention": viewer.can(Action::Edit, &fact_resource(ResourceKind::Detention, &page.person)),
         "may_publish": viewer.can(Action::Publish, &resource),
+        "may_delete": viewer.can(Action::Delete, &resource),
         "saved": false,
     });
     Ok(state.page(&viewer, "person.html", context)?.into_response())
@@ -1136,4 +1137,26 @@ pub async fn create_custody(
         Err(errors) => errors,
     };
     custody_form(&state, &viewer, (id, detention, fact), StatusCode::UNPROCESSABLE_ENTITY, &form, errors)
+}
+
+pub async fn delete_form(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, WebError> {
+    viewer.require(Action::Delete, &Resource::of(ResourceKind::Person).draft(true).owned_by(viewer.actor.user_id))?;
+    let page = state.store().person(&viewer.actor, PersonId(id)).await?;
+    viewer.require(Action::Delete, &person_resource(&page.person))?;
+    Ok(state.page(&viewer, "delete.html", serde_json::json!({ "person": page.person, "conflict": false }))?.into_response())
+}
+
+/// Deletes a person's record; the version guards against deleting what someone just changed.
+pub async fn delete(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>, form: FormData) -> Result<Response, WebError> {
+    viewer.require(Action::Delete, &Resource::of(ResourceKind::Person).draft(true).owned_by(viewer.actor.user_id))?;
+    let version: i64 = form.get("version").parse().map_err(|_| WebError::BadRequest("version: missing".into()))?;
+    match state.store().delete_person(&viewer.actor, PersonId(id), version).await {
+        Ok(()) => Ok(Redirect::to("/persons").into_response()),
+        Err(StoreError::Conflict { .. }) => {
+            let page = state.store().person(&viewer.actor, PersonId(id)).await?;
+            let body = state.page(&viewer, "delete.html", serde_json::json!({ "person": page.person, "conflict": true }))?;
+            Ok((StatusCode::CONFLICT, body).into_response())
+        }
+        Err(error) => Err(error.into()),
+    }
 }

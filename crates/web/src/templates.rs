@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("import.html", include_str!("../templates/import.html")),
     ("tokens.html", include_str!("../templates/tokens.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("delete.html", include_str!("../templates/delete.html")),
     ("case_study_missing.html", include_str!("../templates/case_study_missing.html")),
 ];
 

@@ -38,6 +38,7 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Get("/persons/{private}"), STAFF_PAGE),
     (Call::Get("/persons/{published}/edit"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/persons/{published}/detentions/new"), CREATORS_PAGE),
+    (Call::Get("/persons/{private}/delete"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/persons/{published}/detentions/{detention}/decisions/new"), CREATORS_PAGE),
     (Call::Get("/persons/{published}/detentions/{detention}/edit"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/persons/{published}/detentions/{detention}/transfers/new"), CREATORS_PAGE),
@@ -123,16 +124,18 @@ const ROUTES: &[(Call, Expected)] = &[
     ),
     (Call::Form("/persons/{private}/publication", &[("approved", "true")]), ["303", "303", "403", "403", "401"]),
     (Call::Form("/account/tokens", &[("name", "matrix"), ("scopes", "read")]), ["200", "200", "200", "200", "401"]),
+    (Call::Form("/persons/{private}/delete", &[("version", "{private_version}")]), ["303", "303", "403", "403", "401"]),
     (Call::Form("/logout", &[]), ["303", "303", "303", "303", "303"]),
 ];
 
-fn fill(template: &str, fixture: &Fixture, version: i64) -> String {
+fn fill(template: &str, fixture: &Fixture, (version, private_version): (i64, i64)) -> String {
     template
         .replace("{published}", &fixture.published.0.to_string())
         .replace("{private}", &fixture.private.0.to_string())
         .replace("{almaty}", &fixture.almaty.0.to_string())
         .replace("{detention}", &fixture.detention.0.to_string())
         .replace("{version}", &version.to_string())
+        .replace("{private_version}", &private_version.to_string())
 }
 
 fn outcome(reply: &crate::Reply) -> String {
@@ -153,7 +156,10 @@ async fn every_route_for_every_role() {
         }
         let csrf = app.csrf().await;
         for (call, expected) in ROUTES {
-            let version = app.store.person(&kuzet_register::Actor::system(), fixture.published).await.unwrap().person.version;
+            let system = kuzet_register::Actor::system();
+            let version = app.store.person(&system, fixture.published).await.unwrap().person.version;
+            let private_version = app.store.person(&system, fixture.private).await.map(|page| page.person.version).unwrap_or(0);
+            let version = (version, private_version);
             let (label, reply) = match call {
                 Call::Get(path) => {
                     let path = fill(path, &fixture, version);

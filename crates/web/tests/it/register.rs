@@ -504,3 +504,24 @@ async fn the_audit_log_shows_changes_and_checks_its_chain() {
     let seen = analyst.get(&format!("/audit?person={}", fixture.private.0)).await.body;
     assert!(!seen.contains("+7 000 000 0001"), "no contact details in the log for an analyst");
 }
+
+#[tokio::test]
+async fn a_volunteer_deletes_an_own_draft_and_a_stale_delete_is_refused() {
+    let (mut app, fixture) = TestApp::with_fixture().await;
+    app.login("volunteer").await;
+    let csrf = app.csrf().await;
+    let id = created_id(&app.post_form("/persons", &[("csrf", &csrf), ("name", "Mistaken Entry"), ("consent", "not_asked")]).await);
+    let page = app.get(&format!("/persons/{id}")).await.body;
+    assert!(page.contains(&format!("href=\"/persons/{id}/delete\"")));
+    assert!(!app.get(&format!("/persons/{}", fixture.published.0)).await.body.contains("/delete\""), "no delete link on others' records");
+    let form = app.get(&format!("/persons/{id}/delete")).await;
+    assert!(form.body.contains("Delete Mistaken Entry with every detention"), "{}", form.body);
+    let stale = app.post_form(&format!("/persons/{id}/delete"), &[("csrf", &csrf), ("version", "0")]).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let deleted = app.post_form(&format!("/persons/{id}/delete"), &[("csrf", &csrf), ("version", "1")]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&format!("/persons/{id}")).await.status, StatusCode::NOT_FOUND);
+    let mut coordinator = app.browser();
+    coordinator.login("coordinator").await;
+    assert!(coordinator.get(&format!("/audit?person={id}")).await.body.contains("delete person"), "the log keeps the deletion");
+}
