@@ -299,6 +299,10 @@ fn render_error(state: &AppState, viewer: &Viewer, is_api: bool, method: &Method
         WebError::Throttled { retry_after_secs } => {
             state.catalogues().text(viewer.lang, error.message_key(), &[("secs", &retry_after_secs.to_string())])
         }
+        // Our own words about what was wrong with the request; never internal details.
+        WebError::BadRequest(detail) => {
+            format!("{} {}", state.catalogues().text(viewer.lang, error.message_key(), &[]), state.catalogues().reason(viewer.lang, detail))
+        }
         _ => state.catalogues().text(viewer.lang, error.message_key(), &[]),
     };
     if is_api {
