@@ -21,6 +21,7 @@ mod pages;
 mod persons;
 mod security;
 mod templates;
+mod users;
 mod viewer;
 
 use std::net::SocketAddr;
@@ -175,6 +176,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/dashboard", get(pages::dashboard))
         .route("/audit", get(audit::log))
+        .route("/admin/users", get(users::list).post(users::add))
+        .route("/admin/users/{id}/{change}", post(users::change))
         .route("/account/tokens", get(account::tokens).post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/events", get(pages::events))

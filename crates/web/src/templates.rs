@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("tokens.html", include_str!("../templates/tokens.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("delete.html", include_str!("../templates/delete.html")),
+    ("users.html", include_str!("../templates/users.html")),
     ("case_study_missing.html", include_str!("../templates/case_study_missing.html")),
 ];
 

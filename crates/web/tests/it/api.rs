@@ -71,7 +71,11 @@ async fn invalid_input_gets_every_field_error_in_the_envelope() {
     assert_eq!(filters.status, StatusCode::UNPROCESSABLE_ENTITY);
     let csv = app.get("/public.csv?date_from=someday").await;
     assert_eq!(csv.status, StatusCode::BAD_REQUEST);
-    assert!(csv.body.contains("The request is not valid. date_from: `someday` is not a date like 09.06.2019 or 2019-06-09"), "{}", csv.body);
+    assert!(
+        csv.body.contains("The request is not valid. date_from: `someday` is not a date like 09.06.2019 or 2019-06-09"),
+        "{}",
+        csv.body
+    );
 }
 
 #[tokio::test]

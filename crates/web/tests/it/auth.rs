@@ -169,3 +169,39 @@ async fn a_busy_session_still_ends_at_the_absolute_limit() {
     app.clock.advance(step);
     assert_eq!(app.get("/dashboard").await.status, StatusCode::SEE_OTHER, "ended after {}", elapsed + step);
 }
+
+#[tokio::test]
+async fn an_admin_manages_accounts_and_passwords_are_shown_once() {
+    let (mut admin, _) = TestApp::with_fixture().await;
+    admin.login("admin").await;
+    let csrf = admin.csrf().await;
+    let added = admin.post_form("/admin/users", &[("csrf", &csrf), ("username", "field.worker"), ("role", "volunteer")]).await;
+    assert_eq!(added.status, StatusCode::OK);
+    let start = added.body.find("<code>").expect("the password is shown") + "<code>".len();
+    let password = added.body[start..].split("</code>").next().unwrap().to_owned();
+    assert_eq!(password.len(), 20);
+    assert!(!admin.get("/admin/users").await.body.contains(&password), "shown only once");
+    admin.store.login("field.worker", &password, "test").await.expect("the shown password works");
+
+    let taken = admin.post_form("/admin/users", &[("csrf", &csrf), ("username", "field.worker"), ("role", "analyst")]).await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.body.contains("username: `field.worker` is taken"), "{}", taken.body);
+
+    let user = admin.store.find_user(&kuzet_register::Actor::system(), "field.worker").await.unwrap().unwrap();
+    let mut worker = admin.browser();
+    let page = worker.get("/login").await;
+    worker.post_form("/login", &[("csrf", &csrf_in(&page.body)), ("username", "field.worker"), ("password", &password)]).await;
+    assert_eq!(worker.get("/dashboard").await.status, StatusCode::OK);
+    admin.post_form(&format!("/admin/users/{}/disable", user.id), &[("csrf", &csrf)]).await;
+    assert_eq!(worker.get("/dashboard").await.status, StatusCode::SEE_OTHER, "a disabled account's session ends");
+    admin.post_form(&format!("/admin/users/{}/enable", user.id), &[("csrf", &csrf)]).await;
+    admin.post_form(&format!("/admin/users/{}/role", user.id), &[("csrf", &csrf), ("role", "analyst")]).await;
+    let reset = admin.post_form(&format!("/admin/users/{}/reset", user.id), &[("csrf", &csrf)]).await;
+    assert!(reset.body.contains("The password of field.worker, shown only now"), "{}", reset.body);
+    assert!(admin.store.login("field.worker", &password, "test").await.is_err(), "the old password is gone");
+    let listed = admin.store.find_user(&kuzet_register::Actor::system(), "field.worker").await.unwrap().unwrap();
+    assert_eq!((listed.role.as_str(), listed.disabled), ("analyst", false));
+    let own = admin.store.find_user(&kuzet_register::Actor::system(), "admin").await.unwrap().unwrap();
+    let refused = admin.post_form(&format!("/admin/users/{}/disable", own.id), &[("csrf", &csrf)]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "an admin cannot lock themselves out");
+}

@@ -47,6 +47,7 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Get("/public.csv"), ANYONE),
     (Call::Get("/import"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/account/tokens"), STAFF_PAGE),
+    (Call::Get("/admin/users"), ["200", "403", "403", "403", "login"]),
     (Call::Get("/audit"), ["200", "200", "403", "200", "login"]),
     (Call::Get("/audit?verify=1&entity=person"), ["200", "200", "403", "200", "login"]),
     (Call::Get("/events"), STAFF_PAGE),
@@ -125,6 +126,8 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Form("/persons/{private}/publication", &[("approved", "true")]), ["303", "303", "403", "403", "401"]),
     (Call::Form("/account/tokens", &[("name", "matrix"), ("scopes", "read")]), ["200", "200", "200", "200", "401"]),
     (Call::Form("/persons/{private}/delete", &[("version", "{private_version}")]), ["303", "303", "403", "403", "401"]),
+    (Call::Form("/admin/users", &[("username", "newcomer"), ("role", "volunteer")]), ["200", "403", "403", "403", "401"]),
+    (Call::Form("/admin/users/4/reset", &[]), ["200", "403", "403", "403", "401"]),
     (Call::Form("/logout", &[]), ["303", "303", "303", "303", "303"]),
 ];
 
