@@ -132,3 +132,40 @@ async fn every_change_is_recorded_with_before_and_after() {
         assert_eq!(store.verify_audit().await.unwrap(), AuditVerdict::Ok { records: 5 });
     }
 }
+
+#[tokio::test]
+async fn concurrent_changes_keep_one_unbroken_chain() {
+    for test in stores().await {
+        let store = &test.store;
+        let coordinator = user(store, "coordinator", Role::Coordinator).await;
+        let mut tasks = Vec::new();
+        for n in 0..24 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let id = store.add_person(&coordinator, &person(&format!("Concurrent Person{n}"))).await.unwrap();
+                // Readers run beside the writer.
+                store.person(&coordinator, id).await.unwrap();
+                store.update_person(&coordinator, id, 1, &person(&format!("Concurrent Renamed{n}"))).await.unwrap()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), 2);
+        }
+        // Two editors of one record: exactly one wins.
+        let id = store.add_person(&coordinator, &person("Contested Record")).await.unwrap();
+        let (first_edit, second_edit) = (person("Contested First"), person("Contested Second"));
+        let (first, second) = tokio::join!(
+            store.update_person(&coordinator, id, 1, &first_edit),
+            store.update_person(&coordinator, id, 1, &second_edit),
+        );
+        let outcomes = [&first, &second].map(|result| match result {
+            Ok(version) => format!("ok {version}"),
+            Err(StoreError::Conflict { current_version }) => format!("conflict {current_version}"),
+            Err(error) => format!("error {error}"),
+        });
+        let mut sorted = outcomes.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, ["conflict 2", "ok 2"], "{}", test.backend);
+        assert_eq!(store.verify_audit().await.unwrap(), AuditVerdict::Ok { records: 1 + 24 * 2 + 2 }, "{}", test.backend);
+    }
+}
