@@ -79,6 +79,35 @@ pub fn read_sheet(file_name: &str, bytes: &[u8]) -> Result<Sheet, SheetError> {
     }
 }
 
+/// Turns byte offsets into 1-based line numbers, for offsets asked in increasing order.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter { text, offset: 0, line: 1 }
+    }
+
+    fn line_at(&mut self, byte: usize) -> usize {
+        // With CRLF endings the csv crate places a record after the `\r`, before the `\n`; a
+        // record never starts with a line break, so skip them to reach its first character.
+        let mut byte = byte.min(self.text.len());
+        while byte < self.text.len() && matches!(self.text[byte], b'\r' | b'\n') {
+            byte += 1;
+        }
+        if byte < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.offset..byte].iter().filter(|&&b| b == b'\n').count();
+        self.offset = byte;
+        self.line
+    }
+}
+
 fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Sheet, SheetError> {
     let file = file_name.to_owned();
     let (text, encoding) =
@@ -89,14 +118,17 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Sheet, SheetError> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    // Lines are counted from byte offsets rather than taken from the csv crate, whose count
+    // drifts by one on Windows (CRLF) line endings; a volunteer must find the row we name.
+    let mut lines = LineCounter::new(text.as_bytes());
     let mut records = Vec::new();
     for result in reader.records() {
         let record = result.map_err(|error| SheetError::Csv {
             file: file.clone(),
-            line: error.position().map_or(0, |p| p.line() as usize),
+            line: error.position().map_or(0, |p| lines.line_at(p.byte() as usize)),
             message: error.to_string(),
         })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte() as usize));
         records.push((line, record.iter().map(|c| c.trim().to_owned()).collect::<Vec<_>>()));
     }
     build_sheet(file, SheetFormat::Csv { encoding, delimiter }, records)
@@ -312,6 +344,14 @@ mod tests {
             [(2, vec!["Ерлан\nБекұлы", "Алматы"]), (6, vec!["Айгүл", "Нур-Султан"])]
         );
         assert_eq!(sheet.column("город"), Some(1));
+    }
+
+    #[test]
+    fn windows_line_endings_keep_line_numbers() {
+        let text = "name,city\r\nAsem,Almaty\r\n\r\n\"Erlan\r\nB\",Astana\r\nAigul,Aktobe\r\n";
+        let sheet = read_sheet("list.csv", text.as_bytes()).unwrap();
+        let lines: Vec<usize> = sheet.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 4, 6]);
     }
 
     #[test]
