@@ -80,7 +80,10 @@ pub(crate) struct Change {
 
 impl Change {
     pub(crate) async fn begin(store: &Store, actor: Actor) -> Result<Change, StoreError> {
-        let tx = store.write.begin().await?;
+        // IMMEDIATE takes the write lock at once: another process writing the same file (the
+        // CLI beside the server) is waited for (busy timeout) instead of failing later, when
+        // this transaction's first read would be stale and its chain head wrong.
+        let tx = store.write.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Change { tx, actor, at: encode::moment(store.clock.now()), chain: None, chain_moved: false })
     }
 

@@ -169,3 +169,25 @@ async fn concurrent_changes_keep_one_unbroken_chain() {
         assert_eq!(store.verify_audit().await.unwrap(), AuditVerdict::Ok { records: 1 + 24 * 2 + 2 }, "{}", test.backend);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_writing_one_file_keep_one_chain() {
+    // Two stores on one file stand for the server and a CLI command running beside it.
+    let test = file_store().await;
+    let other = kuzet_store::Store::open(&test.file.as_ref().unwrap().display().to_string()).await.unwrap();
+    let coordinator = user(&test.store, "coordinator", Role::Coordinator).await;
+    let writes = |store: kuzet_store::Store, prefix: &'static str| async move {
+        for n in 0..15 {
+            let id = store.add_person(&coordinator, &person(&format!("{prefix} Person{n}"))).await.unwrap();
+            // An update reads before it writes: the case where a stale snapshot would fail.
+            store.update_person(&coordinator, id, 1, &person(&format!("{prefix} Renamed{n}"))).await.unwrap();
+        }
+    };
+    let server = tokio::spawn(writes(test.store.clone(), "Server"));
+    let cli = tokio::spawn(writes(other.clone(), "Cli"));
+    server.await.unwrap();
+    cli.await.unwrap();
+    assert_eq!(test.store.verify_audit().await.unwrap(), AuditVerdict::Ok { records: 61 });
+    assert_eq!(other.verify_audit().await.unwrap(), AuditVerdict::Ok { records: 61 });
+    other.close().await;
+}
