@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 use divan::counter::ItemsCount;
 use kuzet_register::demo::generate;
 use kuzet_register::{Actor, PersonName};
-use kuzet_store::{ImportRecord, NewDetention, NewPerson, PersonId, PersonQuery, PersonSort, Store};
+use kuzet_store::{
+    ImportRecord, NewDetention, NewPerson, PersonId, PersonQuery, PersonSort, Store,
+};
 use tokio::runtime::Runtime;
 
 fn main() {
@@ -19,7 +21,12 @@ const PERSONS: usize = 100_000;
 
 fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime"))
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    })
 }
 
 /// A fixed name, emptied first, so that runs do not pile up databases in the temp directory.
@@ -63,9 +70,14 @@ fn records() -> &'static [ImportRecord] {
 
 /// A fresh file store holding the demo's events (no persons yet).
 async fn store_with_events(name: &str) -> Store {
-    let store = Store::open(&temp_file(name).display().to_string()).await.expect("store");
+    let store = Store::open(&temp_file(name).display().to_string())
+        .await
+        .expect("store");
     for event in &generate(2019).events {
-        store.add_event(&Actor::system(), event).await.expect("event");
+        store
+            .add_event(&Actor::system(), event)
+            .await
+            .expect("event");
     }
     store
 }
@@ -76,7 +88,10 @@ fn big_store() -> &'static Store {
     STORE.get_or_init(|| {
         runtime().block_on(async {
             let store = store_with_events("read").await;
-            store.import_records(&Actor::system(), records(), |_| {}).await.expect("import");
+            store
+                .import_records(&Actor::system(), records(), |_| {})
+                .await
+                .expect("import");
             store
         })
     })
@@ -91,7 +106,10 @@ fn import_100k_records(bencher: divan::Bencher) {
         .with_inputs(|| runtime().block_on(store_with_events("import")))
         .bench_values(|store| {
             runtime().block_on(async {
-                store.import_records(&Actor::system(), records, |_| {}).await.expect("import");
+                store
+                    .import_records(&Actor::system(), records, |_| {})
+                    .await
+                    .expect("import");
                 store.close().await;
             })
         });
@@ -99,7 +117,14 @@ fn import_100k_records(bencher: divan::Bencher) {
 
 fn list(query: PersonQuery) -> usize {
     let store = big_store();
-    runtime().block_on(async { store.list_persons(&Actor::system(), &query).await.expect("list").items.len() })
+    runtime().block_on(async {
+        store
+            .list_persons(&Actor::system(), &query)
+            .await
+            .expect("list")
+            .items
+            .len()
+    })
 }
 
 /// The list's first page, newest first: what the list page shows by default.
@@ -113,7 +138,14 @@ fn list_first_page(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 100)]
 fn list_page_1000_by_name(bencher: divan::Bencher) {
     big_store();
-    bencher.bench(|| list(PersonQuery { sort: PersonSort::NameAsc, page: 1000, per_page: 50, ..PersonQuery::default() }));
+    bencher.bench(|| {
+        list(PersonQuery {
+            sort: PersonSort::NameAsc,
+            page: 1000,
+            per_page: 50,
+            ..PersonQuery::default()
+        })
+    });
 }
 
 /// Filters on city, status and role together.
@@ -134,27 +166,65 @@ fn list_filtered(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 100)]
 fn list_name_search(bencher: divan::Bencher) {
     let store = big_store();
-    let name = runtime().block_on(async { store.person(&Actor::system(), PersonId(4242)).await.expect("person").person.name });
+    let name = runtime().block_on(async {
+        store
+            .person(&Actor::system(), PersonId(4242))
+            .await
+            .expect("person")
+            .person
+            .name
+    });
     let surname = name.split(' ').next().unwrap_or("").to_owned();
-    bencher.bench(|| list(PersonQuery { text: Some(surname.clone()), ..PersonQuery::default() }));
+    bencher.bench(|| {
+        list(PersonQuery {
+            text: Some(surname.clone()),
+            ..PersonQuery::default()
+        })
+    });
 }
 
 #[divan::bench(sample_count = 100)]
 fn public_list_first_page(bencher: divan::Bencher) {
     let store = big_store();
-    bencher.bench(|| runtime().block_on(async { store.public_persons(&PersonQuery::default()).await.expect("public").items.len() }));
+    bencher.bench(|| {
+        runtime().block_on(async {
+            store
+                .public_persons(&PersonQuery::default())
+                .await
+                .expect("public")
+                .items
+                .len()
+        })
+    });
 }
 
 #[divan::bench(sample_count = 50)]
 fn dashboard(bencher: divan::Bencher) {
     let store = big_store();
-    bencher.bench(|| runtime().block_on(async { store.dashboard(&Actor::system()).await.expect("dashboard").persons }));
+    bencher.bench(|| {
+        runtime().block_on(async {
+            store
+                .dashboard(&Actor::system())
+                .await
+                .expect("dashboard")
+                .persons
+        })
+    });
 }
 
 #[divan::bench(sample_count = 200)]
 fn person_page(bencher: divan::Bencher) {
     let store = big_store();
-    bencher.bench(|| runtime().block_on(async { store.person(&Actor::system(), PersonId(777)).await.expect("person").timeline.len() }));
+    bencher.bench(|| {
+        runtime().block_on(async {
+            store
+                .person(&Actor::system(), PersonId(777))
+                .await
+                .expect("person")
+                .timeline
+                .len()
+        })
+    });
 }
 
 /// Recomputing the whole audit chain of the 100,000-person register (about 450,000 records).

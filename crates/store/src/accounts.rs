@@ -146,10 +146,16 @@ fn check_username(username: &str) -> Result<String, StoreError> {
         return Err(StoreError::invalid("username", "is empty"));
     }
     if name.chars().count() > 64 {
-        return Err(StoreError::invalid("username", "is longer than 64 characters"));
+        return Err(StoreError::invalid(
+            "username",
+            "is longer than 64 characters",
+        ));
     }
     if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(StoreError::invalid("username", "may not contain spaces or control characters"));
+        return Err(StoreError::invalid(
+            "username",
+            "may not contain spaces or control characters",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -157,10 +163,16 @@ fn check_username(username: &str) -> Result<String, StoreError> {
 fn check_password(password: &str) -> Result<(), StoreError> {
     let length = password.chars().count();
     if length < MIN_PASSWORD_CHARS {
-        return Err(StoreError::invalid("password", format!("has {length} characters; at least {MIN_PASSWORD_CHARS} are needed")));
+        return Err(StoreError::invalid(
+            "password",
+            format!("has {length} characters; at least {MIN_PASSWORD_CHARS} are needed"),
+        ));
     }
     if length > 1024 {
-        return Err(StoreError::invalid("password", "is longer than 1024 characters"));
+        return Err(StoreError::invalid(
+            "password",
+            "is longer than 1024 characters",
+        ));
     }
     Ok(())
 }
@@ -179,7 +191,11 @@ async fn password_matches(password: &str, hash: Option<String>) -> Result<bool, 
         // An unknown user costs as much time as a known one, so timing does not reveal names.
         static DUMMY_HASH: OnceLock<String> = OnceLock::new();
         let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.get_or_init(|| password_auth::generate_hash("not a password")).clone());
+        let hash = hash.unwrap_or_else(|| {
+            DUMMY_HASH
+                .get_or_init(|| password_auth::generate_hash("not a password"))
+                .clone()
+        });
         password_auth::verify_password(password, &hash).is_ok() && known
     })
     .await
@@ -221,16 +237,33 @@ impl Store {
     }
 
     fn require_manage_users(actor: &Actor) -> Result<(), StoreError> {
-        if can(actor, Action::ManageUsers, &Resource::of(ResourceKind::User)) { Ok(()) } else { Err(StoreError::Forbidden) }
+        if can(
+            actor,
+            Action::ManageUsers,
+            &Resource::of(ResourceKind::User),
+        ) {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden)
+        }
     }
 
     /// Creates an account. Needs `ManageUsers` (the CLI acts as `Actor::system()`).
-    pub async fn add_user(&self, actor: &Actor, username: &str, password: &str, role: Role) -> Result<UserId, StoreError> {
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<UserId, StoreError> {
         Store::require_manage_users(actor)?;
         let username = check_username(username)?;
         check_password(password)?;
         if role == Role::Public {
-            return Err(StoreError::invalid("role", "public is the role of visitors without an account"));
+            return Err(StoreError::invalid(
+                "role",
+                "public is the role of visitors without an account",
+            ));
         }
         let hash = hash_password(password).await?;
         let mut change = Change::begin(self, *actor).await?;
@@ -239,7 +272,10 @@ impl Store {
             .fetch_optional(&mut *change.tx)
             .await?;
         if taken.is_some() {
-            return Err(StoreError::invalid("username", format!("`{username}` is taken")));
+            return Err(StoreError::invalid(
+                "username",
+                format!("`{username}` is taken"),
+            ));
         }
         let id: i64 = sqlx::query(
             "INSERT INTO users (username, username_key, password_hash, role, disabled, created_at)
@@ -253,26 +289,43 @@ impl Store {
         .fetch_one(&mut *change.tx)
         .await?
         .try_get("id")?;
-        change.audit("user", id, None, "create", None, Some(&user_json(id, &username, role, false))).await?;
+        change
+            .audit(
+                "user",
+                id,
+                None,
+                "create",
+                None,
+                Some(&user_json(id, &username, role, false)),
+            )
+            .await?;
         change.commit().await?;
         Ok(UserId(id))
     }
 
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRow>, StoreError> {
         Store::require_manage_users(actor)?;
-        let rows = sqlx::query("SELECT id, username, role, disabled, created_at FROM users ORDER BY username_key")
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, username, role, disabled, created_at FROM users ORDER BY username_key",
+        )
+        .fetch_all(&self.read)
+        .await?;
         rows.iter().map(user_row).collect()
     }
 
     /// The account named `username` (case-insensitive), for the CLI.
-    pub async fn find_user(&self, actor: &Actor, username: &str) -> Result<Option<UserRow>, StoreError> {
+    pub async fn find_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+    ) -> Result<Option<UserRow>, StoreError> {
         Store::require_manage_users(actor)?;
-        let row = sqlx::query("SELECT id, username, role, disabled, created_at FROM users WHERE username_key = ?")
-            .bind(username_key(username))
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, username, role, disabled, created_at FROM users WHERE username_key = ?",
+        )
+        .bind(username_key(username))
+        .fetch_optional(&self.read)
+        .await?;
         row.as_ref().map(user_row).transpose()
     }
 
@@ -285,7 +338,12 @@ impl Store {
         self.set_disabled(actor, user, false).await
     }
 
-    async fn set_disabled(&self, actor: &Actor, user: UserId, disabled: bool) -> Result<(), StoreError> {
+    async fn set_disabled(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
         Store::require_manage_users(actor)?;
         let mut change = Change::begin(self, *actor).await?;
         let row = sqlx::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
@@ -296,9 +354,16 @@ impl Store {
         let username: String = row.try_get("username")?;
         let role = role_from_row(&row)?;
         let was_disabled = row.try_get::<i64, _>("disabled")? != 0;
-        sqlx::query("UPDATE users SET disabled = ? WHERE id = ?").bind(i64::from(disabled)).bind(user.0).execute(&mut *change.tx).await?;
+        sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
+            .bind(i64::from(disabled))
+            .bind(user.0)
+            .execute(&mut *change.tx)
+            .await?;
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user.0).execute(&mut *change.tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(user.0)
+                .execute(&mut *change.tx)
+                .await?;
         }
         change
             .audit(
@@ -314,25 +379,47 @@ impl Store {
     }
 
     /// Sets a new password and ends the account's sessions.
-    pub async fn reset_password(&self, actor: &Actor, user: UserId, new_password: &str) -> Result<(), StoreError> {
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        new_password: &str,
+    ) -> Result<(), StoreError> {
         Store::require_manage_users(actor)?;
         check_password(new_password)?;
         let hash = hash_password(new_password).await?;
         let mut change = Change::begin(self, *actor).await?;
-        let updated = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?").bind(&hash).bind(user.0).execute(&mut *change.tx).await?;
+        let updated = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(&hash)
+            .bind(user.0)
+            .execute(&mut *change.tx)
+            .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user.0).execute(&mut *change.tx).await?;
-        change.audit("user", user.0, None, "reset_password", None, None).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user.0)
+            .execute(&mut *change.tx)
+            .await?;
+        change
+            .audit("user", user.0, None, "reset_password", None, None)
+            .await?;
         change.commit().await
     }
 
     /// Changes an account's role; its sessions end so that the new role applies at once.
-    pub async fn set_user_role(&self, actor: &Actor, user: UserId, role: Role) -> Result<(), StoreError> {
+    pub async fn set_user_role(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        role: Role,
+    ) -> Result<(), StoreError> {
         Store::require_manage_users(actor)?;
         if role == Role::Public {
-            return Err(StoreError::invalid("role", "public is the role of visitors without an account"));
+            return Err(StoreError::invalid(
+                "role",
+                "public is the role of visitors without an account",
+            ));
         }
         let mut change = Change::begin(self, *actor).await?;
         let row = sqlx::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
@@ -343,8 +430,15 @@ impl Store {
         let username: String = row.try_get("username")?;
         let old_role = role_from_row(&row)?;
         let disabled = row.try_get::<i64, _>("disabled")? != 0;
-        sqlx::query("UPDATE users SET role = ? WHERE id = ?").bind(role.as_str()).bind(user.0).execute(&mut *change.tx).await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user.0).execute(&mut *change.tx).await?;
+        sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(user.0)
+            .execute(&mut *change.tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user.0)
+            .execute(&mut *change.tx)
+            .await?;
         change
             .audit(
                 "user",
@@ -362,19 +456,34 @@ impl Store {
     ///
     /// A wrong password, an unknown user and a disabled account all give the same
     /// `WrongCredentials`, so that the answer does not reveal which accounts exist.
-    pub async fn login(&self, username: &str, password: &str, client_addr: &str) -> Result<NewSession, StoreError> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client_addr: &str,
+    ) -> Result<NewSession, StoreError> {
         let now = self.now_secs();
         let key = username_key(username);
         let window_start = now - LOGIN_WINDOW_SECS;
         let failures = |column: &'static str, value: String| {
             let sql = match column {
-                "username_key" => "SELECT at FROM login_attempts WHERE username_key = ? AND at > ? AND succeeded = 0 ORDER BY at",
-                _ => "SELECT at FROM login_attempts WHERE address = ? AND at > ? AND succeeded = 0 ORDER BY at",
+                "username_key" => {
+                    "SELECT at FROM login_attempts WHERE username_key = ? AND at > ? AND succeeded = 0 ORDER BY at"
+                }
+                _ => {
+                    "SELECT at FROM login_attempts WHERE address = ? AND at > ? AND succeeded = 0 ORDER BY at"
+                }
             };
             let read = self.read.clone();
             async move {
-                let rows = sqlx::query(sql).bind(value).bind(window_start).fetch_all(&read).await?;
-                rows.iter().map(|row| row.try_get::<i64, _>("at")).collect::<Result<Vec<i64>, sqlx::Error>>()
+                let rows = sqlx::query(sql)
+                    .bind(value)
+                    .bind(window_start)
+                    .fetch_all(&read)
+                    .await?;
+                rows.iter()
+                    .map(|row| row.try_get::<i64, _>("at"))
+                    .collect::<Result<Vec<i64>, sqlx::Error>>()
             }
         };
         let account_failures = failures("username_key", key.clone()).await?;
@@ -390,10 +499,12 @@ impl Store {
             return Err(StoreError::Throttled { retry_after_secs });
         }
 
-        let user = sqlx::query("SELECT id, username, role, disabled, password_hash FROM users WHERE username_key = ?")
-            .bind(&key)
-            .fetch_optional(&self.read)
-            .await?;
+        let user = sqlx::query(
+            "SELECT id, username, role, disabled, password_hash FROM users WHERE username_key = ?",
+        )
+        .bind(&key)
+        .fetch_optional(&self.read)
+        .await?;
         let hash = match &user {
             Some(row) => Some(row.try_get::<String, _>("password_hash")?),
             None => None,
@@ -413,14 +524,24 @@ impl Store {
         };
         let user_id: i64 = user.try_get("id")?;
         let role = role_from_row(&user)?;
-        let session_user =
-            SessionUser { user_id: UserId(user_id), username: user.try_get("username")?, role, csrf_token: encode::random_token()? };
+        let session_user = SessionUser {
+            user_id: UserId(user_id),
+            username: user.try_get("username")?,
+            role,
+            csrf_token: encode::random_token()?,
+        };
         let token = encode::random_token()?;
 
         let mut change = Change::begin(self, Actor::user(UserId(user_id), role)).await?;
         // A success forgives the account's earlier failures (not the address's).
-        sqlx::query("DELETE FROM login_attempts WHERE username_key = ? AND succeeded = 0").bind(&key).execute(&mut *change.tx).await?;
-        sqlx::query("DELETE FROM login_attempts WHERE at <= ?").bind(window_start).execute(&mut *change.tx).await?;
+        sqlx::query("DELETE FROM login_attempts WHERE username_key = ? AND succeeded = 0")
+            .bind(&key)
+            .execute(&mut *change.tx)
+            .await?;
+        sqlx::query("DELETE FROM login_attempts WHERE at <= ?")
+            .bind(window_start)
+            .execute(&mut *change.tx)
+            .await?;
         sqlx::query("DELETE FROM sessions WHERE last_seen_at <= ? OR created_at <= ?")
             .bind(now - IDLE_SESSION_SECS)
             .bind(now - ABSOLUTE_SESSION_SECS)
@@ -434,9 +555,15 @@ impl Store {
             .bind(now)
             .execute(&mut *change.tx)
             .await?;
-        change.audit("user", user_id, None, "login", None, None).await?;
+        change
+            .audit("user", user_id, None, "login", None, None)
+            .await?;
         change.commit().await?;
-        Ok(NewSession { token, csrf_token: session_user.csrf_token.clone(), user: session_user })
+        Ok(NewSession {
+            token,
+            csrf_token: session_user.csrf_token.clone(),
+            user: session_user,
+        })
     }
 
     /// The user behind a session token, or `None` when the token is unknown, expired (30 idle
@@ -454,13 +581,21 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let created_at: i64 = row.try_get("created_at")?;
         let last_seen_at: i64 = row.try_get("last_seen_at")?;
-        let expired = now - last_seen_at >= IDLE_SESSION_SECS || now - created_at >= ABSOLUTE_SESSION_SECS;
+        let expired =
+            now - last_seen_at >= IDLE_SESSION_SECS || now - created_at >= ABSOLUTE_SESSION_SECS;
         if expired || row.try_get::<i64, _>("disabled")? != 0 {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(&token_hash).execute(&self.write).await?;
+            sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+                .bind(&token_hash)
+                .execute(&self.write)
+                .await?;
             return Ok(None);
         }
         if now - last_seen_at >= LAST_SEEN_RESOLUTION_SECS {
-            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?").bind(now).bind(&token_hash).execute(&self.write).await?;
+            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+                .bind(now)
+                .bind(&token_hash)
+                .execute(&self.write)
+                .await?;
         }
         Ok(Some(SessionUser {
             user_id: UserId(row.try_get("user_id")?),
@@ -472,19 +607,30 @@ impl Store {
 
     /// Ends a session; an unknown token is not an error.
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(encode::sha256_hex(token)).execute(&self.write).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(encode::sha256_hex(token))
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
     /// Creates an API token for the acting user.
-    pub async fn create_api_token(&self, actor: &Actor, name: &str, scopes: &[ApiTokenScope]) -> Result<NewApiToken, StoreError> {
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        scopes: &[ApiTokenScope],
+    ) -> Result<NewApiToken, StoreError> {
         let user = actor.user_id.ok_or(StoreError::Forbidden)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(StoreError::invalid("name", "must be 1–100 characters"));
         }
         if scopes.is_empty() {
-            return Err(StoreError::invalid("scopes", "give at least one of read, write"));
+            return Err(StoreError::invalid(
+                "scopes",
+                "give at least one of read, write",
+            ));
         }
         let mut scope_names: Vec<&str> = scopes.iter().map(|scope| scope.as_str()).collect();
         scope_names.sort_unstable();
@@ -503,9 +649,14 @@ impl Store {
         .await?
         .try_get("id")?;
         let after = serde_json::json!({ "user_id": user.0, "name": name, "scopes": scope_names });
-        change.audit("api_token", id, None, "create", None, Some(&after)).await?;
+        change
+            .audit("api_token", id, None, "create", None, Some(&after))
+            .await?;
         change.commit().await?;
-        Ok(NewApiToken { id: ApiTokenId(id), token })
+        Ok(NewApiToken {
+            id: ApiTokenId(id),
+            token,
+        })
     }
 
     /// The acting user's tokens; an admin sees everyone's.
@@ -540,7 +691,11 @@ impl Store {
     }
 
     /// Revokes a token: the owner's own, or any for an admin.
-    pub async fn revoke_api_token(&self, actor: &Actor, token: ApiTokenId) -> Result<(), StoreError> {
+    pub async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        token: ApiTokenId,
+    ) -> Result<(), StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let row = sqlx::query("SELECT user_id, revoked_at FROM api_tokens WHERE id = ?")
             .bind(token.0)
@@ -554,8 +709,14 @@ impl Store {
         if row.try_get::<Option<String>, _>("revoked_at")?.is_some() {
             return Ok(());
         }
-        sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ?").bind(&change.at).bind(token.0).execute(&mut *change.tx).await?;
-        change.audit("api_token", token.0, None, "revoke", None, None).await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ?")
+            .bind(&change.at)
+            .bind(token.0)
+            .execute(&mut *change.tx)
+            .await?;
+        change
+            .audit("api_token", token.0, None, "revoke", None, None)
+            .await?;
         change.commit().await
     }
 
@@ -573,7 +734,11 @@ impl Store {
         let now = self.now_secs();
         let last_used: Option<i64> = row.try_get("last_used_at")?;
         if last_used.is_none_or(|at| now - at >= LAST_SEEN_RESOLUTION_SECS) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?").bind(now).bind(&token_hash).execute(&self.write).await?;
+            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?")
+                .bind(now)
+                .bind(&token_hash)
+                .execute(&self.write)
+                .await?;
         }
         let scopes: String = row.try_get("scopes")?;
         Ok(Some(TokenUser {

@@ -84,7 +84,13 @@ impl Change {
         // CLI beside the server) is waited for (busy timeout) instead of failing later, when
         // this transaction's first read would be stale and its chain head wrong.
         let tx = store.write.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Change { tx, actor, at: encode::moment(store.clock.now()), chain: None, chain_moved: false })
+        Ok(Change {
+            tx,
+            actor,
+            at: encode::moment(store.clock.now()),
+            chain: None,
+            chain_moved: false,
+        })
     }
 
     /// Appends one audit record in this transaction.
@@ -161,7 +167,20 @@ impl Change {
         insert_rows(
             &mut self.tx,
             "audit_log",
-            &["seq", "at", "actor_user_id", "actor_role", "entity", "entity_id", "person_id", "action", "before_json", "after_json", "prev_hash", "hash"],
+            &[
+                "seq",
+                "at",
+                "actor_user_id",
+                "actor_role",
+                "entity",
+                "entity_id",
+                "person_id",
+                "action",
+                "before_json",
+                "after_json",
+                "prev_hash",
+                "hash",
+            ],
             rows,
         )
         .await?;
@@ -221,7 +240,10 @@ pub(crate) async fn insert_rows(
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
-        let mut builder = sqlx::QueryBuilder::<Sqlite>::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
+        let mut builder = sqlx::QueryBuilder::<Sqlite>::new(format!(
+            "INSERT INTO {table} ({}) ",
+            columns.join(", ")
+        ));
         builder.push_values(chunk, |mut values, row| {
             debug_assert_eq!(row.len(), columns.len(), "{table}");
             for cell in row {
@@ -297,7 +319,13 @@ impl RawRecord {
 }
 
 /// JSON keys of audited entities that hold restricted fields.
-const RESTRICTED_KEYS: &[&str] = &["contact", "address", "birth_date", "injuries", "password_hash"];
+const RESTRICTED_KEYS: &[&str] = &[
+    "contact",
+    "address",
+    "birth_date",
+    "injuries",
+    "password_hash",
+];
 
 /// Removes restricted fields (and references of anonymous sources) from an entity's JSON, at
 /// any depth: an import record nests the person and their facts.
@@ -309,7 +337,9 @@ fn redact(value: &mut serde_json::Value) {
                     object.insert((*key).to_owned(), serde_json::Value::Null);
                 }
             }
-            if object.get("anonymous").and_then(serde_json::Value::as_bool) == Some(true) && object.contains_key("reference") {
+            if object.get("anonymous").and_then(serde_json::Value::as_bool) == Some(true)
+                && object.contains_key("reference")
+            {
                 object.insert("reference".to_owned(), serde_json::Value::Null);
             }
             object.values_mut().for_each(redact);
@@ -346,13 +376,19 @@ impl Store {
                 if record.seq != expected_seq {
                     return Ok(AuditVerdict::Broken {
                         seq: expected_seq,
-                        reason: format!("record {expected_seq} is missing (the next record is {}): records were deleted", record.seq),
+                        reason: format!(
+                            "record {expected_seq} is missing (the next record is {}): records were deleted",
+                            record.seq
+                        ),
                     });
                 }
                 if record.hash() != stored_hash {
                     return Ok(AuditVerdict::Broken {
                         seq: record.seq,
-                        reason: format!("record {} does not match its hash: it was edited or moved", record.seq),
+                        reason: format!(
+                            "record {} does not match its hash: it was edited or moved",
+                            record.seq
+                        ),
                     });
                 }
                 if record.prev_hash != prev_hash {
@@ -369,13 +405,19 @@ impl Store {
             }
         }
         let last_seq = expected_seq - 1;
-        let head = sqlx::query("SELECT last_seq, hash FROM audit_head WHERE id = 1").fetch_optional(&self.read).await?;
+        let head = sqlx::query("SELECT last_seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.read)
+            .await?;
         let (head_seq, head_hash): (i64, String) = match head {
             Some(row) => (row.try_get("last_seq")?, row.try_get("hash")?),
             None => (0, GENESIS_HASH.to_owned()),
         };
         if head_seq != last_seq || head_hash != prev_hash {
-            let seq = if head_seq > last_seq { last_seq + 1 } else { head_seq.max(1) };
+            let seq = if head_seq > last_seq {
+                last_seq + 1
+            } else {
+                head_seq.max(1)
+            };
             return Ok(AuditVerdict::Broken {
                 seq,
                 reason: format!(
@@ -383,20 +425,34 @@ impl Store {
                 ),
             });
         }
-        Ok(AuditVerdict::Ok { records: last_seq as u64 })
+        Ok(AuditVerdict::Ok {
+            records: last_seq as u64,
+        })
     }
 
     /// Audit records matching `filter`, newest first. Needs `ViewAudit`; restricted fields in
     /// `before`/`after` are removed for actors who may not see restricted data.
-    pub async fn audit_records(&self, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
-        if !can(actor, Action::ViewAudit, &Resource::of(ResourceKind::AuditLog)) {
+    pub async fn audit_records(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        if !can(
+            actor,
+            Action::ViewAudit,
+            &Resource::of(ResourceKind::AuditLog),
+        ) {
             return Err(StoreError::Forbidden);
         }
         self.audit_records_unchecked(actor, filter).await
     }
 
     /// The audit records for a person page: the actor already passed the page's check.
-    pub(crate) async fn audit_records_unchecked(&self, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+    pub(crate) async fn audit_records_unchecked(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         let mut sql = String::from(
             "SELECT a.seq, a.at, a.actor_user_id, u.username AS actor_username, a.actor_role, a.entity, a.entity_id,
                 a.person_id, a.action, a.before_json, a.after_json, a.prev_hash, a.hash
@@ -437,15 +493,20 @@ impl Store {
         }
         query = query.bind(i64::from(filter.limit.unwrap_or(100).min(10_000)));
         let rows = query.fetch_all(&self.read).await?;
-        let sees_restricted = can(actor, Action::View, &Resource::of(ResourceKind::Person).at_level(Confidentiality::Restricted))
-            && actor.role != Role::Volunteer;
+        let sees_restricted = can(
+            actor,
+            Action::View,
+            &Resource::of(ResourceKind::Person).at_level(Confidentiality::Restricted),
+        ) && actor.role != Role::Volunteer;
         rows.iter()
             .map(|row| {
                 let parse = |column: &str| -> Result<Option<serde_json::Value>, StoreError> {
                     let text: Option<String> = row.try_get(column)?;
                     text.map(|text| {
-                        let mut value: serde_json::Value = serde_json::from_str(&text)
-                            .map_err(|_| StoreError::corrupt(format!("audit {column} is not JSON")))?;
+                        let mut value: serde_json::Value =
+                            serde_json::from_str(&text).map_err(|_| {
+                                StoreError::corrupt(format!("audit {column} is not JSON"))
+                            })?;
                         if !sees_restricted {
                             redact(&mut value);
                         }

@@ -17,18 +17,32 @@ impl Store {
     pub async fn load_demo(&self, register: &DemoRegister) -> Result<DemoSummary, StoreError> {
         let actor = Actor::system();
         let mut change = Change::begin(self, actor).await?;
-        let existing = sqlx::query("SELECT (SELECT COUNT(*) FROM persons) + (SELECT COUNT(*) FROM events) AS n")
-            .fetch_one(&mut *change.tx)
-            .await?;
+        let existing = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM persons) + (SELECT COUNT(*) FROM events) AS n",
+        )
+        .fetch_one(&mut *change.tx)
+        .await?;
         if sqlx::Row::try_get::<i64, _>(&existing, "n")? > 0 {
-            return Err(StoreError::invalid("database", "already holds a register; the demo needs an empty database"));
+            return Err(StoreError::invalid(
+                "database",
+                "already holds a register; the demo needs an empty database",
+            ));
         }
         sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(STATUS_AS_OF)
             .bind(encode::date_time(DEMO_NOW))
             .execute(&mut *change.tx)
             .await?;
-        change.audit("setting", 0, None, "set", None, Some(&serde_json::json!({ STATUS_AS_OF: encode::date_time(DEMO_NOW) }))).await?;
+        change
+            .audit(
+                "setting",
+                0,
+                None,
+                "set",
+                None,
+                Some(&serde_json::json!({ STATUS_AS_OF: encode::date_time(DEMO_NOW) })),
+            )
+            .await?;
 
         let mut event_ids = Vec::with_capacity(register.events.len());
         for event in &register.events {
@@ -43,7 +57,10 @@ impl Store {
             .iter()
             .map(|demo| ImportRecord {
                 person: NewPerson::new(demo.person.clone()),
-                detention: Some(NewDetention { event_id: event_ids.get(demo.event_index).copied(), detention: demo.detention.clone() }),
+                detention: Some(NewDetention {
+                    event_id: event_ids.get(demo.event_index).copied(),
+                    detention: demo.detention.clone(),
+                }),
                 decisions: demo.decisions.clone(),
                 custody: None,
                 transfer: demo.transfer.clone(),

@@ -8,7 +8,8 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use crate::error::StoreError;
 
-const DATE: &[time::format_description::BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]");
 const DATE_TIME: &[time::format_description::BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
 
@@ -23,11 +24,15 @@ pub(crate) fn date_time(value: PrimitiveDateTime) -> String {
 /// A UTC moment with whole seconds, so that stored moments sort as text.
 pub(crate) fn moment(value: OffsetDateTime) -> String {
     let utc = value.to_offset(time::UtcOffset::UTC);
-    format!("{}Z", date_time(PrimitiveDateTime::new(utc.date(), utc.time())))
+    format!(
+        "{}Z",
+        date_time(PrimitiveDateTime::new(utc.date(), utc.time()))
+    )
 }
 
 pub(crate) fn parse_date(text: &str) -> Result<Date, StoreError> {
-    Date::parse(text, DATE).map_err(|_| StoreError::corrupt(format!("stored date `{text}` does not parse")))
+    Date::parse(text, DATE)
+        .map_err(|_| StoreError::corrupt(format!("stored date `{text}` does not parse")))
 }
 
 pub(crate) fn parse_date_time(text: &str) -> Result<PrimitiveDateTime, StoreError> {
@@ -38,7 +43,8 @@ pub(crate) fn parse_date_time(text: &str) -> Result<PrimitiveDateTime, StoreErro
 /// 32 random bytes from the operating system, hex-encoded.
 pub(crate) fn random_token() -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|error| StoreError::corrupt(format!("no randomness from the system: {error}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|error| StoreError::corrupt(format!("no randomness from the system: {error}")))?;
     Ok(hex::encode(bytes))
 }
 

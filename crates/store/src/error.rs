@@ -26,7 +26,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn invalid(field: &str, message: impl Into<String>) -> StoreError {
-        StoreError::Invalid { field: field.to_owned(), message: message.into() }
+        StoreError::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 
     /// A value read from the database that does not parse: the file was edited by hand or a
@@ -38,6 +41,9 @@ impl StoreError {
 
 impl From<kuzet_register::InvalidValue> for StoreError {
     fn from(error: kuzet_register::InvalidValue) -> StoreError {
-        StoreError::Invalid { field: error.field.to_owned(), message: error.reason }
+        StoreError::Invalid {
+            field: error.field.to_owned(),
+            message: error.reason,
+        }
     }
 }

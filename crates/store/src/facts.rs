@@ -8,11 +8,14 @@ use sqlx::{Row, SqliteConnection};
 use crate::audit::Change;
 use crate::error::StoreError;
 use crate::register::{
-    CUSTODY_COLUMNS, DECISION_COLUMNS, DETENTION_COLUMNS, TRANSFER_COLUMNS, article_code, custody_from_row, custody_json,
-    decision_from_row, decision_json, detention_from_row, detention_json, person_access, person_of_fact, status_now,
-    transfer_from_row, transfer_json,
+    CUSTODY_COLUMNS, DECISION_COLUMNS, DETENTION_COLUMNS, TRANSFER_COLUMNS, article_code,
+    custody_from_row, custody_json, decision_from_row, decision_json, detention_from_row,
+    detention_json, person_access, person_of_fact, status_now, transfer_from_row, transfer_json,
 };
-use crate::{CustodyId, DecisionId, DetentionId, EventId, FactRef, NewDetention, PersonId, SourceId, Store, TransferId};
+use crate::{
+    CustodyId, DecisionId, DetentionId, EventId, FactRef, NewDetention, PersonId, SourceId, Store,
+    TransferId,
+};
 
 fn resource_kind(fact: FactRef) -> Option<ResourceKind> {
     match fact {
@@ -24,25 +27,60 @@ fn resource_kind(fact: FactRef) -> Option<ResourceKind> {
 }
 
 /// The fact as the audit log records it.
-async fn fact_json(connection: &mut SqliteConnection, fact: FactRef) -> Result<serde_json::Value, StoreError> {
+async fn fact_json(
+    connection: &mut SqliteConnection,
+    fact: FactRef,
+) -> Result<serde_json::Value, StoreError> {
     let id = fact.id();
     Ok(match fact {
         FactRef::Detention(_) => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DETENTION_COLUMNS} FROM detentions WHERE id = ?"))).bind(id).fetch_one(&mut *connection).await?;
-            let new = NewDetention { event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId), detention: detention_from_row(&row)? };
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DETENTION_COLUMNS} FROM detentions WHERE id = ?"
+            )))
+            .bind(id)
+            .fetch_one(&mut *connection)
+            .await?;
+            let new = NewDetention {
+                event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId),
+                detention: detention_from_row(&row)?,
+            };
             detention_json(PersonId(row.try_get("person_id")?), &new)
         }
         FactRef::Decision(_) => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE id = ?"))).bind(id).fetch_one(&mut *connection).await?;
-            decision_json(DetentionId(row.try_get("detention_id")?), &decision_from_row(&row)?)
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DECISION_COLUMNS} FROM decisions WHERE id = ?"
+            )))
+            .bind(id)
+            .fetch_one(&mut *connection)
+            .await?;
+            decision_json(
+                DetentionId(row.try_get("detention_id")?),
+                &decision_from_row(&row)?,
+            )
         }
         FactRef::Custody(_) => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CUSTODY_COLUMNS} FROM custody WHERE id = ?"))).bind(id).fetch_one(&mut *connection).await?;
-            custody_json(DetentionId(row.try_get("detention_id")?), &custody_from_row(&row)?)
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CUSTODY_COLUMNS} FROM custody WHERE id = ?"
+            )))
+            .bind(id)
+            .fetch_one(&mut *connection)
+            .await?;
+            custody_json(
+                DetentionId(row.try_get("detention_id")?),
+                &custody_from_row(&row)?,
+            )
         }
         FactRef::Transfer(_) => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ?"))).bind(id).fetch_one(&mut *connection).await?;
-            transfer_json(DetentionId(row.try_get("detention_id")?), &transfer_from_row(&row)?)
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ?"
+            )))
+            .bind(id)
+            .fetch_one(&mut *connection)
+            .await?;
+            transfer_json(
+                DetentionId(row.try_get("detention_id")?),
+                &transfer_from_row(&row)?,
+            )
         }
         FactRef::Event(_) | FactRef::Claim(_) | FactRef::Person(_) => serde_json::Value::Null,
     })
@@ -50,7 +88,11 @@ async fn fact_json(connection: &mut SqliteConnection, fact: FactRef) -> Result<s
 
 impl Change {
     /// Deletes the sources attached to `fact`, each with its audit record.
-    async fn delete_sources_of(&mut self, fact: FactRef, person: PersonId) -> Result<(), StoreError> {
+    async fn delete_sources_of(
+        &mut self,
+        fact: FactRef,
+        person: PersonId,
+    ) -> Result<(), StoreError> {
         let rows = sqlx::query("SELECT id, kind, reference, anonymous FROM sources WHERE fact_kind = ? AND fact_id = ? ORDER BY id")
             .bind(fact.kind())
             .bind(fact.id())
@@ -61,25 +103,46 @@ impl Change {
                 "fact": fact.kind(), "fact_id": fact.id(), "kind": row.try_get::<String, _>("kind")?,
                 "reference": row.try_get::<String, _>("reference")?, "anonymous": row.try_get::<i64, _>("anonymous")? != 0,
             });
-            self.audit("source", row.try_get("id")?, Some(person.0), "delete", Some(&before), None).await?;
+            self.audit(
+                "source",
+                row.try_get("id")?,
+                Some(person.0),
+                "delete",
+                Some(&before),
+                None,
+            )
+            .await?;
         }
-        sqlx::query("DELETE FROM sources WHERE fact_kind = ? AND fact_id = ?").bind(fact.kind()).bind(fact.id()).execute(&mut *self.tx).await?;
+        sqlx::query("DELETE FROM sources WHERE fact_kind = ? AND fact_id = ?")
+            .bind(fact.kind())
+            .bind(fact.id())
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
     /// Deletes one fact, its sources and (for a detention) the facts that depend on it.
-    async fn delete_fact_rows(&mut self, fact: FactRef, person: PersonId) -> Result<(), StoreError> {
+    async fn delete_fact_rows(
+        &mut self,
+        fact: FactRef,
+        person: PersonId,
+    ) -> Result<(), StoreError> {
         if let FactRef::Detention(detention) = fact {
             let mut children = Vec::new();
             for (table, make) in [
-                ("decisions", (|id| FactRef::Decision(DecisionId(id))) as fn(i64) -> FactRef),
+                (
+                    "decisions",
+                    (|id| FactRef::Decision(DecisionId(id))) as fn(i64) -> FactRef,
+                ),
                 ("custody", |id| FactRef::Custody(CustodyId(id))),
                 ("transfers", |id| FactRef::Transfer(TransferId(id))),
             ] {
-                let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM {table} WHERE detention_id = ? ORDER BY id")))
-                    .bind(detention.0)
-                    .fetch_all(&mut *self.tx)
-                    .await?;
+                let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT id FROM {table} WHERE detention_id = ? ORDER BY id"
+                )))
+                .bind(detention.0)
+                .fetch_all(&mut *self.tx)
+                .await?;
                 children.extend(ids.into_iter().map(make));
             }
             for child in children {
@@ -98,23 +161,52 @@ impl Change {
             FactRef::Decision(_) => "decisions",
             FactRef::Custody(_) => "custody",
             FactRef::Transfer(_) => "transfers",
-            FactRef::Event(_) | FactRef::Claim(_) | FactRef::Person(_) => return Err(StoreError::invalid("fact", "not a fact of a person")),
+            FactRef::Event(_) | FactRef::Claim(_) | FactRef::Person(_) => {
+                return Err(StoreError::invalid("fact", "not a fact of a person"));
+            }
         };
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE id = ?"))).bind(fact.id()).execute(&mut *self.tx).await?;
-        self.audit(fact.kind(), fact.id(), Some(person.0), "delete", Some(&before), None).await
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE id = ?"
+        )))
+        .bind(fact.id())
+        .execute(&mut *self.tx)
+        .await?;
+        self.audit(
+            fact.kind(),
+            fact.id(),
+            Some(person.0),
+            "delete",
+            Some(&before),
+            None,
+        )
+        .await
     }
 }
 
 impl Store {
     /// Corrects a decision in place; the person's status follows.
-    pub async fn update_decision(&self, actor: &Actor, id: DecisionId, decision: &Decision) -> Result<(), StoreError> {
+    pub async fn update_decision(
+        &self,
+        actor: &Actor,
+        id: DecisionId,
+        decision: &Decision,
+    ) -> Result<(), StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let fact = FactRef::Decision(id);
-        let person = person_of_fact(&mut change.tx, fact).await?.ok_or(StoreError::NotFound)?;
+        let person = person_of_fact(&mut change.tx, fact)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let access = person_access(&mut change.tx, person).await?;
-        Store::require_role(actor, Action::Edit, &access.resource(ResourceKind::Decision))?;
+        Store::require_role(
+            actor,
+            Action::Edit,
+            &access.resource(ResourceKind::Decision),
+        )?;
         let before = fact_json(&mut change.tx, fact).await?;
-        let detention: i64 = sqlx::query_scalar("SELECT detention_id FROM decisions WHERE id = ?").bind(id.0).fetch_one(&mut *change.tx).await?;
+        let detention: i64 = sqlx::query_scalar("SELECT detention_id FROM decisions WHERE id = ?")
+            .bind(id.0)
+            .fetch_one(&mut *change.tx)
+            .await?;
         sqlx::query(
             "UPDATE decisions SET authority = ?, decided_on = ?, hearing_minutes = ?, lawyer_present = ?, article_code = ?,
                 article_number = ?, outcome_kind = ?, outcome_amount = ?, appeal_result = ? WHERE id = ?",
@@ -132,7 +224,16 @@ impl Store {
         .execute(&mut *change.tx)
         .await?;
         let after = decision_json(DetentionId(detention), decision);
-        change.audit("decision", id.0, Some(person.0), "update", Some(&before), Some(&after)).await?;
+        change
+            .audit(
+                "decision",
+                id.0,
+                Some(person.0),
+                "update",
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
         let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await
@@ -142,9 +243,16 @@ impl Store {
     /// with its decisions, custody and transfers). Volunteers may delete facts only of their
     /// own drafts. Persons are deleted with `delete_person`, events not at all.
     pub async fn delete_fact(&self, actor: &Actor, fact: FactRef) -> Result<(), StoreError> {
-        let kind = resource_kind(fact).ok_or_else(|| StoreError::invalid("fact", "only detentions, decisions, custody and transfers are deleted here"))?;
+        let kind = resource_kind(fact).ok_or_else(|| {
+            StoreError::invalid(
+                "fact",
+                "only detentions, decisions, custody and transfers are deleted here",
+            )
+        })?;
         let mut change = Change::begin(self, *actor).await?;
-        let person = person_of_fact(&mut change.tx, fact).await?.ok_or(StoreError::NotFound)?;
+        let person = person_of_fact(&mut change.tx, fact)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require_role(actor, Action::Delete, &access.resource(kind))?;
         change.delete_fact_rows(fact, person).await?;
@@ -163,18 +271,26 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let person: Option<i64> = row.try_get("person_id")?;
         let resource = match person {
-            Some(person) => person_access(&mut change.tx, PersonId(person)).await?.resource(ResourceKind::Source),
+            Some(person) => person_access(&mut change.tx, PersonId(person))
+                .await?
+                .resource(ResourceKind::Source),
             None => kuzet_register::Resource::of(ResourceKind::Event),
         };
         Store::require_role(actor, Action::Delete, &resource)?;
         let kind: String = row.try_get("kind")?;
-        SourceKind::parse(&kind).map_err(|_| StoreError::corrupt(format!("source kind `{kind}` is unknown")))?;
+        SourceKind::parse(&kind)
+            .map_err(|_| StoreError::corrupt(format!("source kind `{kind}` is unknown")))?;
         let before = serde_json::json!({
             "fact": row.try_get::<String, _>("fact_kind")?, "fact_id": row.try_get::<i64, _>("fact_id")?, "kind": kind,
             "reference": row.try_get::<String, _>("reference")?, "anonymous": row.try_get::<i64, _>("anonymous")? != 0,
         });
-        sqlx::query("DELETE FROM sources WHERE id = ?").bind(id.0).execute(&mut *change.tx).await?;
-        change.audit("source", id.0, person, "delete", Some(&before), None).await?;
+        sqlx::query("DELETE FROM sources WHERE id = ?")
+            .bind(id.0)
+            .execute(&mut *change.tx)
+            .await?;
+        change
+            .audit("source", id.0, person, "delete", Some(&before), None)
+            .await?;
         change.commit().await
     }
 }

@@ -4,15 +4,17 @@
 
 use std::collections::HashSet;
 
-use kuzet_register::{Action, Actor, BirthDate, Custody, Decision, Resource, ResourceKind, Source, Transfer, can};
+use kuzet_register::{
+    Action, Actor, BirthDate, Custody, Decision, Resource, ResourceKind, Source, Transfer, can,
+};
 use serde::Serialize;
 use time::PrimitiveDateTime;
 
 use crate::audit::{AuditEntry, Cell, Change, insert_rows};
 use crate::error::StoreError;
 use crate::register::{
-    article_code, custody_json, decision_json, detention_json, person_json, roles_column, search_keys, source_json,
-    status_now, summarize, transfer_json,
+    article_code, custody_json, decision_json, detention_json, person_json, roles_column,
+    search_keys, source_json, status_now, summarize, transfer_json,
 };
 use crate::{DetentionId, FactRef, NewDetention, NewPerson, PersonId, Store, encode};
 
@@ -31,7 +33,14 @@ pub struct ImportRecord {
 
 impl ImportRecord {
     pub fn new(person: NewPerson) -> ImportRecord {
-        ImportRecord { person, detention: None, decisions: Vec::new(), custody: None, transfer: None, source: None }
+        ImportRecord {
+            person,
+            detention: None,
+            decisions: Vec::new(),
+            custody: None,
+            transfer: None,
+            source: None,
+        }
     }
 }
 
@@ -63,18 +72,33 @@ impl Store {
             return Err(StoreError::Forbidden);
         }
         let mut change = Change::begin(self, *actor).await?;
-        let known_events: HashSet<i64> = sqlx::query_scalar::<_, i64>("SELECT id FROM events").fetch_all(&mut *change.tx).await?.into_iter().collect();
+        let known_events: HashSet<i64> = sqlx::query_scalar::<_, i64>("SELECT id FROM events")
+            .fetch_all(&mut *change.tx)
+            .await?
+            .into_iter()
+            .collect();
         for (index, record) in records.iter().enumerate() {
             let number = index + 1;
             match &record.detention {
-                None if !record.decisions.is_empty() || record.custody.is_some() || record.transfer.is_some() => {
+                None if !record.decisions.is_empty()
+                    || record.custody.is_some()
+                    || record.transfer.is_some() =>
+                {
                     return Err(StoreError::invalid(
                         "detention",
-                        format!("record {number} has decisions, custody or a transfer but no detention"),
+                        format!(
+                            "record {number} has decisions, custody or a transfer but no detention"
+                        ),
                     ));
                 }
-                Some(NewDetention { event_id: Some(event), .. }) if !known_events.contains(&event.0) => {
-                    return Err(StoreError::invalid("event", format!("record {number} names event {event}, which does not exist")));
+                Some(NewDetention {
+                    event_id: Some(event),
+                    ..
+                }) if !known_events.contains(&event.0) => {
+                    return Err(StoreError::invalid(
+                        "event",
+                        format!("record {number} names event {event}, which does not exist"),
+                    ));
                 }
                 _ => {}
             }
@@ -129,7 +153,9 @@ fn with_id(id: i64, mut value: serde_json::Value) -> serde_json::Value {
 impl Change {
     async fn next_id(&mut self, table: &'static str) -> Result<i64, StoreError> {
         let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
-        Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *self.tx).await?)
+        Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *self.tx)
+            .await?)
     }
 
     /// Stores `records` as new, checked persons with their facts, each row with its audit
@@ -162,7 +188,14 @@ impl Change {
         Ok(summary)
     }
 
-    fn plan_record(&self, record: &ImportRecord, now: PrimitiveDateTime, ids: &mut NextIds, round: &mut Round, summary: &mut ImportSummary) {
+    fn plan_record(
+        &self,
+        record: &ImportRecord,
+        now: PrimitiveDateTime,
+        ids: &mut NextIds,
+        round: &mut Round,
+        summary: &mut ImportSummary,
+    ) {
         let created_by = Cell::Int(self.actor.user_id.map(|id| id.0));
         let created_by = || match &created_by {
             Cell::Int(value) => Cell::Int(*value),
@@ -172,7 +205,12 @@ impl Change {
         ids.person += 1;
         summary.persons += 1;
         let person = &record.person.person;
-        let aliases: Vec<&str> = record.person.aliases.iter().map(|alias| alias.as_str()).collect();
+        let aliases: Vec<&str> = record
+            .person
+            .aliases
+            .iter()
+            .map(|alias| alias.as_str())
+            .collect();
         let mut names = vec![person.name.as_str()];
         names.extend(aliases.iter().copied());
         let keys = search_keys(&names);
@@ -204,7 +242,13 @@ impl Change {
                 created_by(),
                 text(self.at.clone()),
             ]);
-            imported.insert("detention".to_owned(), with_id(detention_id.0, detention_json(PersonId(person_id), new_detention)));
+            imported.insert(
+                "detention".to_owned(),
+                with_id(
+                    detention_id.0,
+                    detention_json(PersonId(person_id), new_detention),
+                ),
+            );
             let mut decisions = Vec::new();
             for decision in &record.decisions {
                 let id = ids.decision;
@@ -217,7 +261,11 @@ impl Change {
                     text(encode::date(decision.decided_on)),
                     Cell::Int(decision.hearing_minutes.map(i64::from)),
                     Cell::Int(decision.lawyer_present.map(i64::from)),
-                    Cell::Text(decision.article.map(|article| article_code(article.code).to_owned())),
+                    Cell::Text(
+                        decision
+                            .article
+                            .map(|article| article_code(article.code).to_owned()),
+                    ),
                     Cell::Int(decision.article.map(|article| i64::from(article.number))),
                     text(decision.outcome.kind()),
                     Cell::Int(decision.outcome.amount().map(i64::from)),
@@ -244,7 +292,10 @@ impl Change {
                     created_by(),
                     text(self.at.clone()),
                 ]);
-                imported.insert("custody".to_owned(), with_id(id, custody_json(detention_id, custody)));
+                imported.insert(
+                    "custody".to_owned(),
+                    with_id(id, custody_json(detention_id, custody)),
+                );
             }
             if let Some(transfer) = &record.transfer {
                 let id = ids.transfer;
@@ -262,7 +313,10 @@ impl Change {
                     created_by(),
                     text(self.at.clone()),
                 ]);
-                imported.insert("transfer".to_owned(), with_id(id, transfer_json(detention_id, transfer)));
+                imported.insert(
+                    "transfer".to_owned(),
+                    with_id(id, transfer_json(detention_id, transfer)),
+                );
             }
             let transfers: Vec<Transfer> = record.transfer.iter().cloned().collect();
             let custody_place = record.custody.as_ref().map(|custody| custody.place.clone());
@@ -271,7 +325,9 @@ impl Change {
                 Some(facts.status.as_str().to_owned()),
                 facts.until.map(encode::date),
                 facts.place,
-                facts.latest_outcome.map(|outcome| outcome.kind().to_owned()),
+                facts
+                    .latest_outcome
+                    .map(|outcome| outcome.kind().to_owned()),
                 facts.latest_outcome.map(|outcome| outcome.to_string()),
                 Some(detention_id.0),
                 Some(encode::date_time(detention.detained_at)),
@@ -300,7 +356,17 @@ impl Change {
             ]);
             imported.insert("source".to_owned(), with_id(id, source_json(fact, source)));
         }
-        let (status, until, place, outcome, outcome_text, detention_id, detained_at, event_id, station_hours) = latest;
+        let (
+            status,
+            until,
+            place,
+            outcome,
+            outcome_text,
+            detention_id,
+            detained_at,
+            event_id,
+            station_hours,
+        ) = latest;
         let (station, hours) = match station_hours {
             Some((station, hours)) => (Some(station), hours),
             None => (None, None),
@@ -335,7 +401,9 @@ impl Change {
             Cell::Text(station),
             Cell::Real(hours),
         ]);
-        round.search.push(vec![Cell::Int(Some(person_id)), text(keys)]);
+        round
+            .search
+            .push(vec![Cell::Int(Some(person_id)), text(keys)]);
         round.audit.push(AuditEntry {
             entity: "person".to_owned(),
             entity_id: person_id,
@@ -348,27 +416,136 @@ impl Change {
 
     async fn store_round(&mut self, round: Round) -> Result<(), StoreError> {
         let tx = &mut *self.tx;
-        insert_rows(tx, "persons", &[
-            "id", "name", "aliases", "search_keys", "birth_date", "birth_year", "city", "roles", "contact", "address",
-            "consent", "publication_approved", "notes", "is_draft", "version", "created_by", "created_at", "updated_at",
-            "status", "status_until", "status_place", "latest_outcome", "latest_outcome_text", "latest_detention_id",
-            "latest_detained_at", "latest_event_id", "latest_police_station", "latest_hours_held",
-        ], round.persons).await?;
+        insert_rows(
+            tx,
+            "persons",
+            &[
+                "id",
+                "name",
+                "aliases",
+                "search_keys",
+                "birth_date",
+                "birth_year",
+                "city",
+                "roles",
+                "contact",
+                "address",
+                "consent",
+                "publication_approved",
+                "notes",
+                "is_draft",
+                "version",
+                "created_by",
+                "created_at",
+                "updated_at",
+                "status",
+                "status_until",
+                "status_place",
+                "latest_outcome",
+                "latest_outcome_text",
+                "latest_detention_id",
+                "latest_detained_at",
+                "latest_event_id",
+                "latest_police_station",
+                "latest_hours_held",
+            ],
+            round.persons,
+        )
+        .await?;
         insert_rows(tx, "persons_fts", &["rowid", "search_keys"], round.search).await?;
-        insert_rows(tx, "detentions", &[
-            "id", "person_id", "event_id", "detained_at", "released_at", "hours_held", "over_legal_limit", "detained_by",
-            "police_station", "treatment_bits", "injuries", "created_by", "created_at",
-        ], round.detentions).await?;
-        insert_rows(tx, "decisions", &[
-            "id", "detention_id", "authority", "decided_on", "hearing_minutes", "lawyer_present", "article_code",
-            "article_number", "outcome_kind", "outcome_amount", "appeal_result", "created_by", "created_at",
-        ], round.decisions).await?;
-        insert_rows(tx, "custody", &["id", "detention_id", "place", "region", "from_date", "until_date", "created_by", "created_at"], round.custody).await?;
-        insert_rows(tx, "transfers", &[
-            "id", "detention_id", "from_place", "to_place", "departed_at", "distance_km", "hours_in_transport",
-            "relatives_told_on", "created_by", "created_at",
-        ], round.transfers).await?;
-        insert_rows(tx, "sources", &["id", "fact_kind", "fact_id", "person_id", "kind", "reference", "anonymous", "created_by", "created_at"], round.sources).await?;
+        insert_rows(
+            tx,
+            "detentions",
+            &[
+                "id",
+                "person_id",
+                "event_id",
+                "detained_at",
+                "released_at",
+                "hours_held",
+                "over_legal_limit",
+                "detained_by",
+                "police_station",
+                "treatment_bits",
+                "injuries",
+                "created_by",
+                "created_at",
+            ],
+            round.detentions,
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "decisions",
+            &[
+                "id",
+                "detention_id",
+                "authority",
+                "decided_on",
+                "hearing_minutes",
+                "lawyer_present",
+                "article_code",
+                "article_number",
+                "outcome_kind",
+                "outcome_amount",
+                "appeal_result",
+                "created_by",
+                "created_at",
+            ],
+            round.decisions,
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "custody",
+            &[
+                "id",
+                "detention_id",
+                "place",
+                "region",
+                "from_date",
+                "until_date",
+                "created_by",
+                "created_at",
+            ],
+            round.custody,
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "transfers",
+            &[
+                "id",
+                "detention_id",
+                "from_place",
+                "to_place",
+                "departed_at",
+                "distance_km",
+                "hours_in_transport",
+                "relatives_told_on",
+                "created_by",
+                "created_at",
+            ],
+            round.transfers,
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "sources",
+            &[
+                "id",
+                "fact_kind",
+                "fact_id",
+                "person_id",
+                "kind",
+                "reference",
+                "anonymous",
+                "created_by",
+                "created_at",
+            ],
+            round.sources,
+        )
+        .await?;
         self.audit_many(round.audit).await
     }
 }

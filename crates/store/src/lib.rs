@@ -36,8 +36,9 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use accounts::{
-    ApiTokenRow, ApiTokenScope, NewApiToken, NewSession, SessionUser, TokenUser, UserRow, ABSOLUTE_SESSION_SECS,
-    ADDRESS_FAILURE_LIMIT, IDLE_SESSION_SECS, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_SECS, MIN_PASSWORD_CHARS,
+    ABSOLUTE_SESSION_SECS, ADDRESS_FAILURE_LIMIT, ApiTokenRow, ApiTokenScope, IDLE_SESSION_SECS,
+    LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_SECS, MIN_PASSWORD_CHARS, NewApiToken, NewSession,
+    SessionUser, TokenUser, UserRow,
 };
 pub use audit::{AuditFilter, AuditRecord, AuditVerdict};
 pub use clock::Clock;
@@ -62,7 +63,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,7 +80,10 @@ impl Store {
     /// are refused until the PostgreSQL backend exists.
     pub async fn open(url_or_path: &str) -> Result<Store, StoreError> {
         if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
-            return Err(StoreError::invalid("database", "PostgreSQL is not supported yet; use a SQLite file path"));
+            return Err(StoreError::invalid(
+                "database",
+                "PostgreSQL is not supported yet; use a SQLite file path",
+            ));
         }
         let path = url_or_path
             .strip_prefix("sqlite://")
@@ -103,7 +109,10 @@ impl Store {
             // A larger page cache for the writer: imports insert into several indexes in
             // random key order, and a 2 MB cache would write the same pages over and over.
             .connect_with(
-                base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal).pragma("cache_size", "-65536"),
+                base.clone()
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .pragma("cache_size", "-65536"),
             )
             .await?;
         schema::migrate(&write).await?;
@@ -111,7 +120,12 @@ impl Store {
             .max_connections(READ_CONNECTIONS)
             .connect_with(base.read_only(true))
             .await?;
-        Ok(Store { write, read, clock: Clock::system(), path: Some(path.to_owned()) })
+        Ok(Store {
+            write,
+            read,
+            clock: Clock::system(),
+            path: Some(path.to_owned()),
+        })
     }
 
     /// A fresh database in memory, for tests and trials; it is gone when the last clone of the
@@ -126,7 +140,12 @@ impl Store {
             .connect_with(options)
             .await?;
         schema::migrate(&pool).await?;
-        Ok(Store { write: pool.clone(), read: pool, clock: Clock::system(), path: None })
+        Ok(Store {
+            write: pool.clone(),
+            read: pool,
+            clock: Clock::system(),
+            path: None,
+        })
     }
 
     /// The same store reading the time from `clock` (tests move a manual clock to expire

@@ -23,15 +23,24 @@ impl Store {
     /// Every person with what duplicate finding compares, ordered by id. The full date of
     /// birth is restricted, so it is given only to actors who may see restricted fields;
     /// others get the year.
-    pub async fn persons_for_matching(&self, actor: &Actor) -> Result<Vec<MatchCandidate>, StoreError> {
+    pub async fn persons_for_matching(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<MatchCandidate>, StoreError> {
         if !can(actor, Action::View, &Resource::of(ResourceKind::Person)) {
             return Err(StoreError::Forbidden);
         }
-        let full_birth = can(actor, Action::View, &Resource::of(ResourceKind::Person).field(kuzet_register::Field::BirthDateFull));
+        let full_birth = can(
+            actor,
+            Action::View,
+            &Resource::of(ResourceKind::Person).field(kuzet_register::Field::BirthDateFull),
+        );
         let mut connection = self.read.acquire().await?;
-        let persons = sqlx::query("SELECT id, name, aliases, birth_date, birth_year, city FROM persons ORDER BY id")
-            .fetch_all(&mut *connection)
-            .await?;
+        let persons = sqlx::query(
+            "SELECT id, name, aliases, birth_date, birth_year, city FROM persons ORDER BY id",
+        )
+        .fetch_all(&mut *connection)
+        .await?;
         let detentions = sqlx::query("SELECT person_id, event_id, police_station FROM detentions ORDER BY person_id, detained_at, id")
             .fetch_all(&mut *connection)
             .await?;
@@ -39,8 +48,9 @@ impl Store {
         for row in &persons {
             let id: i64 = row.try_get("id")?;
             let aliases: String = row.try_get("aliases")?;
-            let aliases: Vec<String> =
-                serde_json::from_str(&aliases).map_err(|_| StoreError::corrupt(format!("aliases of person {id} are not a JSON list")))?;
+            let aliases: Vec<String> = serde_json::from_str(&aliases).map_err(|_| {
+                StoreError::corrupt(format!("aliases of person {id} are not a JSON list"))
+            })?;
             let mut names = vec![row.try_get::<String, _>("name")?];
             names.extend(aliases);
             let birth_date: Option<String> = row.try_get("birth_date")?;
@@ -66,7 +76,12 @@ impl Store {
             while index < candidates.len() && candidates[index].id.0 < person_id {
                 index += 1;
             }
-            let Some(candidate) = candidates.get_mut(index).filter(|candidate| candidate.id.0 == person_id) else { continue };
+            let Some(candidate) = candidates
+                .get_mut(index)
+                .filter(|candidate| candidate.id.0 == person_id)
+            else {
+                continue;
+            };
             if let Some(event) = row.try_get::<Option<i64>, _>("event_id")?.map(EventId)
                 && !candidate.event_ids.contains(&event)
             {

@@ -2,7 +2,9 @@
 //! public list and the dashboard. Every read applies confidentiality for the actor: a field
 //! is filled only when `can(actor, View, resource.field(field))` allows it.
 
-use kuzet_register::{Action, Actor, Confidentiality, Field, PersonRole, Resource, ResourceKind, Role, can};
+use kuzet_register::{
+    Action, Actor, Confidentiality, Field, PersonRole, Resource, ResourceKind, Role, can,
+};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use time::{Duration, PrimitiveDateTime};
@@ -10,23 +12,24 @@ use time::{Duration, PrimitiveDateTime};
 use crate::audit::AuditFilter;
 use crate::error::StoreError;
 use crate::register::{
-    CUSTODY_COLUMNS, DECISION_COLUMNS, DETENTION_COLUMNS, PersonAccess, TRANSFER_COLUMNS, claimed_count, consent,
-    custody_from_row, decision_from_row, detention_from_row, detention_summary, person_access, publishable,
-    roles_from_column, status_now, transfer_from_row,
+    CUSTODY_COLUMNS, DECISION_COLUMNS, DETENTION_COLUMNS, PersonAccess, TRANSFER_COLUMNS,
+    claimed_count, consent, custody_from_row, decision_from_row, detention_from_row,
+    detention_summary, person_access, publishable, roles_from_column, status_now,
+    transfer_from_row,
 };
 use crate::{
-    ClaimId, ClaimRow, Count, CustodyId, CustodyView, Dashboard, DecisionId, DecisionView, DetentionId, DetentionView,
-    EventCount, EventId, EventPage, EventRow, FactRef, Page, PersonId, PersonPage, PersonQuery, PersonRow, PersonView,
-    PublicPersonRow, SourceId, SourceView, StatusMoment, Store, TimelineEntry, TransferId, TransferView, encode, register::word_search_keys,
+    ClaimId, ClaimRow, Count, CustodyId, CustodyView, Dashboard, DecisionId, DecisionView,
+    DetentionId, DetentionView, EventCount, EventId, EventPage, EventRow, FactRef, Page, PersonId,
+    PersonPage, PersonQuery, PersonRow, PersonView, PublicPersonRow, SourceId, SourceView,
+    StatusMoment, Store, TimelineEntry, TransferId, TransferView, encode,
+    register::word_search_keys,
 };
 
 /// The status as of `today`: an arrest whose end has passed is served.
-const EFFECTIVE_STATUS: &str =
-    "(CASE WHEN p.status = 'serving_arrest' AND p.status_until <= ? THEN 'arrest_served' ELSE p.status END)";
+const EFFECTIVE_STATUS: &str = "(CASE WHEN p.status = 'serving_arrest' AND p.status_until <= ? THEN 'arrest_served' ELSE p.status END)";
 
 /// Persons the public may see: published and checked.
-const PUBLISHED: &str =
-    "p.is_draft = 0 AND (p.consent = 'given' OR (p.consent = 'not_asked' AND p.publication_approved = 1))";
+const PUBLISHED: &str = "p.is_draft = 0 AND (p.consent = 'given' OR (p.consent = 'not_asked' AND p.publication_approved = 1))";
 
 const MAX_PER_PAGE: u32 = 500;
 const DEFAULT_PER_PAGE: u32 = 50;
@@ -51,7 +54,11 @@ fn fts_query(text: &str) -> Option<String> {
             groups.push(format!("({})", alternatives.join(" OR ")));
         }
     }
-    if groups.is_empty() { None } else { Some(groups.join(" AND ")) }
+    if groups.is_empty() {
+        None
+    } else {
+        Some(groups.join(" AND "))
+    }
 }
 
 fn event_row(row: &SqliteRow) -> Result<EventRow, StoreError> {
@@ -84,14 +91,20 @@ fn claim_row(row: &SqliteRow) -> Result<ClaimRow, StoreError> {
 }
 
 fn counts(rows: &[SqliteRow]) -> Result<Vec<Count>, StoreError> {
-    rows.iter().map(|row| Ok(Count { key: row.try_get("key")?, count: row.try_get("count")? })).collect()
+    rows.iter()
+        .map(|row| {
+            Ok(Count {
+                key: row.try_get("key")?,
+                count: row.try_get("count")?,
+            })
+        })
+        .collect()
 }
 
 const EVENT_SELECT: &str = "SELECT e.id, e.title, e.date, e.city, e.place, e.description,
         (SELECT COUNT(*) FROM detentions d WHERE d.event_id = e.id) AS detentions
      FROM events e";
-const CLAIM_SELECT: &str =
-    "SELECT id, event_id, said_by, said_on, count_qualifier, count_value, subject, source_url FROM official_claims";
+const CLAIM_SELECT: &str = "SELECT id, event_id, said_by, said_on, count_qualifier, count_value, subject, source_url FROM official_claims";
 
 /// Which fields of one person's record an actor may see.
 struct Visibility<'a> {
@@ -101,46 +114,74 @@ struct Visibility<'a> {
 
 impl Visibility<'_> {
     fn sees(&self, kind: ResourceKind, field: Field) -> bool {
-        can(self.actor, Action::View, &self.access.resource(kind).field(field))
+        can(
+            self.actor,
+            Action::View,
+            &self.access.resource(kind).field(field),
+        )
     }
 
     fn show<T>(&self, kind: ResourceKind, field: Field, value: T) -> Option<T> {
-        if self.sees(kind, field) { Some(value) } else { None }
+        if self.sees(kind, field) {
+            Some(value)
+        } else {
+            None
+        }
     }
 }
 
 impl Store {
     /// Today's date for statuses, as stored text.
-    async fn status_today(&self, connection: &mut SqliteConnection) -> Result<(PrimitiveDateTime, String), StoreError> {
+    async fn status_today(
+        &self,
+        connection: &mut SqliteConnection,
+    ) -> Result<(PrimitiveDateTime, String), StoreError> {
         let now = status_now(connection, self).await?;
         Ok((now, encode::date(now.date())))
     }
 
     /// All events, oldest first. Events are public information.
     pub async fn events(&self) -> Result<Vec<EventRow>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{EVENT_SELECT} ORDER BY e.date, e.id"))).fetch_all(&self.read).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{EVENT_SELECT} ORDER BY e.date, e.id"
+        )))
+        .fetch_all(&self.read)
+        .await?;
         rows.iter().map(event_row).collect()
     }
 
     pub async fn event(&self, id: EventId) -> Result<EventRow, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{EVENT_SELECT} WHERE e.id = ?")))
-            .bind(id.0)
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{EVENT_SELECT} WHERE e.id = ?"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         event_row(&row)
     }
 
     /// Official claims about one event, or (`None`) all claims; oldest first.
-    pub async fn official_claims(&self, event: Option<EventId>) -> Result<Vec<ClaimRow>, StoreError> {
+    pub async fn official_claims(
+        &self,
+        event: Option<EventId>,
+    ) -> Result<Vec<ClaimRow>, StoreError> {
         let rows = match event {
             Some(event) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} WHERE event_id = ? ORDER BY said_on, id")))
-                    .bind(event.0)
-                    .fetch_all(&self.read)
-                    .await?
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{CLAIM_SELECT} WHERE event_id = ? ORDER BY said_on, id"
+                )))
+                .bind(event.0)
+                .fetch_all(&self.read)
+                .await?
             }
-            None => sqlx::query(sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} ORDER BY said_on, id"))).fetch_all(&self.read).await?,
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{CLAIM_SELECT} ORDER BY said_on, id"
+                )))
+                .fetch_all(&self.read)
+                .await?
+            }
         };
         rows.iter().map(claim_row).collect()
     }
@@ -194,23 +235,41 @@ impl Store {
 
     /// The person page without its audit history (`history` is empty): for exports, which
     /// read every person and need no history.
-    pub async fn person_record(&self, actor: &Actor, id: PersonId) -> Result<PersonPage, StoreError> {
+    pub async fn person_record(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+    ) -> Result<PersonPage, StoreError> {
         self.person_page(actor, id, false).await
     }
 
-    async fn person_page(&self, actor: &Actor, id: PersonId, with_history: bool) -> Result<PersonPage, StoreError> {
+    async fn person_page(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        with_history: bool,
+    ) -> Result<PersonPage, StoreError> {
         let mut connection = self.read.acquire().await?;
         let access = match person_access(&mut connection, id).await {
             Ok(access) => access,
             Err(StoreError::NotFound) => return Err(StoreError::NotFound),
             Err(error) => return Err(error),
         };
-        let visibility = Visibility { actor, access: &access };
+        let visibility = Visibility {
+            actor,
+            access: &access,
+        };
         if !visibility.sees(ResourceKind::Person, Field::PersonName) {
-            return Err(if actor.role == Role::Public { StoreError::NotFound } else { StoreError::Forbidden });
+            return Err(if actor.role == Role::Public {
+                StoreError::NotFound
+            } else {
+                StoreError::Forbidden
+            });
         }
         let (now, today) = self.status_today(&mut connection).await?;
-        let person = self.person_view(&mut connection, id, &visibility, &today).await?;
+        let person = self
+            .person_view(&mut connection, id, &visibility, &today)
+            .await?;
 
         let detention_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DETENTION_COLUMNS}, (SELECT title FROM events e WHERE e.id = detentions.event_id) AS event_title
@@ -234,10 +293,21 @@ impl Store {
                 released_at: detention.released_at().map(encode::date_time),
                 hours_held: detention.hours_held(),
                 over_legal_limit: detention.exceeds_legal_limit(now),
-                detained_by: visibility.show(kind, Field::DetainedBy, detention.detained_by.clone()),
+                detained_by: visibility.show(
+                    kind,
+                    Field::DetainedBy,
+                    detention.detained_by.clone(),
+                ),
                 police_station: detention.police_station.clone(),
-                treatment: visibility
-                    .show(kind, Field::Treatment, detention.treatment.iter().map(|t| t.as_str().to_owned()).collect()),
+                treatment: visibility.show(
+                    kind,
+                    Field::Treatment,
+                    detention
+                        .treatment
+                        .iter()
+                        .map(|t| t.as_str().to_owned())
+                        .collect(),
+                ),
                 injuries: visibility.show(kind, Field::Injuries, detention.injuries.clone()),
                 status: summary.status.as_str().to_owned(),
             });
@@ -259,8 +329,12 @@ impl Store {
                 detention_id: DetentionId(row.try_get("detention_id")?),
                 authority: decision.authority.clone(),
                 decided_on: encode::date(decision.decided_on),
-                hearing_minutes: decision.hearing_minutes.filter(|_| visibility.sees(kind, Field::HearingMinutes)),
-                lawyer_present: decision.lawyer_present.filter(|_| visibility.sees(kind, Field::LawyerPresent)),
+                hearing_minutes: decision
+                    .hearing_minutes
+                    .filter(|_| visibility.sees(kind, Field::HearingMinutes)),
+                lawyer_present: decision
+                    .lawyer_present
+                    .filter(|_| visibility.sees(kind, Field::LawyerPresent)),
                 article: decision.article.map(|article| article.to_string()),
                 outcome_kind: decision.outcome.kind().to_owned(),
                 outcome_amount: decision.outcome.amount(),
@@ -328,15 +402,25 @@ impl Store {
             .await?;
             for row in &source_rows {
                 let anonymous = row.try_get::<i64, _>("anonymous")? != 0;
-                let field = if anonymous { Field::AnonymousSource } else { Field::SourceReference };
+                let field = if anonymous {
+                    Field::AnonymousSource
+                } else {
+                    Field::SourceReference
+                };
                 let fact_kind: String = row.try_get("fact_kind")?;
-                let fact = FactRef::from_parts(&fact_kind, row.try_get("fact_id")?)
-                    .ok_or_else(|| StoreError::corrupt(format!("source fact kind `{fact_kind}` is unknown")))?;
+                let fact =
+                    FactRef::from_parts(&fact_kind, row.try_get("fact_id")?).ok_or_else(|| {
+                        StoreError::corrupt(format!("source fact kind `{fact_kind}` is unknown"))
+                    })?;
                 sources.push(SourceView {
                     id: SourceId(row.try_get("id")?),
                     fact,
                     kind: row.try_get("kind")?,
-                    reference: visibility.show(ResourceKind::Source, field, row.try_get("reference")?),
+                    reference: visibility.show(
+                        ResourceKind::Source,
+                        field,
+                        row.try_get("reference")?,
+                    ),
                     anonymous,
                 });
             }
@@ -344,13 +428,31 @@ impl Store {
         drop(connection);
 
         let timeline = timeline(&detentions, &decisions, &custody, &transfers, &sources);
-        let history = if with_history && can(actor, Action::ViewAudit, &Resource::of(ResourceKind::AuditLog)) {
-            let filter = AuditFilter { person_id: Some(id.0), limit: Some(1_000), ..AuditFilter::default() };
+        let history = if with_history
+            && can(
+                actor,
+                Action::ViewAudit,
+                &Resource::of(ResourceKind::AuditLog),
+            ) {
+            let filter = AuditFilter {
+                person_id: Some(id.0),
+                limit: Some(1_000),
+                ..AuditFilter::default()
+            };
             self.audit_records_unchecked(actor, &filter).await?
         } else {
             Vec::new()
         };
-        Ok(PersonPage { person, detentions, decisions, custody, transfers, sources, timeline, history })
+        Ok(PersonPage {
+            person,
+            detentions,
+            decisions,
+            custody,
+            transfers,
+            sources,
+            timeline,
+            history,
+        })
     }
 
     async fn person_view(
@@ -376,8 +478,9 @@ impl Store {
         consent(&consent_text)?;
         let approved = row.try_get::<i64, _>("publication_approved")? != 0;
         let aliases: String = row.try_get("aliases")?;
-        let aliases: Vec<String> =
-            serde_json::from_str(&aliases).map_err(|_| StoreError::corrupt(format!("aliases of person {id} are not a JSON list")))?;
+        let aliases: Vec<String> = serde_json::from_str(&aliases).map_err(|_| {
+            StoreError::corrupt(format!("aliases of person {id} are not a JSON list"))
+        })?;
         let roles: String = row.try_get("roles")?;
         let effective_status: String = row.try_get("effective_status")?;
         let status_until: Option<String> = row.try_get("status_until")?;
@@ -388,10 +491,27 @@ impl Store {
             version: row.try_get("version")?,
             name: row.try_get("name")?,
             aliases,
-            birth_year: visibility.show(kind, Field::BirthYear, row.try_get::<Option<i64>, _>("birth_year")?).flatten().map(|y| y as i32),
-            birth_date: visibility.show(kind, Field::BirthDateFull, row.try_get::<Option<String>, _>("birth_date")?).flatten(),
-            city: visibility.show(kind, Field::City, row.try_get::<Option<String>, _>("city")?).flatten(),
-            roles: visibility.show(kind, Field::PersonRoles, roles_from_column(&roles)).unwrap_or_default(),
+            birth_year: visibility
+                .show(
+                    kind,
+                    Field::BirthYear,
+                    row.try_get::<Option<i64>, _>("birth_year")?,
+                )
+                .flatten()
+                .map(|y| y as i32),
+            birth_date: visibility
+                .show(
+                    kind,
+                    Field::BirthDateFull,
+                    row.try_get::<Option<String>, _>("birth_date")?,
+                )
+                .flatten(),
+            city: visibility
+                .show(kind, Field::City, row.try_get::<Option<String>, _>("city")?)
+                .flatten(),
+            roles: visibility
+                .show(kind, Field::PersonRoles, roles_from_column(&roles))
+                .unwrap_or_default(),
             contact: visibility.show(kind, Field::Contact, row.try_get("contact")?),
             address: visibility.show(kind, Field::Address, row.try_get("address")?),
             consent: visibility.show(kind, Field::Consent, consent_text.clone()),
@@ -399,17 +519,41 @@ impl Store {
             publishable: publishable(&consent_text, approved),
             notes: visibility.show(kind, Field::Notes, row.try_get("notes")?),
             is_draft: row.try_get::<i64, _>("is_draft")? != 0,
-            created_by: if visibility.actor.role == Role::Public { None } else { row.try_get("created_by")? },
-            status: if sees_status { effective_status.clone() } else { "unknown".to_owned() },
-            status_until: if effective_status == "serving_arrest" { status_until } else { None },
-            status_place: if place_visible { row.try_get("status_place")? } else { None },
+            created_by: if visibility.actor.role == Role::Public {
+                None
+            } else {
+                row.try_get("created_by")?
+            },
+            status: if sees_status {
+                effective_status.clone()
+            } else {
+                "unknown".to_owned()
+            },
+            status_until: if effective_status == "serving_arrest" {
+                status_until
+            } else {
+                None
+            },
+            status_place: if place_visible {
+                row.try_get("status_place")?
+            } else {
+                None
+            },
         })
     }
 
     /// The register list with filters, sort and pagination. Needs view rights on persons
     /// (the public uses `public_persons`).
-    pub async fn list_persons(&self, actor: &Actor, query: &PersonQuery) -> Result<Page<PersonRow>, StoreError> {
-        if !can(actor, Action::View, &Resource::of(ResourceKind::Person).at_level(Confidentiality::Internal)) {
+    pub async fn list_persons(
+        &self,
+        actor: &Actor,
+        query: &PersonQuery,
+    ) -> Result<Page<PersonRow>, StoreError> {
+        if !can(
+            actor,
+            Action::View,
+            &Resource::of(ResourceKind::Person).at_level(Confidentiality::Internal),
+        ) {
             return Err(StoreError::Forbidden);
         }
         let mut connection = self.read.acquire().await?;
@@ -427,7 +571,11 @@ impl Store {
         );
         let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
         statement = bind_values(statement, &values);
-        let rows = statement.bind(i64::from(per_page)).bind(offset).fetch_all(&mut *connection).await?;
+        let rows = statement
+            .bind(i64::from(per_page))
+            .bind(offset)
+            .fetch_all(&mut *connection)
+            .await?;
         let items = rows
             .iter()
             .map(|row| {
@@ -437,10 +585,14 @@ impl Store {
                     id: PersonId(row.try_get("id")?),
                     version: row.try_get("version")?,
                     name: row.try_get("name")?,
-                    birth_year: row.try_get::<Option<i64>, _>("birth_year")?.map(|y| y as i32),
+                    birth_year: row
+                        .try_get::<Option<i64>, _>("birth_year")?
+                        .map(|y| y as i32),
                     city: row.try_get("city")?,
                     roles: roles_from_column(&roles),
-                    event_id: row.try_get::<Option<i64>, _>("latest_event_id")?.map(EventId),
+                    event_id: row
+                        .try_get::<Option<i64>, _>("latest_event_id")?
+                        .map(EventId),
                     event_title: row.try_get("event_title")?,
                     detained_at: row.try_get("latest_detained_at")?,
                     police_station: row.try_get("latest_police_station")?,
@@ -449,16 +601,28 @@ impl Store {
                     outcome: row.try_get("latest_outcome")?,
                     outcome_text: row.try_get("latest_outcome_text")?,
                     is_draft: row.try_get::<i64, _>("is_draft")? != 0,
-                    publishable: publishable(&consent_text, row.try_get::<i64, _>("publication_approved")? != 0),
+                    publishable: publishable(
+                        &consent_text,
+                        row.try_get::<i64, _>("publication_approved")? != 0,
+                    ),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Page { items, total, page, per_page, pages: pages(total, per_page) })
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+            pages: pages(total, per_page),
+        })
     }
 
     /// The public list: only persons who consented or whose publication was approved (and
     /// never those who refused), only public fields. Needs no actor.
-    pub async fn public_persons(&self, query: &PersonQuery) -> Result<Page<PublicPersonRow>, StoreError> {
+    pub async fn public_persons(
+        &self,
+        query: &PersonQuery,
+    ) -> Result<Page<PublicPersonRow>, StoreError> {
         let mut connection = self.read.acquire().await?;
         let (_, today) = self.status_today(&mut connection).await?;
         let (conditions, values) = conditions(query, &today, true);
@@ -474,7 +638,11 @@ impl Store {
         );
         let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
         statement = bind_values(statement, &values);
-        let rows = statement.bind(i64::from(per_page)).bind(offset).fetch_all(&mut *connection).await?;
+        let rows = statement
+            .bind(i64::from(per_page))
+            .bind(offset)
+            .fetch_all(&mut *connection)
+            .await?;
         let items = rows
             .iter()
             .map(|row| {
@@ -482,7 +650,9 @@ impl Store {
                 Ok(PublicPersonRow {
                     id: PersonId(row.try_get("id")?),
                     name: row.try_get("name")?,
-                    birth_year: row.try_get::<Option<i64>, _>("birth_year")?.map(|y| y as i32),
+                    birth_year: row
+                        .try_get::<Option<i64>, _>("birth_year")?
+                        .map(|y| y as i32),
                     city: row.try_get("city")?,
                     roles: roles_from_column(&roles),
                     event_title: row.try_get("event_title")?,
@@ -499,7 +669,13 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Page { items, total, page, per_page, pages: pages(total, per_page) })
+        Ok(Page {
+            items,
+            total,
+            page,
+            per_page,
+            pages: pages(total, per_page),
+        })
     }
 
     /// Counts by event, city, day, outcome, status and role beside the official claims.
@@ -536,7 +712,10 @@ impl Store {
             let detentions: i64 = row.try_get("detentions")?;
             match cities.iter_mut().find(|count| count.key == city) {
                 Some(count) => count.count += detentions,
-                None => cities.push(Count { key: city.clone(), count: detentions }),
+                None => cities.push(Count {
+                    key: city.clone(),
+                    count: detentions,
+                }),
             }
             by_event.push(EventCount {
                 event_id,
@@ -545,12 +724,21 @@ impl Store {
                 city,
                 detentions,
                 arrests: row.try_get("arrests")?,
-                claims: claims.iter().filter(|claim| claim.event_id == Some(event_id)).cloned().collect(),
+                claims: claims
+                    .iter()
+                    .filter(|claim| claim.event_id == Some(event_id))
+                    .cloned()
+                    .collect(),
             });
         }
         let without_event: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM detentions WHERE event_id IS NULL").fetch_one(&mut *connection).await?;
-        cities.push(Count { key: "unknown".to_owned(), count: without_event });
+            sqlx::query_scalar("SELECT COUNT(*) FROM detentions WHERE event_id IS NULL")
+                .fetch_one(&mut *connection)
+                .await?;
+        cities.push(Count {
+            key: "unknown".to_owned(),
+            count: without_event,
+        });
         cities.retain(|count| count.count > 0);
         cities.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
         let by_day = sqlx::query(
@@ -569,10 +757,18 @@ impl Store {
         .bind(&today)
         .fetch_all(&mut *connection)
         .await?;
-        let role_rows = sqlx::query("SELECT roles, COUNT(*) AS count FROM persons WHERE roles != ',' GROUP BY roles")
-            .fetch_all(&mut *connection)
-            .await?;
-        let mut by_role: Vec<Count> = PersonRole::ALL.iter().map(|role| Count { key: role.as_str().to_owned(), count: 0 }).collect();
+        let role_rows = sqlx::query(
+            "SELECT roles, COUNT(*) AS count FROM persons WHERE roles != ',' GROUP BY roles",
+        )
+        .fetch_all(&mut *connection)
+        .await?;
+        let mut by_role: Vec<Count> = PersonRole::ALL
+            .iter()
+            .map(|role| Count {
+                key: role.as_str().to_owned(),
+                count: 0,
+            })
+            .collect();
         for row in &role_rows {
             let roles: String = row.try_get("roles")?;
             let count: i64 = row.try_get("count")?;
@@ -605,7 +801,12 @@ fn conditions(query: &PersonQuery, today: &str, public_only: bool) -> (String, V
     if public_only {
         parts.push(PUBLISHED.to_owned());
     }
-    if let Some(city) = query.city.as_deref().map(str::trim).filter(|city| !city.is_empty()) {
+    if let Some(city) = query
+        .city
+        .as_deref()
+        .map(str::trim)
+        .filter(|city| !city.is_empty())
+    {
         parts.push("p.city = ?".to_owned());
         values.push(Value::Text(city.to_owned()));
     }
@@ -621,16 +822,31 @@ fn conditions(query: &PersonQuery, today: &str, public_only: bool) -> (String, V
         }
         if let Some(to) = query.date_to {
             detention.push("d.detained_at < ?".to_owned());
-            values.push(Value::Text(encode::date(to.saturating_add(Duration::days(1)))));
+            values.push(Value::Text(encode::date(
+                to.saturating_add(Duration::days(1)),
+            )));
         }
-        parts.push(format!("EXISTS (SELECT 1 FROM detentions d WHERE {})", detention.join(" AND ")));
+        parts.push(format!(
+            "EXISTS (SELECT 1 FROM detentions d WHERE {})",
+            detention.join(" AND ")
+        ));
     }
-    if let Some(status) = query.status.as_deref().map(str::trim).filter(|status| !status.is_empty()) {
+    if let Some(status) = query
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|status| !status.is_empty())
+    {
         parts.push(format!("{EFFECTIVE_STATUS} = ?"));
         values.push(Value::Text(today.to_owned()));
         values.push(Value::Text(status.to_owned()));
     }
-    if let Some(outcome) = query.outcome.as_deref().map(str::trim).filter(|outcome| !outcome.is_empty()) {
+    if let Some(outcome) = query
+        .outcome
+        .as_deref()
+        .map(str::trim)
+        .filter(|outcome| !outcome.is_empty())
+    {
         if outcome == "none" {
             parts.push("p.latest_outcome IS NULL".to_owned());
         } else {
@@ -662,9 +878,17 @@ fn bind_values<'q>(
     statement
 }
 
-async fn count_persons(connection: &mut SqliteConnection, conditions: &str, values: &[Value]) -> Result<u64, StoreError> {
-    let statement = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS total FROM persons p WHERE {conditions}")));
-    let row = bind_values(statement, values).fetch_one(&mut *connection).await?;
+async fn count_persons(
+    connection: &mut SqliteConnection,
+    conditions: &str,
+    values: &[Value],
+) -> Result<u64, StoreError> {
+    let statement = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) AS total FROM persons p WHERE {conditions}"
+    )));
+    let row = bind_values(statement, values)
+        .fetch_one(&mut *connection)
+        .await?;
     Ok(row.try_get::<i64, _>("total")? as u64)
 }
 
@@ -689,7 +913,13 @@ fn timeline(
     transfers: &[TransferView],
     sources: &[SourceView],
 ) -> Vec<TimelineEntry> {
-    let sources_of = |fact: FactRef| sources.iter().filter(|source| source.fact == fact).cloned().collect::<Vec<_>>();
+    let sources_of = |fact: FactRef| {
+        sources
+            .iter()
+            .filter(|source| source.fact == fact)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let mut entries = Vec::new();
     for detention in detentions {
         let fact = FactRef::Detention(detention.id);
@@ -703,7 +933,13 @@ fn timeline(
         if !detention.police_station.is_empty() {
             summary.push_str(&format!("; taken to {}", detention.police_station));
         }
-        entries.push(TimelineEntry { at: detention.detained_at.clone(), kind: "detained".into(), summary, fact, sources: sources_of(fact) });
+        entries.push(TimelineEntry {
+            at: detention.detained_at.clone(),
+            kind: "detained".into(),
+            summary,
+            fact,
+            sources: sources_of(fact),
+        });
         if let Some(released) = &detention.released_at {
             let mut summary = String::from("Released from the police station");
             if let Some(hours) = detention.hours_held {
@@ -712,7 +948,13 @@ fn timeline(
                     summary.push_str(" (over the legal 3 hours)");
                 }
             }
-            entries.push(TimelineEntry { at: released.clone(), kind: "released".into(), summary, fact, sources: Vec::new() });
+            entries.push(TimelineEntry {
+                at: released.clone(),
+                kind: "released".into(),
+                summary,
+                fact,
+                sources: Vec::new(),
+            });
         }
     }
     for decision in decisions {
@@ -729,7 +971,13 @@ fn timeline(
             Some(false) => summary.push_str(", no lawyer"),
             None => {}
         }
-        entries.push(TimelineEntry { at: decision.decided_on.clone(), kind: "decision".into(), summary, fact, sources: sources_of(fact) });
+        entries.push(TimelineEntry {
+            at: decision.decided_on.clone(),
+            kind: "decision".into(),
+            summary,
+            fact,
+            sources: sources_of(fact),
+        });
     }
     for place in custody {
         let fact = FactRef::Custody(place.id);
@@ -740,11 +988,20 @@ fn timeline(
         if let Some(until) = &place.until {
             summary.push_str(&format!(" until {until}"));
         }
-        entries.push(TimelineEntry { at: place.from.clone(), kind: "custody".into(), summary, fact, sources: sources_of(fact) });
+        entries.push(TimelineEntry {
+            at: place.from.clone(),
+            kind: "custody".into(),
+            summary,
+            fact,
+            sources: sources_of(fact),
+        });
     }
     for transfer in transfers {
         let fact = FactRef::Transfer(transfer.id);
-        let mut summary = format!("Transferred from {} to {}", transfer.from_place, transfer.to_place);
+        let mut summary = format!(
+            "Transferred from {} to {}",
+            transfer.from_place, transfer.to_place
+        );
         if let Some(km) = transfer.distance_km {
             summary.push_str(&format!(", {km} km"));
         }
@@ -752,14 +1009,28 @@ fn timeline(
             summary.push_str(&format!(", {hours} hours in transport"));
         }
         if let Some(departed) = &transfer.departed_at {
-            entries.push(TimelineEntry { at: departed.clone(), kind: "transfer".into(), summary, fact, sources: sources_of(fact) });
+            entries.push(TimelineEntry {
+                at: departed.clone(),
+                kind: "transfer".into(),
+                summary,
+                fact,
+                sources: sources_of(fact),
+            });
         }
         if let Some(told) = &transfer.relatives_told_on {
             let summary = match transfer.days_until_relatives_told {
-                Some(days) => format!("Relatives told where the person is, {days} days after the transfer"),
+                Some(days) => {
+                    format!("Relatives told where the person is, {days} days after the transfer")
+                }
                 None => "Relatives told where the person is".to_owned(),
             };
-            entries.push(TimelineEntry { at: told.clone(), kind: "relatives_told".into(), summary, fact, sources: Vec::new() });
+            entries.push(TimelineEntry {
+                at: told.clone(),
+                kind: "relatives_told".into(),
+                summary,
+                fact,
+                sources: Vec::new(),
+            });
         }
     }
     // A stable sort keeps facts of one moment in the order recorded.
@@ -779,12 +1050,19 @@ impl Store {
             .await?
             .is_some();
         let now = status_now(&mut connection, self).await?;
-        Ok(StatusMoment { as_of: encode::date_time(now), fixed })
+        Ok(StatusMoment {
+            as_of: encode::date_time(now),
+            fixed,
+        })
     }
 
     /// Fixes the moment statuses are derived at, or (`None`) returns to now. Admins only;
     /// every person's stored status is recomputed at the new moment.
-    pub async fn set_status_as_of(&self, actor: &Actor, moment: Option<PrimitiveDateTime>) -> Result<(), StoreError> {
+    pub async fn set_status_as_of(
+        &self,
+        actor: &Actor,
+        moment: Option<PrimitiveDateTime>,
+    ) -> Result<(), StoreError> {
         if actor.role != Role::Admin {
             return Err(StoreError::Forbidden);
         }
@@ -798,13 +1076,21 @@ impl Store {
                     .await?;
             }
             None => {
-                sqlx::query("DELETE FROM settings WHERE key = ?").bind(crate::register::STATUS_AS_OF).execute(&mut *change.tx).await?;
+                sqlx::query("DELETE FROM settings WHERE key = ?")
+                    .bind(crate::register::STATUS_AS_OF)
+                    .execute(&mut *change.tx)
+                    .await?;
             }
         }
-        let after = serde_json::json!({ crate::register::STATUS_AS_OF: moment.map(encode::date_time) });
-        change.audit("setting", 0, None, "set", None, Some(&after)).await?;
+        let after =
+            serde_json::json!({ crate::register::STATUS_AS_OF: moment.map(encode::date_time) });
+        change
+            .audit("setting", 0, None, "set", None, Some(&after))
+            .await?;
         let now = status_now(&mut change.tx, self).await?;
-        let persons: Vec<i64> = sqlx::query_scalar("SELECT id FROM persons ORDER BY id").fetch_all(&mut *change.tx).await?;
+        let persons: Vec<i64> = sqlx::query_scalar("SELECT id FROM persons ORDER BY id")
+            .fetch_all(&mut *change.tx)
+            .await?;
         for person in persons {
             change.refresh_person(PersonId(person), now).await?;
         }

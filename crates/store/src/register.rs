@@ -4,9 +4,9 @@
 //! status whenever one of their facts changes.
 
 use kuzet_register::{
-    Action, Actor, Article, BirthDate, City, ClaimedCount, Code, Consent, Custody, Decision, Detention,
-    Event, OfficialClaim, Outcome, PersonRole, Resource, ResourceKind, Source, Transfer, TreatmentSet, can,
-    derive_status, DetentionStatus,
+    Action, Actor, Article, BirthDate, City, ClaimedCount, Code, Consent, Custody, Decision,
+    Detention, DetentionStatus, Event, OfficialClaim, Outcome, PersonRole, Resource, ResourceKind,
+    Source, Transfer, TreatmentSet, can, derive_status,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
@@ -15,8 +15,8 @@ use time::PrimitiveDateTime;
 use crate::audit::Change;
 use crate::error::StoreError;
 use crate::{
-    ClaimId, CustodyId, DecisionId, DetentionId, EventId, FactRef, NewDetention, NewPerson, PersonId, SourceId, Store,
-    TransferId, encode,
+    ClaimId, CustodyId, DecisionId, DetentionId, EventId, FactRef, NewDetention, NewPerson,
+    PersonId, SourceId, Store, TransferId, encode,
 };
 
 /// The settings key of the moment statuses are derived at.
@@ -24,8 +24,14 @@ pub(crate) const STATUS_AS_OF: &str = "status_as_of";
 
 /// The moment statuses are derived at: the `status_as_of` setting (the demo register is seen as
 /// of 12 June 2019), or now in UTC.
-pub(crate) async fn status_now(connection: &mut SqliteConnection, store: &Store) -> Result<PrimitiveDateTime, StoreError> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = ?").bind(STATUS_AS_OF).fetch_optional(&mut *connection).await?;
+pub(crate) async fn status_now(
+    connection: &mut SqliteConnection,
+    store: &Store,
+) -> Result<PrimitiveDateTime, StoreError> {
+    let row = sqlx::query("SELECT value FROM settings WHERE key = ?")
+        .bind(STATUS_AS_OF)
+        .fetch_optional(&mut *connection)
+        .await?;
     match row {
         Some(row) => encode::parse_date_time(&row.try_get::<String, _>("value")?),
         None => {
@@ -45,7 +51,11 @@ pub(crate) fn roles_column(roles: &[PersonRole]) -> String {
 }
 
 pub(crate) fn roles_from_column(column: &str) -> Vec<String> {
-    column.split(',').filter(|part| !part.is_empty()).map(str::to_owned).collect()
+    column
+        .split(',')
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The search keys of a name and its aliases: every word as written (lowercased) and the
@@ -155,10 +165,17 @@ pub(crate) fn article_code(code: Code) -> &'static str {
 }
 
 pub(crate) fn detention_from_row(row: &SqliteRow) -> Result<Detention, StoreError> {
-    let mut detention = Detention::new(encode::parse_date_time(&row.try_get::<String, _>("detained_at")?)?);
+    let mut detention = Detention::new(encode::parse_date_time(
+        &row.try_get::<String, _>("detained_at")?,
+    )?);
     let released: Option<String> = row.try_get("released_at")?;
     detention
-        .set_released_at(released.as_deref().map(encode::parse_date_time).transpose()?)
+        .set_released_at(
+            released
+                .as_deref()
+                .map(encode::parse_date_time)
+                .transpose()?,
+        )
         .map_err(|error| StoreError::corrupt(error.to_string()))?;
     detention.detained_by = row.try_get("detained_by")?;
     detention.police_station = row.try_get("police_station")?;
@@ -171,8 +188,14 @@ pub(crate) fn decision_from_row(row: &SqliteRow) -> Result<Decision, StoreError>
     let code: Option<String> = row.try_get("article_code")?;
     let number: Option<i64> = row.try_get("article_number")?;
     let article = match (code.as_deref(), number) {
-        (Some("administrative"), Some(number)) => Some(Article { code: Code::Administrative, number: number as u16 }),
-        (Some("criminal"), Some(number)) => Some(Article { code: Code::Criminal, number: number as u16 }),
+        (Some("administrative"), Some(number)) => Some(Article {
+            code: Code::Administrative,
+            number: number as u16,
+        }),
+        (Some("criminal"), Some(number)) => Some(Article {
+            code: Code::Criminal,
+            number: number as u16,
+        }),
         _ => None,
     };
     let kind: String = row.try_get("outcome_kind")?;
@@ -183,8 +206,12 @@ pub(crate) fn decision_from_row(row: &SqliteRow) -> Result<Decision, StoreError>
     Ok(Decision {
         authority: row.try_get("authority")?,
         decided_on: encode::parse_date(&row.try_get::<String, _>("decided_on")?)?,
-        hearing_minutes: row.try_get::<Option<i64>, _>("hearing_minutes")?.map(|m| m as u16),
-        lawyer_present: row.try_get::<Option<i64>, _>("lawyer_present")?.map(|v| v != 0),
+        hearing_minutes: row
+            .try_get::<Option<i64>, _>("hearing_minutes")?
+            .map(|m| m as u16),
+        lawyer_present: row
+            .try_get::<Option<i64>, _>("lawyer_present")?
+            .map(|v| v != 0),
         article,
         outcome,
     })
@@ -196,8 +223,13 @@ pub(crate) fn transfer_from_row(row: &SqliteRow) -> Result<Transfer, StoreError>
     Ok(Transfer {
         from_place: row.try_get("from_place")?,
         to_place: row.try_get("to_place")?,
-        departed_at: departed.as_deref().map(encode::parse_date_time).transpose()?,
-        distance_km: row.try_get::<Option<i64>, _>("distance_km")?.map(|d| d as u32),
+        departed_at: departed
+            .as_deref()
+            .map(encode::parse_date_time)
+            .transpose()?,
+        distance_km: row
+            .try_get::<Option<i64>, _>("distance_km")?
+            .map(|d| d as u32),
         hours_in_transport: row.try_get("hours_in_transport")?,
         relatives_told_on: told.as_deref().map(encode::parse_date).transpose()?,
     })
@@ -213,12 +245,10 @@ pub(crate) fn custody_from_row(row: &SqliteRow) -> Result<Custody, StoreError> {
     })
 }
 
-pub(crate) const DETENTION_COLUMNS: &str =
-    "id, person_id, event_id, detained_at, released_at, detained_by, police_station, treatment_bits, injuries";
+pub(crate) const DETENTION_COLUMNS: &str = "id, person_id, event_id, detained_at, released_at, detained_by, police_station, treatment_bits, injuries";
 pub(crate) const DECISION_COLUMNS: &str = "id, detention_id, authority, decided_on, hearing_minutes, lawyer_present, \
      article_code, article_number, outcome_kind, outcome_amount, appeal_result";
-pub(crate) const TRANSFER_COLUMNS: &str =
-    "id, detention_id, from_place, to_place, departed_at, distance_km, hours_in_transport, relatives_told_on";
+pub(crate) const TRANSFER_COLUMNS: &str = "id, detention_id, from_place, to_place, departed_at, distance_km, hours_in_transport, relatives_told_on";
 pub(crate) const CUSTODY_COLUMNS: &str = "id, detention_id, place, region, from_date, until_date";
 
 /// Who recorded a person, whether it is a draft, and whether it is published: what `can`
@@ -247,7 +277,10 @@ pub(crate) fn publishable(consent: &str, approved: bool) -> bool {
     }
 }
 
-pub(crate) async fn person_access(connection: &mut SqliteConnection, person: PersonId) -> Result<PersonAccess, StoreError> {
+pub(crate) async fn person_access(
+    connection: &mut SqliteConnection,
+    person: PersonId,
+) -> Result<PersonAccess, StoreError> {
     let row = sqlx::query("SELECT created_by, is_draft, consent, publication_approved, version FROM persons WHERE id = ?")
         .bind(person.0)
         .fetch_optional(&mut *connection)
@@ -257,12 +290,18 @@ pub(crate) async fn person_access(connection: &mut SqliteConnection, person: Per
     Ok(PersonAccess {
         created_by: row.try_get("created_by")?,
         is_draft: row.try_get::<i64, _>("is_draft")? != 0,
-        publishable: publishable(&consent, row.try_get::<i64, _>("publication_approved")? != 0),
+        publishable: publishable(
+            &consent,
+            row.try_get::<i64, _>("publication_approved")? != 0,
+        ),
         version: row.try_get("version")?,
     })
 }
 
-async fn person_of_detention(connection: &mut SqliteConnection, detention: DetentionId) -> Result<PersonId, StoreError> {
+async fn person_of_detention(
+    connection: &mut SqliteConnection,
+    detention: DetentionId,
+) -> Result<PersonId, StoreError> {
     let row = sqlx::query("SELECT person_id FROM detentions WHERE id = ?")
         .bind(detention.0)
         .fetch_optional(&mut *connection)
@@ -273,7 +312,10 @@ async fn person_of_detention(connection: &mut SqliteConnection, detention: Deten
 
 /// The person a fact belongs to, or `None` for events and claims; `NotFound` when the fact
 /// does not exist.
-pub(crate) async fn person_of_fact(connection: &mut SqliteConnection, fact: FactRef) -> Result<Option<PersonId>, StoreError> {
+pub(crate) async fn person_of_fact(
+    connection: &mut SqliteConnection,
+    fact: FactRef,
+) -> Result<Option<PersonId>, StoreError> {
     let sql = match fact {
         FactRef::Event(_) => "SELECT NULL AS person_id FROM events WHERE id = ?",
         FactRef::Claim(_) => "SELECT NULL AS person_id FROM official_claims WHERE id = ?",
@@ -282,12 +324,18 @@ pub(crate) async fn person_of_fact(connection: &mut SqliteConnection, fact: Fact
         FactRef::Decision(_) => {
             "SELECT d.person_id FROM decisions x JOIN detentions d ON d.id = x.detention_id WHERE x.id = ?"
         }
-        FactRef::Custody(_) => "SELECT d.person_id FROM custody x JOIN detentions d ON d.id = x.detention_id WHERE x.id = ?",
+        FactRef::Custody(_) => {
+            "SELECT d.person_id FROM custody x JOIN detentions d ON d.id = x.detention_id WHERE x.id = ?"
+        }
         FactRef::Transfer(_) => {
             "SELECT d.person_id FROM transfers x JOIN detentions d ON d.id = x.detention_id WHERE x.id = ?"
         }
     };
-    let row = sqlx::query(sql).bind(fact.id()).fetch_optional(&mut *connection).await?.ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(sql)
+        .bind(fact.id())
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     Ok(row.try_get::<Option<i64>, _>("person_id")?.map(PersonId))
 }
 
@@ -313,11 +361,16 @@ impl Change {
             "title": event.title, "date": encode::date(event.date), "city": event.city.as_str(),
             "place": event.place, "description": event.description,
         });
-        self.audit("event", id, None, "create", None, Some(&after)).await?;
+        self.audit("event", id, None, "create", None, Some(&after))
+            .await?;
         Ok(EventId(id))
     }
 
-    pub(crate) async fn insert_claim(&mut self, event: Option<EventId>, claim: &OfficialClaim) -> Result<ClaimId, StoreError> {
+    pub(crate) async fn insert_claim(
+        &mut self,
+        event: Option<EventId>,
+        claim: &OfficialClaim,
+    ) -> Result<ClaimId, StoreError> {
         let id: i64 = sqlx::query(
             "INSERT INTO official_claims (event_id, said_by, said_on, count_qualifier, count_value, subject, source_url,
                 created_by, created_at)
@@ -339,11 +392,16 @@ impl Change {
             "event_id": event.map(|id| id.0), "said_by": claim.said_by, "said_on": encode::date(claim.said_on),
             "count": claim.count.to_string(), "subject": claim.subject, "source_url": claim.source_url,
         });
-        self.audit("claim", id, None, "create", None, Some(&after)).await?;
+        self.audit("claim", id, None, "create", None, Some(&after))
+            .await?;
         Ok(ClaimId(id))
     }
 
-    pub(crate) async fn insert_person(&mut self, new: &NewPerson, is_draft: bool) -> Result<PersonId, StoreError> {
+    pub(crate) async fn insert_person(
+        &mut self,
+        new: &NewPerson,
+        is_draft: bool,
+    ) -> Result<PersonId, StoreError> {
         let person = &new.person;
         let aliases: Vec<&str> = new.aliases.iter().map(|alias| alias.as_str()).collect();
         let mut names = vec![person.name.as_str()];
@@ -373,12 +431,29 @@ impl Change {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
-        sqlx::query("INSERT INTO persons_fts (rowid, search_keys) VALUES (?, ?)").bind(id).bind(&keys).execute(&mut *self.tx).await?;
-        self.audit("person", id, Some(id), "create", None, Some(&person_json(new, is_draft, 1))).await?;
+        sqlx::query("INSERT INTO persons_fts (rowid, search_keys) VALUES (?, ?)")
+            .bind(id)
+            .bind(&keys)
+            .execute(&mut *self.tx)
+            .await?;
+        self.audit(
+            "person",
+            id,
+            Some(id),
+            "create",
+            None,
+            Some(&person_json(new, is_draft, 1)),
+        )
+        .await?;
         Ok(PersonId(id))
     }
 
-    pub(crate) async fn insert_detention(&mut self, person: PersonId, new: &NewDetention, now: PrimitiveDateTime) -> Result<DetentionId, StoreError> {
+    pub(crate) async fn insert_detention(
+        &mut self,
+        person: PersonId,
+        new: &NewDetention,
+        now: PrimitiveDateTime,
+    ) -> Result<DetentionId, StoreError> {
         let detention = &new.detention;
         let id: i64 = sqlx::query(
             "INSERT INTO detentions (person_id, event_id, detained_at, released_at, hours_held, over_legal_limit, detained_by,
@@ -400,11 +475,24 @@ impl Change {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
-        self.audit("detention", id, Some(person.0), "create", None, Some(&detention_json(person, new))).await?;
+        self.audit(
+            "detention",
+            id,
+            Some(person.0),
+            "create",
+            None,
+            Some(&detention_json(person, new)),
+        )
+        .await?;
         Ok(DetentionId(id))
     }
 
-    pub(crate) async fn insert_decision(&mut self, person: PersonId, detention: DetentionId, decision: &Decision) -> Result<DecisionId, StoreError> {
+    pub(crate) async fn insert_decision(
+        &mut self,
+        person: PersonId,
+        detention: DetentionId,
+        decision: &Decision,
+    ) -> Result<DecisionId, StoreError> {
         let id: i64 = sqlx::query(
             "INSERT INTO decisions (detention_id, authority, decided_on, hearing_minutes, lawyer_present, article_code,
                 article_number, outcome_kind, outcome_amount, appeal_result, created_by, created_at)
@@ -425,11 +513,24 @@ impl Change {
         .fetch_one(&mut *self.tx)
         .await?
         .try_get("id")?;
-        self.audit("decision", id, Some(person.0), "create", None, Some(&decision_json(detention, decision))).await?;
+        self.audit(
+            "decision",
+            id,
+            Some(person.0),
+            "create",
+            None,
+            Some(&decision_json(detention, decision)),
+        )
+        .await?;
         Ok(DecisionId(id))
     }
 
-    pub(crate) async fn insert_custody(&mut self, person: PersonId, detention: DetentionId, custody: &Custody) -> Result<CustodyId, StoreError> {
+    pub(crate) async fn insert_custody(
+        &mut self,
+        person: PersonId,
+        detention: DetentionId,
+        custody: &Custody,
+    ) -> Result<CustodyId, StoreError> {
         let id: i64 = sqlx::query(
             "INSERT INTO custody (detention_id, place, region, from_date, until_date, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -445,11 +546,17 @@ impl Change {
         .await?
         .try_get("id")?;
         let after = custody_json(detention, custody);
-        self.audit("custody", id, Some(person.0), "create", None, Some(&after)).await?;
+        self.audit("custody", id, Some(person.0), "create", None, Some(&after))
+            .await?;
         Ok(CustodyId(id))
     }
 
-    pub(crate) async fn insert_transfer(&mut self, person: PersonId, detention: DetentionId, transfer: &Transfer) -> Result<TransferId, StoreError> {
+    pub(crate) async fn insert_transfer(
+        &mut self,
+        person: PersonId,
+        detention: DetentionId,
+        transfer: &Transfer,
+    ) -> Result<TransferId, StoreError> {
         let id: i64 = sqlx::query(
             "INSERT INTO transfers (detention_id, from_place, to_place, departed_at, distance_km, hours_in_transport,
                 relatives_told_on, created_by, created_at)
@@ -468,11 +575,17 @@ impl Change {
         .await?
         .try_get("id")?;
         let after = transfer_json(detention, transfer);
-        self.audit("transfer", id, Some(person.0), "create", None, Some(&after)).await?;
+        self.audit("transfer", id, Some(person.0), "create", None, Some(&after))
+            .await?;
         Ok(TransferId(id))
     }
 
-    pub(crate) async fn insert_source(&mut self, fact: FactRef, person: Option<PersonId>, source: &Source) -> Result<SourceId, StoreError> {
+    pub(crate) async fn insert_source(
+        &mut self,
+        fact: FactRef,
+        person: Option<PersonId>,
+        source: &Source,
+    ) -> Result<SourceId, StoreError> {
         let id: i64 = sqlx::query(
             "INSERT INTO sources (fact_kind, fact_id, person_id, kind, reference, anonymous, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -489,12 +602,24 @@ impl Change {
         .await?
         .try_get("id")?;
         let after = source_json(fact, source);
-        self.audit("source", id, person.map(|id| id.0), "create", None, Some(&after)).await?;
+        self.audit(
+            "source",
+            id,
+            person.map(|id| id.0),
+            "create",
+            None,
+            Some(&after),
+        )
+        .await?;
         Ok(SourceId(id))
     }
 
     /// Recomputes a person's derived status and latest facts from their latest detention.
-    pub(crate) async fn refresh_person(&mut self, person: PersonId, now: PrimitiveDateTime) -> Result<(), StoreError> {
+    pub(crate) async fn refresh_person(
+        &mut self,
+        person: PersonId,
+        now: PrimitiveDateTime,
+    ) -> Result<(), StoreError> {
         let latest = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DETENTION_COLUMNS} FROM detentions WHERE person_id = ? ORDER BY detained_at DESC, id DESC LIMIT 1"
         )))
@@ -515,8 +640,16 @@ impl Change {
         let detention_id: i64 = latest.try_get("id")?;
         let event_id: Option<i64> = latest.try_get("event_id")?;
         let detention = detention_from_row(&latest)?;
-        let summary = detention_summary(&mut self.tx, DetentionId(detention_id), &detention, now).await?;
-        self.set_summary(person, DetentionId(detention_id), event_id.map(EventId), &detention, &summary).await
+        let summary =
+            detention_summary(&mut self.tx, DetentionId(detention_id), &detention, now).await?;
+        self.set_summary(
+            person,
+            DetentionId(detention_id),
+            event_id.map(EventId),
+            &detention,
+            &summary,
+        )
+        .await
     }
 
     /// Stores what the person's latest detention says now.
@@ -570,22 +703,35 @@ pub(crate) async fn detention_summary(
     .bind(detention_id.0)
     .fetch_all(&mut *connection)
     .await?;
-    let decisions = decision_rows.iter().map(decision_from_row).collect::<Result<Vec<_>, _>>()?;
+    let decisions = decision_rows
+        .iter()
+        .map(decision_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let transfer_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE detention_id = ? ORDER BY departed_at, id"
     )))
     .bind(detention_id.0)
     .fetch_all(&mut *connection)
     .await?;
-    let transfers = transfer_rows.iter().map(transfer_from_row).collect::<Result<Vec<_>, _>>()?;
-    let custody_place: Option<String> =
-        sqlx::query("SELECT place FROM custody WHERE detention_id = ? ORDER BY from_date DESC, id DESC LIMIT 1")
-            .bind(detention_id.0)
-            .fetch_optional(&mut *connection)
-            .await?
-            .map(|row| row.try_get("place"))
-            .transpose()?;
-    Ok(summarize(detention, &decisions, &transfers, custody_place, now))
+    let transfers = transfer_rows
+        .iter()
+        .map(transfer_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let custody_place: Option<String> = sqlx::query(
+        "SELECT place FROM custody WHERE detention_id = ? ORDER BY from_date DESC, id DESC LIMIT 1",
+    )
+    .bind(detention_id.0)
+    .fetch_optional(&mut *connection)
+    .await?
+    .map(|row| row.try_get("place"))
+    .transpose()?;
+    Ok(summarize(
+        detention,
+        &decisions,
+        &transfers,
+        custody_place,
+        now,
+    ))
 }
 
 /// What one detention's facts say at `now`. `decisions` are in the order recorded.
@@ -598,15 +744,30 @@ pub(crate) fn summarize(
 ) -> DetentionSummary {
     let status = derive_status(detention, decisions, transfers, now);
     let (until, place) = match &status {
-        DetentionStatus::ServingArrest { until, place } => (Some(*until), place.clone().or(custody_place)),
+        DetentionStatus::ServingArrest { until, place } => {
+            (Some(*until), place.clone().or(custody_place))
+        }
         _ => (None, custody_place),
     };
     // The latest decision in time; among decisions of one day, the one recorded last.
-    let latest_outcome = decisions.iter().enumerate().max_by_key(|(index, decision)| (decision.decided_on, *index)).map(|(_, d)| d.outcome);
-    DetentionSummary { status, until, place, latest_outcome }
+    let latest_outcome = decisions
+        .iter()
+        .enumerate()
+        .max_by_key(|(index, decision)| (decision.decided_on, *index))
+        .map(|(_, d)| d.outcome);
+    DetentionSummary {
+        status,
+        until,
+        place,
+        latest_outcome,
+    }
 }
 
-fn consent_unchanged_unless_allowed(actor: &Actor, new: &NewPerson, current_approved: bool) -> NewPerson {
+fn consent_unchanged_unless_allowed(
+    actor: &Actor,
+    new: &NewPerson,
+    current_approved: bool,
+) -> NewPerson {
     let mut new = new.clone();
     if !can(actor, Action::Publish, &Resource::of(ResourceKind::Person)) {
         new.person.publication_approved = current_approved;
@@ -616,10 +777,18 @@ fn consent_unchanged_unless_allowed(actor: &Actor, new: &NewPerson, current_appr
 
 impl Store {
     fn require(actor: &Actor, action: Action, resource: &Resource) -> Result<(), StoreError> {
-        if can(actor, action, resource) { Ok(()) } else { Err(StoreError::Forbidden) }
+        if can(actor, action, resource) {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden)
+        }
     }
 
-    pub(crate) fn require_role(actor: &Actor, action: Action, resource: &Resource) -> Result<(), StoreError> {
+    pub(crate) fn require_role(
+        actor: &Actor,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<(), StoreError> {
         Store::require(actor, action, resource)
     }
 
@@ -632,11 +801,20 @@ impl Store {
     }
 
     /// Records what an official said, about one event or (`None`) the whole country.
-    pub async fn add_official_claim(&self, actor: &Actor, event: Option<EventId>, claim: &OfficialClaim) -> Result<ClaimId, StoreError> {
+    pub async fn add_official_claim(
+        &self,
+        actor: &Actor,
+        event: Option<EventId>,
+        claim: &OfficialClaim,
+    ) -> Result<ClaimId, StoreError> {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Event))?;
         let mut change = Change::begin(self, *actor).await?;
         if let Some(event) = event {
-            sqlx::query("SELECT id FROM events WHERE id = ?").bind(event.0).fetch_optional(&mut *change.tx).await?.ok_or(StoreError::NotFound)?;
+            sqlx::query("SELECT id FROM events WHERE id = ?")
+                .bind(event.0)
+                .fetch_optional(&mut *change.tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
         }
         let id = change.insert_claim(event, claim).await?;
         change.commit().await?;
@@ -658,15 +836,26 @@ impl Store {
     /// Replaces a person's own fields if the record is still at `expected_version`; otherwise
     /// `Conflict` with the version it is at. An edit by a coordinator or admin also marks the
     /// record checked (no longer a draft).
-    pub async fn update_person(&self, actor: &Actor, id: PersonId, expected_version: i64, new: &NewPerson) -> Result<i64, StoreError> {
+    pub async fn update_person(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        expected_version: i64,
+        new: &NewPerson,
+    ) -> Result<i64, StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let access = person_access(&mut change.tx, id).await?;
         Store::require(actor, Action::Edit, &access.resource(ResourceKind::Person))?;
         if access.version != expected_version {
-            return Err(StoreError::Conflict { current_version: access.version });
+            return Err(StoreError::Conflict {
+                current_version: access.version,
+            });
         }
         let before = self.person_json_in(&mut change.tx, id).await?;
-        let current_approved = before.get("publication_approved").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        let current_approved = before
+            .get("publication_approved")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
         let new = consent_unchanged_unless_allowed(actor, new, current_approved);
         let is_draft = access.is_draft && actor.role == kuzet_register::Role::Volunteer;
         let person = &new.person;
@@ -701,68 +890,163 @@ impl Store {
         .execute(&mut *change.tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(StoreError::Conflict { current_version: access.version });
+            return Err(StoreError::Conflict {
+                current_version: access.version,
+            });
         }
-        sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?").bind(&keys).bind(id.0).execute(&mut *change.tx).await?;
-        change.audit("person", id.0, Some(id.0), "update", Some(&before), Some(&person_json(&new, is_draft, version))).await?;
+        sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?")
+            .bind(&keys)
+            .bind(id.0)
+            .execute(&mut *change.tx)
+            .await?;
+        change
+            .audit(
+                "person",
+                id.0,
+                Some(id.0),
+                "update",
+                Some(&before),
+                Some(&person_json(&new, is_draft, version)),
+            )
+            .await?;
         change.commit().await?;
         Ok(version)
     }
 
     /// Approves or withdraws publication. A person who refused consent is never published,
     /// whatever the approval says.
-    pub async fn set_publication(&self, actor: &Actor, id: PersonId, approved: bool) -> Result<i64, StoreError> {
+    pub async fn set_publication(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        approved: bool,
+    ) -> Result<i64, StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let access = person_access(&mut change.tx, id).await?;
-        Store::require(actor, Action::Publish, &access.resource(ResourceKind::Person))?;
+        Store::require(
+            actor,
+            Action::Publish,
+            &access.resource(ResourceKind::Person),
+        )?;
         let before = self.person_json_in(&mut change.tx, id).await?;
         let version = access.version + 1;
-        sqlx::query("UPDATE persons SET publication_approved = ?, version = ?, updated_at = ? WHERE id = ?")
-            .bind(i64::from(approved))
-            .bind(version)
-            .bind(&change.at)
-            .bind(id.0)
-            .execute(&mut *change.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE persons SET publication_approved = ?, version = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(i64::from(approved))
+        .bind(version)
+        .bind(&change.at)
+        .bind(id.0)
+        .execute(&mut *change.tx)
+        .await?;
         let after = self.person_json_in(&mut change.tx, id).await?;
-        change.audit("person", id.0, Some(id.0), if approved { "approve_publication" } else { "withdraw_publication" }, Some(&before), Some(&after)).await?;
+        change
+            .audit(
+                "person",
+                id.0,
+                Some(id.0),
+                if approved {
+                    "approve_publication"
+                } else {
+                    "withdraw_publication"
+                },
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
         change.commit().await?;
         Ok(version)
     }
 
     /// Deletes a person and every fact of theirs; each deleted row gets its audit record.
     /// Volunteers may delete only their own drafts.
-    pub async fn delete_person(&self, actor: &Actor, id: PersonId, expected_version: i64) -> Result<(), StoreError> {
+    pub async fn delete_person(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        expected_version: i64,
+    ) -> Result<(), StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let access = person_access(&mut change.tx, id).await?;
-        Store::require(actor, Action::Delete, &access.resource(ResourceKind::Person))?;
+        Store::require(
+            actor,
+            Action::Delete,
+            &access.resource(ResourceKind::Person),
+        )?;
         if access.version != expected_version {
-            return Err(StoreError::Conflict { current_version: access.version });
+            return Err(StoreError::Conflict {
+                current_version: access.version,
+            });
         }
         let before = self.person_json_in(&mut change.tx, id).await?;
         for (entity, sql) in [
-            ("source", "SELECT id, fact_kind || ':' || fact_id || ':' || kind AS what FROM sources WHERE person_id = ?"),
-            ("transfer", "SELECT t.id, t.to_place AS what FROM transfers t JOIN detentions d ON d.id = t.detention_id WHERE d.person_id = ?"),
-            ("custody", "SELECT c.id, c.place AS what FROM custody c JOIN detentions d ON d.id = c.detention_id WHERE d.person_id = ?"),
-            ("decision", "SELECT x.id, x.outcome_kind AS what FROM decisions x JOIN detentions d ON d.id = x.detention_id WHERE d.person_id = ?"),
-            ("detention", "SELECT id, detained_at AS what FROM detentions WHERE person_id = ?"),
+            (
+                "source",
+                "SELECT id, fact_kind || ':' || fact_id || ':' || kind AS what FROM sources WHERE person_id = ?",
+            ),
+            (
+                "transfer",
+                "SELECT t.id, t.to_place AS what FROM transfers t JOIN detentions d ON d.id = t.detention_id WHERE d.person_id = ?",
+            ),
+            (
+                "custody",
+                "SELECT c.id, c.place AS what FROM custody c JOIN detentions d ON d.id = c.detention_id WHERE d.person_id = ?",
+            ),
+            (
+                "decision",
+                "SELECT x.id, x.outcome_kind AS what FROM decisions x JOIN detentions d ON d.id = x.detention_id WHERE d.person_id = ?",
+            ),
+            (
+                "detention",
+                "SELECT id, detained_at AS what FROM detentions WHERE person_id = ?",
+            ),
         ] {
-            let rows = sqlx::query(sql).bind(id.0).fetch_all(&mut *change.tx).await?;
+            let rows = sqlx::query(sql)
+                .bind(id.0)
+                .fetch_all(&mut *change.tx)
+                .await?;
             for row in rows {
                 let fact_id: i64 = row.try_get("id")?;
                 let what: String = row.try_get("what")?;
-                change.audit(entity, fact_id, Some(id.0), "delete", Some(&serde_json::json!({ "summary": what })), None).await?;
+                change
+                    .audit(
+                        entity,
+                        fact_id,
+                        Some(id.0),
+                        "delete",
+                        Some(&serde_json::json!({ "summary": what })),
+                        None,
+                    )
+                    .await?;
             }
         }
-        sqlx::query("DELETE FROM sources WHERE person_id = ? OR (fact_kind = 'person' AND fact_id = ?)").bind(id.0).bind(id.0).execute(&mut *change.tx).await?;
-        sqlx::query("DELETE FROM persons_fts WHERE rowid = ?").bind(id.0).execute(&mut *change.tx).await?;
-        sqlx::query("DELETE FROM persons WHERE id = ?").bind(id.0).execute(&mut *change.tx).await?;
-        change.audit("person", id.0, Some(id.0), "delete", Some(&before), None).await?;
+        sqlx::query(
+            "DELETE FROM sources WHERE person_id = ? OR (fact_kind = 'person' AND fact_id = ?)",
+        )
+        .bind(id.0)
+        .bind(id.0)
+        .execute(&mut *change.tx)
+        .await?;
+        sqlx::query("DELETE FROM persons_fts WHERE rowid = ?")
+            .bind(id.0)
+            .execute(&mut *change.tx)
+            .await?;
+        sqlx::query("DELETE FROM persons WHERE id = ?")
+            .bind(id.0)
+            .execute(&mut *change.tx)
+            .await?;
+        change
+            .audit("person", id.0, Some(id.0), "delete", Some(&before), None)
+            .await?;
         change.commit().await
     }
 
     /// The person's own fields as the audit log records them.
-    pub(crate) async fn person_json_in(&self, connection: &mut SqliteConnection, id: PersonId) -> Result<serde_json::Value, StoreError> {
+    pub(crate) async fn person_json_in(
+        &self,
+        connection: &mut SqliteConnection,
+        id: PersonId,
+    ) -> Result<serde_json::Value, StoreError> {
         let row = sqlx::query(
             "SELECT name, aliases, birth_date, birth_year, city, roles, contact, address, consent, publication_approved, notes,
                 is_draft, version FROM persons WHERE id = ?",
@@ -772,7 +1056,8 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let aliases: String = row.try_get("aliases")?;
-        let aliases: serde_json::Value = serde_json::from_str(&aliases).unwrap_or(serde_json::Value::Array(Vec::new()));
+        let aliases: serde_json::Value =
+            serde_json::from_str(&aliases).unwrap_or(serde_json::Value::Array(Vec::new()));
         let roles: String = row.try_get("roles")?;
         Ok(serde_json::json!({
             "name": row.try_get::<String, _>("name")?,
@@ -791,14 +1076,27 @@ impl Store {
         }))
     }
 
-    pub async fn add_detention(&self, actor: &Actor, person: PersonId, new: &NewDetention) -> Result<DetentionId, StoreError> {
+    pub async fn add_detention(
+        &self,
+        actor: &Actor,
+        person: PersonId,
+        new: &NewDetention,
+    ) -> Result<DetentionId, StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let access = person_access(&mut change.tx, person).await?;
-        Store::require(actor, Action::Create, &access.resource(ResourceKind::Detention))?;
+        Store::require(
+            actor,
+            Action::Create,
+            &access.resource(ResourceKind::Detention),
+        )?;
         if let Some(event) = new.event_id {
-            sqlx::query("SELECT id FROM events WHERE id = ?").bind(event.0).fetch_optional(&mut *change.tx).await?.ok_or_else(|| {
-                StoreError::invalid("event", format!("event {event} does not exist"))
-            })?;
+            sqlx::query("SELECT id FROM events WHERE id = ?")
+                .bind(event.0)
+                .fetch_optional(&mut *change.tx)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::invalid("event", format!("event {event} does not exist"))
+                })?;
         }
         let now = status_now(&mut change.tx, self).await?;
         let id = change.insert_detention(person, new, now).await?;
@@ -808,20 +1106,38 @@ impl Store {
     }
 
     /// Corrects a detention (e.g. records the release); the person's status follows.
-    pub async fn update_detention(&self, actor: &Actor, id: DetentionId, new: &NewDetention) -> Result<(), StoreError> {
+    pub async fn update_detention(
+        &self,
+        actor: &Actor,
+        id: DetentionId,
+        new: &NewDetention,
+    ) -> Result<(), StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let person = person_of_detention(&mut change.tx, id).await?;
         let access = person_access(&mut change.tx, person).await?;
-        Store::require(actor, Action::Edit, &access.resource(ResourceKind::Detention))?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DETENTION_COLUMNS} FROM detentions WHERE id = ?")))
-            .bind(id.0)
-            .fetch_one(&mut *change.tx)
-            .await?;
-        let before = NewDetention { event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId), detention: detention_from_row(&row)? };
+        Store::require(
+            actor,
+            Action::Edit,
+            &access.resource(ResourceKind::Detention),
+        )?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DETENTION_COLUMNS} FROM detentions WHERE id = ?"
+        )))
+        .bind(id.0)
+        .fetch_one(&mut *change.tx)
+        .await?;
+        let before = NewDetention {
+            event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId),
+            detention: detention_from_row(&row)?,
+        };
         if let Some(event) = new.event_id {
-            sqlx::query("SELECT id FROM events WHERE id = ?").bind(event.0).fetch_optional(&mut *change.tx).await?.ok_or_else(|| {
-                StoreError::invalid("event", format!("event {event} does not exist"))
-            })?;
+            sqlx::query("SELECT id FROM events WHERE id = ?")
+                .bind(event.0)
+                .fetch_optional(&mut *change.tx)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::invalid("event", format!("event {event} does not exist"))
+                })?;
         }
         let now = status_now(&mut change.tx, self).await?;
         let detention = &new.detention;
@@ -842,17 +1158,33 @@ impl Store {
         .execute(&mut *change.tx)
         .await?;
         change
-            .audit("detention", id.0, Some(person.0), "update", Some(&detention_json(person, &before)), Some(&detention_json(person, new)))
+            .audit(
+                "detention",
+                id.0,
+                Some(person.0),
+                "update",
+                Some(&detention_json(person, &before)),
+                Some(&detention_json(person, new)),
+            )
             .await?;
         change.refresh_person(person, now).await?;
         change.commit().await
     }
 
-    pub async fn add_decision(&self, actor: &Actor, detention: DetentionId, decision: &Decision) -> Result<DecisionId, StoreError> {
+    pub async fn add_decision(
+        &self,
+        actor: &Actor,
+        detention: DetentionId,
+        decision: &Decision,
+    ) -> Result<DecisionId, StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let person = person_of_detention(&mut change.tx, detention).await?;
         let access = person_access(&mut change.tx, person).await?;
-        Store::require(actor, Action::Create, &access.resource(ResourceKind::Decision))?;
+        Store::require(
+            actor,
+            Action::Create,
+            &access.resource(ResourceKind::Decision),
+        )?;
         let id = change.insert_decision(person, detention, decision).await?;
         let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
@@ -860,11 +1192,20 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn add_custody(&self, actor: &Actor, detention: DetentionId, custody: &Custody) -> Result<CustodyId, StoreError> {
+    pub async fn add_custody(
+        &self,
+        actor: &Actor,
+        detention: DetentionId,
+        custody: &Custody,
+    ) -> Result<CustodyId, StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let person = person_of_detention(&mut change.tx, detention).await?;
         let access = person_access(&mut change.tx, person).await?;
-        Store::require(actor, Action::Create, &access.resource(ResourceKind::Custody))?;
+        Store::require(
+            actor,
+            Action::Create,
+            &access.resource(ResourceKind::Custody),
+        )?;
         let id = change.insert_custody(person, detention, custody).await?;
         let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
@@ -872,11 +1213,20 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn add_transfer(&self, actor: &Actor, detention: DetentionId, transfer: &Transfer) -> Result<TransferId, StoreError> {
+    pub async fn add_transfer(
+        &self,
+        actor: &Actor,
+        detention: DetentionId,
+        transfer: &Transfer,
+    ) -> Result<TransferId, StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let person = person_of_detention(&mut change.tx, detention).await?;
         let access = person_access(&mut change.tx, person).await?;
-        Store::require(actor, Action::Create, &access.resource(ResourceKind::Custody))?;
+        Store::require(
+            actor,
+            Action::Create,
+            &access.resource(ResourceKind::Custody),
+        )?;
         let id = change.insert_transfer(person, detention, transfer).await?;
         let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
@@ -885,11 +1235,18 @@ impl Store {
     }
 
     /// Attaches a source to a fact.
-    pub async fn add_source(&self, actor: &Actor, fact: FactRef, source: &Source) -> Result<SourceId, StoreError> {
+    pub async fn add_source(
+        &self,
+        actor: &Actor,
+        fact: FactRef,
+        source: &Source,
+    ) -> Result<SourceId, StoreError> {
         let mut change = Change::begin(self, *actor).await?;
         let person = person_of_fact(&mut change.tx, fact).await?;
         let resource = match person {
-            Some(person) => person_access(&mut change.tx, person).await?.resource(ResourceKind::Source),
+            Some(person) => person_access(&mut change.tx, person)
+                .await?
+                .resource(ResourceKind::Source),
             // Sources of events and claims: whoever may create events may source them.
             None => Resource::of(ResourceKind::Event),
         };
@@ -902,7 +1259,8 @@ impl Store {
 
 /// Parses stored claim parts back into the domain value.
 pub(crate) fn claimed_count(qualifier: &str, value: i64) -> Result<ClaimedCount, StoreError> {
-    ClaimedCount::from_parts(qualifier, value as u32).map_err(|error| StoreError::corrupt(error.to_string()))
+    ClaimedCount::from_parts(qualifier, value as u32)
+        .map_err(|error| StoreError::corrupt(error.to_string()))
 }
 
 /// Whether a stored consent parses; used to reject hand-edited rows early.

@@ -8,12 +8,27 @@ use crate::error::StoreError;
 
 /// The SQLite migrations, in order; migration `n` is at index `n - 1`.
 const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
-    ("register", include_str!("../migrations/sqlite/0001_register.sql")),
-    ("accounts", include_str!("../migrations/sqlite/0002_accounts.sql")),
+    (
+        "register",
+        include_str!("../migrations/sqlite/0001_register.sql"),
+    ),
+    (
+        "accounts",
+        include_str!("../migrations/sqlite/0002_accounts.sql"),
+    ),
     ("audit", include_str!("../migrations/sqlite/0003_audit.sql")),
-    ("list_indexes", include_str!("../migrations/sqlite/0004_list_indexes.sql")),
-    ("published_index", include_str!("../migrations/sqlite/0005_published_index.sql")),
-    ("drop_redundant_indexes", include_str!("../migrations/sqlite/0006_drop_redundant_indexes.sql")),
+    (
+        "list_indexes",
+        include_str!("../migrations/sqlite/0004_list_indexes.sql"),
+    ),
+    (
+        "published_index",
+        include_str!("../migrations/sqlite/0005_published_index.sql"),
+    ),
+    (
+        "drop_redundant_indexes",
+        include_str!("../migrations/sqlite/0006_drop_redundant_indexes.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
@@ -33,7 +48,9 @@ pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
     if current > LATEST_VERSION {
         return Err(StoreError::invalid(
             "database",
-            format!("the database is at schema version {current}, newer than this program ({LATEST_VERSION}); upgrade Kuzet"),
+            format!(
+                "the database is at schema version {current}, newer than this program ({LATEST_VERSION}); upgrade Kuzet"
+            ),
         ));
     }
     for (index, (name, sql)) in SQLITE_MIGRATIONS.iter().enumerate() {
@@ -43,17 +60,21 @@ pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
         }
         let mut tx = pool.begin().await?;
         sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, datetime('now'))")
-            .bind(version)
-            .bind(*name)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, datetime('now'))",
+        )
+        .bind(version)
+        .bind(*name)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
     }
     Ok(())
 }
 
 pub(crate) async fn current_version(pool: &SqlitePool) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_version").fetch_one(pool).await?;
+    let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_version")
+        .fetch_one(pool)
+        .await?;
     Ok(row.try_get("version")?)
 }

@@ -45,7 +45,10 @@ pub struct NewPerson {
 
 impl NewPerson {
     pub fn new(person: Person) -> NewPerson {
-        NewPerson { person, aliases: Vec::new() }
+        NewPerson {
+            person,
+            aliases: Vec::new(),
+        }
     }
 }
 
@@ -367,7 +370,9 @@ impl PersonSort {
 
     /// Parses a sort name as in query strings; an unknown name is `None`.
     pub fn parse(raw: &str) -> Option<PersonSort> {
-        PersonSort::ALL.into_iter().find(|sort| sort.as_str() == raw.trim())
+        PersonSort::ALL
+            .into_iter()
+            .find(|sort| sort.as_str() == raw.trim())
     }
 
     pub(crate) fn order_by(self) -> &'static str {
@@ -376,8 +381,12 @@ impl PersonSort {
             PersonSort::DetainedAsc => "p.latest_detained_at ASC, p.id ASC",
             PersonSort::NameAsc => "p.name COLLATE NOCASE ASC, p.id ASC",
             PersonSort::NameDesc => "p.name COLLATE NOCASE DESC, p.id DESC",
-            PersonSort::HoursHeldDesc => "p.latest_hours_held IS NULL, p.latest_hours_held DESC, p.id ASC",
-            PersonSort::CityAsc => "p.city IS NULL, p.city ASC, p.name COLLATE NOCASE ASC, p.id ASC",
+            PersonSort::HoursHeldDesc => {
+                "p.latest_hours_held IS NULL, p.latest_hours_held DESC, p.id ASC"
+            }
+            PersonSort::CityAsc => {
+                "p.city IS NULL, p.city ASC, p.name COLLATE NOCASE ASC, p.id ASC"
+            }
             PersonSort::StatusAsc => "effective_status ASC, p.id ASC",
         }
     }

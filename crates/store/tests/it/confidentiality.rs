@@ -25,12 +25,32 @@ fn visible(page: &PersonPage) -> String {
     show("detained_by", detention.detained_by.is_some());
     show("treatment", detention.treatment.is_some());
     show("injuries", detention.injuries.is_some());
-    show("hearing", page.decisions.first().is_some_and(|d| d.hearing_minutes.is_some()));
-    show("lawyer", page.decisions.first().is_some_and(|d| d.lawyer_present.is_some()));
+    show(
+        "hearing",
+        page.decisions
+            .first()
+            .is_some_and(|d| d.hearing_minutes.is_some()),
+    );
+    show(
+        "lawyer",
+        page.decisions
+            .first()
+            .is_some_and(|d| d.lawyer_present.is_some()),
+    );
     show("transfers", !page.transfers.is_empty());
     show("custody", !page.custody.is_empty());
     show("history", !page.history.is_empty());
-    let sources: Vec<&str> = page.sources.iter().map(|s| if s.reference.is_some() { s.kind.as_str() } else { "hidden" }).collect();
+    let sources: Vec<&str> = page
+        .sources
+        .iter()
+        .map(|s| {
+            if s.reference.is_some() {
+                s.kind.as_str()
+            } else {
+                "hidden"
+            }
+        })
+        .collect();
     format!("{} | sources: {}", shown.join(" "), sources.join(","))
 }
 
@@ -64,16 +84,29 @@ async fn each_role_sees_only_its_fields_of_a_person() {
             let names = page.person.name.as_str();
             assert_eq!(names, "Aidar Tolymov");
             // Hidden fields do not leak through the timeline's words either.
-            let words: String = page.timeline.iter().map(|entry| entry.summary.clone()).collect::<Vec<_>>().join(" / ");
+            let words: String = page
+                .timeline
+                .iter()
+                .map(|entry| entry.summary.clone())
+                .collect::<Vec<_>>()
+                .join(" / ");
             if page.detentions[0].detained_by.is_none() {
                 assert!(!words.contains("special forces"), "{role}: {words}");
                 assert!(!words.contains("Transferred"), "{role}: {words}");
-                assert!(page.timeline.iter().all(|entry| entry.sources.is_empty()), "{role}");
+                assert!(
+                    page.timeline.iter().all(|entry| entry.sources.is_empty()),
+                    "{role}"
+                );
             }
         }
 
         // The public never learns whether an unpublished person is in the register.
-        let cases = [(s.aidar, "ok"), (s.bekzat, "ok"), (s.kairat, "not found"), (s.dana, "not found")];
+        let cases = [
+            (s.aidar, "ok"),
+            (s.bekzat, "ok"),
+            (s.kairat, "not found"),
+            (s.dana, "not found"),
+        ];
         for (id, expected) in cases {
             let actual = match store.person(&Actor::public(), id).await {
                 Ok(_) => "ok",
@@ -87,10 +120,30 @@ async fn each_role_sees_only_its_fields_of_a_person() {
         let mut own = person("Own Record");
         own.person.contact = "+7 000 999 88 77".into();
         let id = store.add_person(&volunteer, &own).await.unwrap();
-        assert_eq!(store.person(&volunteer, id).await.unwrap().person.contact.as_deref(), Some("+7 000 999 88 77"));
-        assert_eq!(store.person(&analyst, id).await.unwrap().person.contact, None);
+        assert_eq!(
+            store
+                .person(&volunteer, id)
+                .await
+                .unwrap()
+                .person
+                .contact
+                .as_deref(),
+            Some("+7 000 999 88 77")
+        );
+        assert_eq!(
+            store.person(&analyst, id).await.unwrap().person.contact,
+            None
+        );
         let other_volunteer = user(store, "volunteer2", Role::Volunteer).await;
-        assert_eq!(store.person(&other_volunteer, id).await.unwrap().person.contact, None);
+        assert_eq!(
+            store
+                .person(&other_volunteer, id)
+                .await
+                .unwrap()
+                .person
+                .contact,
+            None
+        );
     }
 }
 
@@ -128,11 +181,29 @@ async fn the_public_list_holds_only_published_checked_people_and_public_fields()
         // The JSON of a public row has no restricted or internal field at all.
         let json = serde_json::to_value(&page.items[1]).unwrap();
         let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
-        for forbidden in ["contact", "address", "birth_date", "injuries", "consent", "notes", "treatment", "detained_by"] {
-            assert!(!keys.iter().any(|key| key.as_str() == forbidden), "{forbidden} in {keys:?}");
+        for forbidden in [
+            "contact",
+            "address",
+            "birth_date",
+            "injuries",
+            "consent",
+            "notes",
+            "treatment",
+            "detained_by",
+        ] {
+            assert!(
+                !keys.iter().any(|key| key.as_str() == forbidden),
+                "{forbidden} in {keys:?}"
+            );
         }
         // Filters work on the public list too, and cannot widen it.
-        let kairat = store.public_persons(&PersonQuery { text: Some("kairat".into()), ..PersonQuery::default() }).await.unwrap();
+        let kairat = store
+            .public_persons(&PersonQuery {
+                text: Some("kairat".into()),
+                ..PersonQuery::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(kairat.total, 0);
 
         // A volunteer's consenting draft is published only once a coordinator checked it.
@@ -140,14 +211,23 @@ async fn the_public_list_holds_only_published_checked_people_and_public_fields()
         let mut draft = person("Consenting Draft");
         draft.person.consent = Consent::Given;
         let id = store.add_person(&volunteer, &draft).await.unwrap();
-        let query = PersonQuery { text: Some("consenting".into()), ..PersonQuery::default() };
+        let query = PersonQuery {
+            text: Some("consenting".into()),
+            ..PersonQuery::default()
+        };
         assert_eq!(store.public_persons(&query).await.unwrap().total, 0);
-        store.update_person(&s.coordinator, id, 1, &draft).await.unwrap();
+        store
+            .update_person(&s.coordinator, id, 1, &draft)
+            .await
+            .unwrap();
         assert_eq!(store.public_persons(&query).await.unwrap().total, 1);
         // Withdrawn consent unpublishes at once.
         let mut withdrawn = draft.clone();
         withdrawn.person.consent = Consent::Refused;
-        store.update_person(&s.coordinator, id, 2, &withdrawn).await.unwrap();
+        store
+            .update_person(&s.coordinator, id, 2, &withdrawn)
+            .await
+            .unwrap();
         assert_eq!(store.public_persons(&query).await.unwrap().total, 0);
     }
 }

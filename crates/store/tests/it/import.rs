@@ -18,19 +18,35 @@ fn arrest(days: u16) -> Decision {
 }
 
 fn records(event: EventId) -> Vec<ImportRecord> {
-    let source = Source::new(SourceKind::Volunteer, "spreadsheet of the volunteers", false).unwrap();
+    let source = Source::new(
+        SourceKind::Volunteer,
+        "spreadsheet of the volunteers",
+        false,
+    )
+    .unwrap();
     let mut arrested = ImportRecord::new(person("Imported Arrested"));
     arrested.person.person.contact = "+7 000 222 33 44".into();
     let mut beaten = detention("09.06.2019 13:00", "09.06.2019 23:00", "Station A");
     beaten.injuries = "broken rib".into();
-    arrested.detention = Some(NewDetention { event_id: Some(event), detention: beaten });
+    arrested.detention = Some(NewDetention {
+        event_id: Some(event),
+        detention: beaten,
+    });
     arrested.decisions = vec![arrest(10)];
-    arrested.custody = Some(Custody { place: "Detention centre".into(), region: String::new(), from: date("10.06.2019"), until: None });
+    arrested.custody = Some(Custody {
+        place: "Detention centre".into(),
+        region: String::new(),
+        from: date("10.06.2019"),
+        until: None,
+    });
     arrested.source = Some(source.clone());
     let mut named_only = ImportRecord::new(person("Imported Name Only"));
     named_only.source = Some(source.clone());
     let mut held = ImportRecord::new(person("Импортированный Задержанный"));
-    held.detention = Some(NewDetention { event_id: None, detention: detention("09.06.2019 20:00", "", "Station B") });
+    held.detention = Some(NewDetention {
+        event_id: None,
+        detention: detention("09.06.2019 20:00", "", "Station B"),
+    });
     vec![arrested, named_only, held]
 }
 
@@ -39,34 +55,94 @@ async fn an_import_stores_every_record_with_audit_and_statuses() {
     for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
-        let AuditVerdict::Ok { records: before } = store.verify_audit().await.unwrap() else { panic!("broken log") };
+        let AuditVerdict::Ok { records: before } = store.verify_audit().await.unwrap() else {
+            panic!("broken log")
+        };
         let mut reported = Vec::new();
-        let summary = store.import_records(&s.coordinator, &records(s.almaty), |done| reported.push(done)).await.unwrap();
+        let summary = store
+            .import_records(&s.coordinator, &records(s.almaty), |done| {
+                reported.push(done)
+            })
+            .await
+            .unwrap();
         assert_eq!(
-            (summary.persons, summary.detentions, summary.decisions, summary.custody, summary.transfers, summary.sources),
+            (
+                summary.persons,
+                summary.detentions,
+                summary.decisions,
+                summary.custody,
+                summary.transfers,
+                summary.sources
+            ),
             (3, 2, 1, 1, 0, 2),
             "{}",
             test.backend
         );
         assert_eq!(reported, [3]);
-        let AuditVerdict::Ok { records: after } = store.verify_audit().await.unwrap() else { panic!("broken log") };
+        let AuditVerdict::Ok { records: after } = store.verify_audit().await.unwrap() else {
+            panic!("broken log")
+        };
         assert_eq!(after - before, 3, "one audit record per imported person");
 
-        let found = store.list_persons(&s.coordinator, &PersonQuery { text: Some("imported".into()), sort: kuzet_store::PersonSort::NameAsc, ..PersonQuery::default() }).await.unwrap();
-        let rows: Vec<String> = found.items.iter().map(|r| format!("{} {}", r.name, r.status)).collect();
-        assert_eq!(rows, ["Imported Arrested serving_arrest", "Imported Name Only unknown"]);
+        let found = store
+            .list_persons(
+                &s.coordinator,
+                &PersonQuery {
+                    text: Some("imported".into()),
+                    sort: kuzet_store::PersonSort::NameAsc,
+                    ..PersonQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        let rows: Vec<String> = found
+            .items
+            .iter()
+            .map(|r| format!("{} {}", r.name, r.status))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                "Imported Arrested serving_arrest",
+                "Imported Name Only unknown"
+            ]
+        );
         // Cyrillic query for the Cyrillic name; the status of someone still held.
-        let held = store.list_persons(&s.coordinator, &PersonQuery { text: Some("задержанный".into()), ..PersonQuery::default() }).await.unwrap();
-        assert_eq!(held.items.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(), ["held"]);
-        let page = store.person(&s.coordinator, found.items[0].id).await.unwrap();
-        assert_eq!(page.person.status_place.as_deref(), Some("Detention centre"));
+        let held = store
+            .list_persons(
+                &s.coordinator,
+                &PersonQuery {
+                    text: Some("задержанный".into()),
+                    ..PersonQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            held.items
+                .iter()
+                .map(|r| r.status.as_str())
+                .collect::<Vec<_>>(),
+            ["held"]
+        );
+        let page = store
+            .person(&s.coordinator, found.items[0].id)
+            .await
+            .unwrap();
+        assert_eq!(
+            page.person.status_place.as_deref(),
+            Some("Detention centre")
+        );
         assert!(!page.person.is_draft);
         assert_eq!(page.sources.len(), 1);
 
         // The import record holds the person and their facts; analysts read it without the
         // restricted fields nested inside.
         let record = &page.history[0];
-        assert_eq!((record.entity.as_str(), record.action.as_str()), ("person", "import"));
+        assert_eq!(
+            (record.entity.as_str(), record.action.as_str()),
+            ("person", "import")
+        );
         let after = record.after.as_ref().unwrap();
         assert_eq!(after["person"]["contact"], "+7 000 222 33 44");
         assert_eq!(after["detention"]["injuries"], "broken rib");
@@ -75,7 +151,13 @@ async fn an_import_stores_every_record_with_audit_and_statuses() {
         let analyst = user(store, "analyst", Role::Analyst).await;
         let for_analyst = store.person(&analyst, found.items[0].id).await.unwrap();
         let after = for_analyst.history[0].after.as_ref().unwrap();
-        assert_eq!((after["person"]["contact"].clone(), after["detention"]["injuries"].clone()), (serde_json::Value::Null, serde_json::Value::Null));
+        assert_eq!(
+            (
+                after["person"]["contact"].clone(),
+                after["detention"]["injuries"].clone()
+            ),
+            (serde_json::Value::Null, serde_json::Value::Null)
+        );
         assert_eq!(after["person"]["name"], "Imported Arrested");
     }
 }
@@ -85,28 +167,62 @@ async fn an_import_with_one_bad_record_stores_nothing() {
     for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
-        let before = store.list_persons(&s.coordinator, &PersonQuery::default()).await.unwrap().total;
+        let before = store
+            .list_persons(&s.coordinator, &PersonQuery::default())
+            .await
+            .unwrap()
+            .total;
         let verdict = store.verify_audit().await.unwrap();
 
         let mut unknown_event = records(s.almaty);
         unknown_event[2].detention.as_mut().unwrap().event_id = Some(EventId(999));
-        let error = store.import_records(&s.coordinator, &unknown_event, |_| {}).await.unwrap_err();
-        assert_eq!(error.to_string(), "event: record 3 names event 999, which does not exist", "{}", test.backend);
+        let error = store
+            .import_records(&s.coordinator, &unknown_event, |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "event: record 3 names event 999, which does not exist",
+            "{}",
+            test.backend
+        );
 
         let mut decision_without_detention = records(s.almaty);
         decision_without_detention[1].decisions = vec![arrest(5)];
-        let error = store.import_records(&s.coordinator, &decision_without_detention, |_| {}).await.unwrap_err();
-        assert_eq!(error.to_string(), "detention: record 2 has decisions, custody or a transfer but no detention");
+        let error = store
+            .import_records(&s.coordinator, &decision_without_detention, |_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "detention: record 2 has decisions, custody or a transfer but no detention"
+        );
 
         let volunteer = user(store, "volunteer", Role::Volunteer).await;
         let analyst = user(store, "analyst", Role::Analyst).await;
         for actor in [volunteer, analyst] {
-            assert!(matches!(store.import_records(&actor, &records(s.almaty), |_| {}).await, Err(StoreError::Forbidden)));
+            assert!(matches!(
+                store
+                    .import_records(&actor, &records(s.almaty), |_| {})
+                    .await,
+                Err(StoreError::Forbidden)
+            ));
         }
-        assert_eq!(store.list_persons(&s.coordinator, &PersonQuery::default()).await.unwrap().total, before, "{}", test.backend);
+        assert_eq!(
+            store
+                .list_persons(&s.coordinator, &PersonQuery::default())
+                .await
+                .unwrap()
+                .total,
+            before,
+            "{}",
+            test.backend
+        );
         // Only the two new users were logged; no import record was.
         match (verdict, store.verify_audit().await.unwrap()) {
-            (AuditVerdict::Ok { records: earlier }, AuditVerdict::Ok { records: later }) => assert_eq!(later, earlier + 2),
+            (AuditVerdict::Ok { records: earlier }, AuditVerdict::Ok { records: later }) => {
+                assert_eq!(later, earlier + 2)
+            }
             other => panic!("{other:?}"),
         }
     }

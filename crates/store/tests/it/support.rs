@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use kuzet_register::{Actor, Detention, Person, PersonName, Role, UserId, parse_date, parse_date_time};
+use kuzet_register::{
+    Actor, Detention, Person, PersonName, Role, UserId, parse_date, parse_date_time,
+};
 use kuzet_store::{Clock, NewPerson, Store};
 use time::macros::datetime;
 
@@ -32,7 +34,9 @@ impl TestStore {
     pub async fn raw(&self) -> sqlx::SqliteConnection {
         use sqlx::Connection;
         let file = self.file.as_ref().expect("a file database");
-        sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display())).await.expect("raw connection")
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("raw connection")
     }
 }
 
@@ -51,13 +55,18 @@ pub async fn stores() -> Vec<TestStore> {
     let clock = Clock::manual(START);
     let mut stores = vec![TestStore {
         backend: "sqlite-memory",
-        store: Store::open_in_memory().await.expect("in-memory store").with_clock(clock.clone()),
+        store: Store::open_in_memory()
+            .await
+            .expect("in-memory store")
+            .with_clock(clock.clone()),
         file: None,
         clock,
     }];
     stores.push(file_store().await);
     if std::env::var("KUZET_TEST_POSTGRES_URL").is_ok() {
-        eprintln!("skipped: PostgreSQL backend is not built yet; KUZET_TEST_POSTGRES_URL is ignored");
+        eprintln!(
+            "skipped: PostgreSQL backend is not built yet; KUZET_TEST_POSTGRES_URL is ignored"
+        );
     }
     stores
 }
@@ -66,8 +75,16 @@ pub async fn stores() -> Vec<TestStore> {
 pub async fn file_store() -> TestStore {
     let file = temp_file();
     let clock = Clock::manual(START);
-    let store = Store::open(&file.display().to_string()).await.expect("file store").with_clock(clock.clone());
-    TestStore { backend: "sqlite-file", store, file: Some(file), clock }
+    let store = Store::open(&file.display().to_string())
+        .await
+        .expect("file store")
+        .with_clock(clock.clone());
+    TestStore {
+        backend: "sqlite-file",
+        store,
+        file: Some(file),
+        clock,
+    }
 }
 
 pub fn admin() -> Actor {
@@ -80,7 +97,10 @@ pub fn actor(role: Role, id: i64) -> Actor {
 
 /// Creates a user of `role` and returns the actor acting as them.
 pub async fn user(store: &Store, name: &str, role: Role) -> Actor {
-    let id = store.add_user(&admin(), name, "correct horse battery", role).await.expect("add user");
+    let id = store
+        .add_user(&admin(), name, "correct horse battery", role)
+        .await
+        .expect("add user");
     Actor::user(id, role)
 }
 
@@ -100,7 +120,9 @@ pub fn date_time(text: &str) -> time::PrimitiveDateTime {
 pub fn detention(detained: &str, released: &str, station: &str) -> Detention {
     let mut detention = Detention::new(date_time(detained));
     if !released.is_empty() {
-        detention.set_released_at(Some(date_time(released))).expect("release after detention");
+        detention
+            .set_released_at(Some(date_time(released)))
+            .expect("release after detention");
     }
     detention.police_station = station.to_owned();
     detention
