@@ -11,6 +11,17 @@
 //!
 //! What this crate must never do: log personal data, keep a secret (password, session or API
 //! token) in clear, or change stored data without an audit record in the same transaction.
+//!
+//! PostgreSQL is not built yet. What it needs, so that the web and CLI crates do not change:
+//! `Store` gains a private backend enum (`Sqlite { write, read }`, `Postgres(PgPool)`) and each
+//! method dispatches on it; `Change` gets a PostgreSQL twin (its chain head read under
+//! `LOCK TABLE audit_head IN EXCLUSIVE MODE`, since PostgreSQL has many writers); migrations
+//! in `migrations/postgres/` with `BIGINT` ids and flags (the row mapping reads `i64`),
+//! `DOUBLE PRECISION` hours, `pg_trgm` (or a `tsvector`) over the same `search_keys` text
+//! instead of FTS5, `lower(name)` instead of `COLLATE NOCASE`, `$n` placeholders; imports
+//! that assign ids must `setval` the sequences. The integration tests take their stores from
+//! `tests/it/support.rs::stores`, which is where a PostgreSQL store joins when
+//! `KUZET_TEST_POSTGRES_URL` is set.
 
 mod accounts;
 mod audit;
