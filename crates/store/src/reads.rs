@@ -20,8 +20,8 @@ use crate::register::{
 use crate::{
     ClaimId, ClaimRow, Count, CustodyId, CustodyView, Dashboard, DecisionId, DecisionView,
     DetentionId, DetentionView, EventCount, EventId, EventPage, EventRow, FactRef, Page, PersonId,
-    PersonPage, PersonQuery, PersonRow, PersonView, PublicPersonRow, SourceId, SourceView,
-    StatusMoment, Store, TimelineEntry, TransferId, TransferView, encode,
+    PersonPage, PersonQuery, PersonRow, PersonSort, PersonView, PublicPersonRow, SourceId,
+    SourceView, StatusMoment, Store, TimelineEntry, TransferId, TransferView, encode,
     register::word_search_keys,
 };
 
@@ -566,14 +566,12 @@ impl Store {
                 p.latest_detained_at, p.latest_police_station, p.latest_hours_held, {EFFECTIVE_STATUS} AS effective_status,
                 p.latest_outcome, p.latest_outcome_text, p.is_draft, p.consent, p.publication_approved
              FROM persons p LEFT JOIN events e ON e.id = p.latest_event_id
-             WHERE {conditions} ORDER BY {} LIMIT ? OFFSET ?",
+             WHERE p.id IN ({}) ORDER BY {}",
+            page_ids(&conditions, query.sort),
             query.sort.order_by()
         );
-        let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
-        statement = bind_values(statement, &values);
-        let rows = statement
-            .bind(i64::from(per_page))
-            .bind(offset)
+        let statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
+        let rows = bind_page(statement, &values, query.sort, &today, per_page, offset)
             .fetch_all(&mut *connection)
             .await?;
         let items = rows
@@ -633,14 +631,12 @@ impl Store {
                 e.city AS event_city, p.latest_detained_at, d.released_at, p.latest_hours_held, p.latest_police_station,
                 p.latest_outcome, p.latest_outcome_text, {EFFECTIVE_STATUS} AS effective_status, p.status_place
              FROM persons p LEFT JOIN events e ON e.id = p.latest_event_id LEFT JOIN detentions d ON d.id = p.latest_detention_id
-             WHERE {conditions} ORDER BY {} LIMIT ? OFFSET ?",
+             WHERE p.id IN ({}) ORDER BY {}",
+            page_ids(&conditions, query.sort),
             query.sort.order_by()
         );
-        let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
-        statement = bind_values(statement, &values);
-        let rows = statement
-            .bind(i64::from(per_page))
-            .bind(offset)
+        let statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
+        let rows = bind_page(statement, &values, query.sort, &today, per_page, offset)
             .fetch_all(&mut *connection)
             .await?;
         let items = rows
@@ -837,9 +833,28 @@ fn conditions(query: &PersonQuery, today: &str, public_only: bool) -> (String, V
         .map(str::trim)
         .filter(|status| !status.is_empty())
     {
-        parts.push(format!("{EFFECTIVE_STATUS} = ?"));
-        values.push(Value::Text(today.to_owned()));
-        values.push(Value::Text(status.to_owned()));
+        // Written so that the index on the stored status answers it: only `serving_arrest`
+        // and `arrest_served` depend on the day.
+        match status {
+            "arrest_served" => {
+                parts.push(
+                    "(p.status = 'arrest_served' OR (p.status = 'serving_arrest' AND p.status_until <= ?))"
+                        .to_owned(),
+                );
+                values.push(Value::Text(today.to_owned()));
+            }
+            "serving_arrest" => {
+                parts.push(
+                    "(p.status = 'serving_arrest' AND (p.status_until IS NULL OR p.status_until > ?))"
+                        .to_owned(),
+                );
+                values.push(Value::Text(today.to_owned()));
+            }
+            other => {
+                parts.push("p.status = ?".to_owned());
+                values.push(Value::Text(other.to_owned()));
+            }
+        }
     }
     if let Some(outcome) = query
         .outcome
@@ -876,6 +891,32 @@ fn bind_values<'q>(
         };
     }
     statement
+}
+
+/// The ids of one page, chosen from the indexes alone where the sort allows: the rows of the
+/// page are read afterwards, so that skipping to a deep page does not read every row before
+/// it. Binds: the condition values, then (for the status sort) the day, then limit and offset.
+fn page_ids(conditions: &str, sort: PersonSort) -> String {
+    let order = match sort {
+        PersonSort::StatusAsc => format!("{EFFECTIVE_STATUS} ASC, p.id ASC"),
+        other => other.order_by().to_owned(),
+    };
+    format!("SELECT p.id FROM persons p WHERE {conditions} ORDER BY {order} LIMIT ? OFFSET ?")
+}
+
+fn bind_page<'q>(
+    statement: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    values: &[Value],
+    sort: PersonSort,
+    today: &str,
+    per_page: u32,
+    offset: i64,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    let mut statement = bind_values(statement, values);
+    if sort == PersonSort::StatusAsc {
+        statement = statement.bind(today.to_owned());
+    }
+    statement.bind(i64::from(per_page)).bind(offset)
 }
 
 async fn count_persons(
