@@ -70,6 +70,10 @@ macro_rules! test_name {
 
 /// Runs one browser scenario: skips it when no chromedriver is configured, starts the app and
 /// the driver, and on failure keeps a screenshot of every browser before failing the test.
+///
+/// A page that reaches outside its origin or does not fit a phone does not stop the scenario:
+/// its screenshot is kept at once, the scenario goes on (so that a layout fault does not hide
+/// a broken form), and the test fails at the end listing every such page.
 pub fn scenario(name: &str, body: impl FnOnce(&Scenario)) {
     let Some(chromedriver) = std::env::var_os("KUZET_TEST_CHROMEDRIVER").filter(|path| !path.is_empty()) else {
         println!("skipped: KUZET_TEST_CHROMEDRIVER not set");
@@ -77,12 +81,15 @@ pub fn scenario(name: &str, body: impl FnOnce(&Scenario)) {
     };
     let app = App::start();
     let driver = ChromeDriver::start(Path::new(&chromedriver)).unwrap_or_else(|error| panic!("{error}"));
-    let scenario = Scenario { browsers: RefCell::new(Vec::new()), driver, app };
+    let scenario = Scenario { browsers: RefCell::new(Vec::new()), driver, app, name: name.to_owned() };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&scenario)));
     if let Err(panic) = outcome {
         scenario.keep_failure_evidence(name);
         std::panic::resume_unwind(panic);
     }
+    let mut problems: Vec<String> = scenario.browsers.borrow().iter().flat_map(|browser| browser.problems.take()).collect();
+    problems.dedup();
+    assert!(problems.is_empty(), "{} page checks failed:\n{}", problems.len(), problems.join("\n"));
 }
 
 /// What a scenario works with. The browsers are closed before the driver stops.
@@ -90,13 +97,21 @@ pub struct Scenario {
     browsers: RefCell<Vec<Rc<Browser>>>,
     driver: ChromeDriver,
     pub app: App,
+    name: String,
 }
 
 impl Scenario {
     /// Opens a new browser (its own cookies: another person) with a viewport of `size`.
     pub fn browser(&self, size: Size) -> Rc<Browser> {
         let session = self.driver.new_session(&BrowserOptions::headless()).unwrap_or_else(|error| panic!("opening a browser: {error}"));
-        let browser = Rc::new(Browser { session, origin: self.app.origin.clone(), size: std::cell::Cell::new(DESKTOP) });
+        let number = self.browsers.borrow().len() + 1;
+        let browser = Rc::new(Browser {
+            session,
+            origin: self.app.origin.clone(),
+            size: std::cell::Cell::new(DESKTOP),
+            evidence: format!("{}-{number}", self.name),
+            problems: RefCell::new(Vec::new()),
+        });
         browser.resize(size);
         self.browsers.borrow_mut().push(browser.clone());
         browser
@@ -188,6 +203,10 @@ pub struct Browser {
     session: Session,
     origin: String,
     size: std::cell::Cell<Size>,
+    /// The stem of this browser's screenshot files: `<test>-<browser number>`.
+    evidence: String,
+    /// What `check_page` found wrong, reported when the scenario ends.
+    problems: RefCell<Vec<String>>,
 }
 
 impl Browser {
@@ -326,50 +345,70 @@ impl Browser {
     }
 
     /// The checks every visited page gets: nothing requested from another origin, and at a
-    /// phone's width no sideways scrolling and every form control on screen.
+    /// phone's width no sideways scrolling and every form control on screen. What fails is kept
+    /// (with a screenshot taken at the phone's width) and reported when the scenario ends.
     pub fn check_page(&self) {
-        self.check_origin();
+        let mut problems = Vec::new();
+        problems.extend(self.check_origin().err());
         let size = self.size.get();
         if size != PHONE {
             self.resize(PHONE);
         }
-        let fitted = self.check_phone_width();
+        problems.extend(self.check_phone_width().err());
+        if !problems.is_empty() {
+            let count = self.problems.borrow().len() + 1;
+            let file = failures_folder().join(format!("{}-page-{count}.png", self.evidence));
+            let saved = std::fs::create_dir_all(failures_folder())
+                .map_err(|error| error.to_string())
+                .and_then(|()| self.session.screenshot_png().map_err(|error| error.to_string()))
+                .and_then(|png| std::fs::write(&file, png).map_err(|error| error.to_string()));
+            let note = match saved {
+                Ok(()) => format!(" (screenshot {})", file.display()),
+                Err(error) => format!(" (no screenshot: {error})"),
+            };
+            self.problems.borrow_mut().extend(problems.into_iter().map(|problem| problem + &note));
+        }
         if size != PHONE {
             self.resize(size);
         }
-        if let Err(problem) = fitted {
-            panic!("{problem}");
-        }
     }
 
-    fn check_origin(&self) {
-        let found = self.session.execute(ORIGIN_SCRIPT, vec![json!(self.origin)]).unwrap_or_else(|error| panic!("{error}"));
+    fn check_origin(&self) -> Result<(), String> {
+        let found = self.session.execute(ORIGIN_SCRIPT, vec![json!(self.origin)]).map_err(|error| error.to_string())?;
         let foreign: Vec<&str> = found["foreign"].as_array().map(|list| list.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-        assert!(foreign.is_empty(), "{} reaches outside {}: {foreign:?}", self.path(), self.origin);
-        assert_eq!(found["document"], json!(true), "the page {} itself comes from {}", self.path(), self.origin);
+        if !foreign.is_empty() {
+            return Err(format!("{} reaches outside {}: {foreign:?}", self.path(), self.origin));
+        }
+        if found["document"] != json!(true) {
+            return Err(format!("the page {} does not come from {}", self.path(), self.origin));
+        }
+        Ok(())
     }
 
     /// Measures the page at a phone's width; the caller restores the size before failing.
     fn check_phone_width(&self) -> Result<(), String> {
         let path = self.path();
-        // The emulation applies with the next frame; wait for the viewport to narrow.
+        let phone = u64::from(PHONE.width);
+        // The emulation applies with the next frame; wait for the layout to narrow.
         let started = Instant::now();
         let measured = loop {
             let measured = self.session.execute(PHONE_SCRIPT, Vec::new()).map_err(|error| error.to_string())?;
-            if measured["width"].as_u64() == Some(u64::from(PHONE.width)) || started.elapsed() > Duration::from_secs(2) {
+            if measured["layout"].as_u64() == Some(phone) || started.elapsed() > Duration::from_secs(2) {
                 break measured;
             }
             std::thread::sleep(Duration::from_millis(30));
         };
-        let width = measured["width"].as_u64().unwrap_or(0);
-        if width != u64::from(PHONE.width) {
-            return Err(format!("{path}: at a phone's width the page is laid out {width} px wide (is `<meta name=viewport>` missing?)"));
+        let number = |key: &str| measured[key].as_u64().unwrap_or(u64::MAX);
+        let layout = number("layout");
+        if layout != phone {
+            return Err(format!("{path}: at a phone's width the page is laid out {layout} px wide (is `<meta name=viewport>` missing?)"));
         }
-        let scroll_width = measured["scrollWidth"].as_u64().unwrap_or(u64::MAX);
-        if scroll_width > width + 1 {
+        let (scroll_width, visual) = (number("scrollWidth"), number("visual"));
+        if scroll_width > layout + 1 || visual > layout + 1 {
             return Err(format!(
-                "{path}: at a phone's width the page is {scroll_width} px wide in a {width} px screen; widest: {}",
-                measured["widest"]
+                "{path}: at a phone's width ({layout} px) the page is {} px wide; it overflows at {}",
+                scroll_width.max(visual),
+                measured["culprits"]
             ));
         }
         match measured["offscreen"].as_array() {
@@ -394,17 +433,23 @@ for (const form of document.forms) check("form", form.action);
 return { foreign, document: location.href.startsWith(origin) };
 "#;
 
-/// The viewport's width, the page's, the widest element when the page is wider, and every
-/// visible form control that is not wholly inside the screen's width.
-const PHONE_SCRIPT: &str = r#"
-const width = window.innerWidth;
+/// The layout viewport's width (what `<meta name=viewport>` asks for), the visual viewport's
+/// (wider when the browser had to zoom out to show the page), the page's, the elements where an
+/// overflow starts (wider than the screen inside a parent that is not), and every visible form
+/// control that is not wholly inside the screen's width.
+const PHONE_SCRIPT: &str = r##"
+const layout = document.documentElement.clientWidth;
+const visual = window.innerWidth;
 const scrollWidth = document.documentElement.scrollWidth;
-let widest = null;
-if (scrollWidth > width + 1) {
+const limit = layout + 1;
+const culprits = [];
+if (scrollWidth > limit || visual > limit) {
   for (const element of document.body.querySelectorAll("*")) {
     const box = element.getBoundingClientRect();
-    if (box.right > width + 1 && (widest === null || box.right > widest.right)) {
-      widest = { tag: element.tagName.toLowerCase(), id: element.id, class: element.className, right: Math.round(box.right) };
+    const parent = element.parentElement.getBoundingClientRect();
+    if (box.right + window.scrollX > limit && parent.right + window.scrollX <= limit && culprits.length < 5) {
+      const classes = typeof element.className === "string" && element.className ? "." + element.className.trim().split(/\s+/).join(".") : "";
+      culprits.push(element.tagName.toLowerCase() + (element.id ? "#" + element.id : "") + classes + " (" + Math.round(box.width) + " px)");
     }
   }
 }
@@ -413,12 +458,12 @@ for (const control of document.querySelectorAll("form input:not([type=hidden]), 
   if (control.getClientRects().length === 0) continue;
   const box = control.getBoundingClientRect();
   const left = box.left + window.scrollX;
-  if (left < -1 || left + box.width > width + 1 || box.width < 1 || box.height < 1) {
-    offscreen.push({ name: control.name || control.textContent.trim(), left: Math.round(left), width: Math.round(box.width) });
+  if (left < -1 || left + box.width > limit || box.width < 1 || box.height < 1) {
+    offscreen.push((control.name || control.textContent.trim()) + " at " + Math.round(left) + "+" + Math.round(box.width) + " px");
   }
 }
-return { width, scrollWidth, widest, offscreen };
-"#;
+return { layout, visual, scrollWidth, culprits, offscreen };
+"##;
 
 /// The button that saves the app's generic form.
 pub const SAVE: &str = "form.form button[type=submit]";

@@ -10,7 +10,7 @@ use crate::{Browser, PHONE, scenario, test_name};
 /// Visits `path` and checks that it is a real page rather than an error.
 fn visit_page(browser: &Browser, path: &str) {
     browser.visit(path);
-    let heading = browser.text("main h1");
+    let heading = browser.text("h1");
     assert!(!heading.starts_with("Error") && !heading.starts_with("Ошибка"), "{path} shows {heading}: {}", browser.main_text());
 }
 
