@@ -29,6 +29,10 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "drop_redundant_indexes",
         include_str!("../migrations/sqlite/0006_drop_redundant_indexes.sql"),
     ),
+    (
+        "city_status_index",
+        include_str!("../migrations/sqlite/0007_city_status_index.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.
