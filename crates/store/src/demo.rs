@@ -69,6 +69,9 @@ impl Store {
             .collect();
         let imported = change.import_bulk(&records, DEMO_NOW, |_| {}).await?;
         change.commit().await?;
+        // A large batch changes the tables' shape: let SQLite refresh its statistics so that
+        // the planner picks the right index for filtered lists.
+        sqlx::query("PRAGMA optimize").execute(&self.write).await?;
         Ok(DemoSummary {
             events: register.events.len(),
             claims: register.claims.len(),

@@ -106,6 +106,9 @@ impl Store {
         let now = status_now(&mut change.tx, self).await?;
         let summary = change.import_bulk(records, now, &mut progress).await?;
         change.commit().await?;
+        // A large batch changes the tables' shape: let SQLite refresh its statistics so that
+        // the planner picks the right index for filtered lists.
+        sqlx::query("PRAGMA optimize").execute(&self.write).await?;
         Ok(summary)
     }
 }
