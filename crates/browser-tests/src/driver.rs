@@ -45,7 +45,11 @@ impl BrowserOptions {
             "--disable-dev-shm-usage",
             "--window-size=1280,900",
         ];
-        BrowserOptions { args: args.map(str::to_owned).to_vec(), binary: None, accept_languages: "en-US,en".into() }
+        BrowserOptions {
+            args: args.map(str::to_owned).to_vec(),
+            binary: None,
+            accept_languages: "en-US,en".into(),
+        }
     }
 
     fn capabilities(&self) -> Value {
@@ -72,14 +76,20 @@ pub struct ChromeDriver {
 
 impl std::fmt::Debug for ChromeDriver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChromeDriver").field("pid", &self.child.id()).field("base", &self.http.base).finish()
+        f.debug_struct("ChromeDriver")
+            .field("pid", &self.child.id())
+            .field("base", &self.http.base)
+            .finish()
     }
 }
 
 impl ChromeDriver {
     /// Starts the driver at `path` on a free local port and waits until it reports ready.
     pub fn start(path: &Path) -> Result<ChromeDriver, WebDriverError> {
-        let spawn_error = |source| WebDriverError::Spawn { path: path.to_owned(), source };
+        let spawn_error = |source| WebDriverError::Spawn {
+            path: path.to_owned(),
+            source,
+        };
         let port = free_port().map_err(spawn_error)?;
         let child = Command::new(path)
             .arg(format!("--port={port}"))
@@ -90,7 +100,10 @@ impl ChromeDriver {
             .spawn()
             .map_err(spawn_error)?;
         // From here on, dropping `driver` kills the process, whatever fails next.
-        let driver = ChromeDriver { child, http: Http::new(format!("http://127.0.0.1:{port}")) };
+        let driver = ChromeDriver {
+            child,
+            http: Http::new(format!("http://127.0.0.1:{port}")),
+        };
         let started = Instant::now();
         loop {
             // Until the driver listens, connecting fails; that is the expected answer for a while.
@@ -108,11 +121,18 @@ impl ChromeDriver {
 
     /// Opens a browser.
     pub fn new_session(&self, options: &BrowserOptions) -> Result<Session, WebDriverError> {
-        let answer = self.http.send("new session", "POST", "/session", Some(options.capabilities()))?;
-        let id = answer["sessionId"].as_str().ok_or_else(|| WebDriverError::Unexpected {
-            command: "new session".into(),
-            answer: answer.to_string(),
-        })?;
+        let answer = self.http.send(
+            "new session",
+            "POST",
+            "/session",
+            Some(options.capabilities()),
+        )?;
+        let id = answer["sessionId"]
+            .as_str()
+            .ok_or_else(|| WebDriverError::Unexpected {
+                command: "new session".into(),
+                answer: answer.to_string(),
+            })?;
         Ok(Session::new(self.http.clone(), id.to_owned()))
     }
 }
@@ -147,19 +167,35 @@ impl Http {
             .proxy(None)
             .timeout_global(Some(COMMAND_TIMEOUT))
             .build();
-        Http { agent: config.into(), base }
+        Http {
+            agent: config.into(),
+            base,
+        }
     }
 
     /// Sends one command and returns its `value`, or the WebDriver error it answered.
-    pub(crate) fn send(&self, command: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, WebDriverError> {
+    pub(crate) fn send(
+        &self,
+        command: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, WebDriverError> {
         let url = format!("{}{path}", self.base);
         let response = match (method, body) {
             ("GET", _) => self.agent.get(&url).call()?,
             ("DELETE", _) => self.agent.delete(&url).call()?,
-            (_, body) => self.agent.post(&url).send_json(body.unwrap_or_else(|| json!({})))?,
+            (_, body) => self
+                .agent
+                .post(&url)
+                .send_json(body.unwrap_or_else(|| json!({})))?,
         };
         let status = response.status();
-        let answer: Value = response.into_body().into_with_config().limit(64 * 1024 * 1024).read_json()?;
+        let answer: Value = response
+            .into_body()
+            .into_with_config()
+            .limit(64 * 1024 * 1024)
+            .read_json()?;
         let value = answer.get("value").cloned().unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(value);
@@ -168,9 +204,17 @@ impl Http {
             (Some(error), message) => Err(WebDriverError::Command {
                 command: command.to_owned(),
                 error: error.to_owned(),
-                message: message.unwrap_or("").lines().next().unwrap_or("").to_owned(),
+                message: message
+                    .unwrap_or("")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
             }),
-            _ => Err(WebDriverError::Unexpected { command: command.to_owned(), answer: format!("{status}: {answer}") }),
+            _ => Err(WebDriverError::Unexpected {
+                command: command.to_owned(),
+                answer: format!("{status}: {answer}"),
+            }),
         }
     }
 }

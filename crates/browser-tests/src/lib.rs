@@ -18,7 +18,10 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum WebDriverError {
     #[error("starting chromedriver {path}: {source}")]
-    Spawn { path: PathBuf, source: std::io::Error },
+    Spawn {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("chromedriver did not report ready within {0:?}")]
     NotReady(Duration),
     #[error("talking to chromedriver: {0}")]
@@ -26,7 +29,11 @@ pub enum WebDriverError {
     /// The driver answered with a WebDriver error (`no such element`, `element click
     /// intercepted`, `javascript error`, ...).
     #[error("{command}: {error}: {message}")]
-    Command { command: String, error: String, message: String },
+    Command {
+        command: String,
+        error: String,
+        message: String,
+    },
     #[error("{command}: unexpected answer {answer}")]
     Unexpected { command: String, answer: String },
     #[error("the screenshot is not base64: {0}")]

@@ -44,13 +44,26 @@ impl Session {
         &self.id
     }
 
-    fn command(&self, name: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, WebDriverError> {
-        self.http.send(name, method, &format!("/session/{}{path}", self.id), body)
+    fn command(
+        &self,
+        name: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, WebDriverError> {
+        self.http
+            .send(name, method, &format!("/session/{}{path}", self.id), body)
     }
 
     /// Loads `url` and waits until the page has loaded.
     pub fn navigate(&self, url: &str) -> Result<(), WebDriverError> {
-        self.command(&format!("navigate to {url}"), "POST", "/url", Some(json!({ "url": url }))).map(drop)
+        self.command(
+            &format!("navigate to {url}"),
+            "POST",
+            "/url",
+            Some(json!({ "url": url })),
+        )
+        .map(drop)
     }
 
     /// The address of the current page.
@@ -59,12 +72,18 @@ impl Session {
     }
 
     pub fn title(&self) -> Result<String, WebDriverError> {
-        string(self.command("get title", "GET", "/title", None)?, "get title")
+        string(
+            self.command("get title", "GET", "/title", None)?,
+            "get title",
+        )
     }
 
     /// The current document, serialised.
     pub fn source(&self) -> Result<String, WebDriverError> {
-        string(self.command("get page source", "GET", "/source", None)?, "get page source")
+        string(
+            self.command("get page source", "GET", "/source", None)?,
+            "get page source",
+        )
     }
 
     /// The first element matching the CSS selector `css`.
@@ -98,7 +117,10 @@ impl Session {
                 return Ok(element);
             }
             if started.elapsed() > timeout {
-                return Err(WebDriverError::Timeout { waited: timeout, what: format!("an element {css}") });
+                return Err(WebDriverError::Timeout {
+                    waited: timeout,
+                    what: format!("an element {css}"),
+                });
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -107,43 +129,77 @@ impl Session {
     /// Runs `script` (a function body; `arguments` holds `args`) and returns what it returns.
     /// Elements may be passed with `Element::to_json`.
     pub fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value, WebDriverError> {
-        self.command("execute script", "POST", "/execute/sync", Some(json!({ "script": script, "args": args })))
+        self.command(
+            "execute script",
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
     }
 
     /// Sizes the browser window (the outer window; the page's viewport is what is left inside).
     pub fn set_window_size(&self, width: u32, height: u32) -> Result<(), WebDriverError> {
-        self.command("set window rect", "POST", "/window/rect", Some(json!({ "width": width, "height": height }))).map(drop)
+        self.command(
+            "set window rect",
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .map(drop)
     }
 
     /// Runs a Chrome DevTools Protocol command (a Chromium extension of WebDriver).
     pub fn devtools(&self, command: &str, params: Value) -> Result<Value, WebDriverError> {
-        self.command(&format!("devtools {command}"), "POST", "/goog/cdp/execute", Some(json!({ "cmd": command, "params": params })))
+        self.command(
+            &format!("devtools {command}"),
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": command, "params": params })),
+        )
     }
 
     /// A PNG of the visible part of the page.
     pub fn screenshot_png(&self) -> Result<Vec<u8>, WebDriverError> {
-        let encoded = string(self.command("take screenshot", "GET", "/screenshot", None)?, "take screenshot")?;
+        let encoded = string(
+            self.command("take screenshot", "GET", "/screenshot", None)?,
+            "take screenshot",
+        )?;
         Ok(base64::engine::general_purpose::STANDARD.decode(encoded)?)
     }
 
     /// Closes the browser now, reporting a failure (dropping the session closes it silently).
     pub fn close(mut self) -> Result<(), WebDriverError> {
         let id = std::mem::take(&mut self.id);
-        self.http.send("delete session", "DELETE", &format!("/session/{id}"), None).map(drop)
+        self.http
+            .send("delete session", "DELETE", &format!("/session/{id}"), None)
+            .map(drop)
     }
 
     fn element(&self, value: Value, command: &str) -> Result<Element, WebDriverError> {
         match value[ELEMENT_KEY].as_str() {
-            Some(id) => Ok(Element { http: self.http.clone(), session: self.id.clone(), id: id.to_owned() }),
-            None => Err(WebDriverError::Unexpected { command: command.to_owned(), answer: value.to_string() }),
+            Some(id) => Ok(Element {
+                http: self.http.clone(),
+                session: self.id.clone(),
+                id: id.to_owned(),
+            }),
+            None => Err(WebDriverError::Unexpected {
+                command: command.to_owned(),
+                answer: value.to_string(),
+            }),
         }
     }
 
     fn elements(&self, value: Value, command: &str) -> Result<Vec<Element>, WebDriverError> {
         let Value::Array(items) = value else {
-            return Err(WebDriverError::Unexpected { command: command.to_owned(), answer: value.to_string() });
+            return Err(WebDriverError::Unexpected {
+                command: command.to_owned(),
+                answer: value.to_string(),
+            });
         };
-        items.into_iter().map(|item| self.element(item, command)).collect()
+        items
+            .into_iter()
+            .map(|item| self.element(item, command))
+            .collect()
     }
 }
 
@@ -151,7 +207,12 @@ impl Drop for Session {
     fn drop(&mut self) {
         if !self.id.is_empty() {
             // Nothing can be done about a failure here; the driver's process ends soon anyway.
-            let _ = self.http.send("delete session", "DELETE", &format!("/session/{}", self.id), None);
+            let _ = self.http.send(
+                "delete session",
+                "DELETE",
+                &format!("/session/{}", self.id),
+                None,
+            );
         }
     }
 }
@@ -171,8 +232,19 @@ impl std::fmt::Debug for Element {
 }
 
 impl Element {
-    fn command(&self, name: &str, method: &str, path: &str, body: Option<Value>) -> Result<Value, WebDriverError> {
-        self.http.send(name, method, &format!("/session/{}/element/{}{path}", self.session, self.id), body)
+    fn command(
+        &self,
+        name: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, WebDriverError> {
+        self.http.send(
+            name,
+            method,
+            &format!("/session/{}/element/{}{path}", self.session, self.id),
+            body,
+        )
     }
 
     /// The reference to pass to `Session::execute`.
@@ -182,17 +254,20 @@ impl Element {
 
     /// Clicks the element's centre, as a user would; fails when another element covers it.
     pub fn click(&self) -> Result<(), WebDriverError> {
-        self.command("click", "POST", "/click", Some(json!({}))).map(drop)
+        self.command("click", "POST", "/click", Some(json!({})))
+            .map(drop)
     }
 
     /// Types `text` into the element (for a file input: the path of the file to choose).
     pub fn send_keys(&self, text: &str) -> Result<(), WebDriverError> {
-        self.command("send keys", "POST", "/value", Some(json!({ "text": text }))).map(drop)
+        self.command("send keys", "POST", "/value", Some(json!({ "text": text })))
+            .map(drop)
     }
 
     /// Empties an input or textarea.
     pub fn clear(&self) -> Result<(), WebDriverError> {
-        self.command("clear", "POST", "/clear", Some(json!({}))).map(drop)
+        self.command("clear", "POST", "/clear", Some(json!({})))
+            .map(drop)
     }
 
     /// The rendered text, as a user sees it.
@@ -202,17 +277,33 @@ impl Element {
 
     /// An attribute as written in the document, or `None` when it is absent.
     pub fn attribute(&self, name: &str) -> Result<Option<String>, WebDriverError> {
-        Ok(self.command(&format!("get attribute {name}"), "GET", &format!("/attribute/{name}"), None)?.as_str().map(str::to_owned))
+        Ok(self
+            .command(
+                &format!("get attribute {name}"),
+                "GET",
+                &format!("/attribute/{name}"),
+                None,
+            )?
+            .as_str()
+            .map(str::to_owned))
     }
 
     /// A DOM property, such as an input's current `value` or a checkbox's `checked`.
     pub fn property(&self, name: &str) -> Result<Value, WebDriverError> {
-        self.command(&format!("get property {name}"), "GET", &format!("/property/{name}"), None)
+        self.command(
+            &format!("get property {name}"),
+            "GET",
+            &format!("/property/{name}"),
+            None,
+        )
     }
 
     /// Whether an option or checkbox is selected.
     pub fn is_selected(&self) -> Result<bool, WebDriverError> {
-        Ok(self.command("is selected", "GET", "/selected", None)?.as_bool().unwrap_or(false))
+        Ok(self
+            .command("is selected", "GET", "/selected", None)?
+            .as_bool()
+            .unwrap_or(false))
     }
 
     /// The first element inside this one matching `css`.
@@ -220,8 +311,15 @@ impl Element {
         let name = format!("find {css} inside an element");
         let value = self.command(&name, "POST", "/element", Some(locator(css)))?;
         match value[ELEMENT_KEY].as_str() {
-            Some(id) => Ok(Element { http: self.http.clone(), session: self.session.clone(), id: id.to_owned() }),
-            None => Err(WebDriverError::Unexpected { command: name, answer: value.to_string() }),
+            Some(id) => Ok(Element {
+                http: self.http.clone(),
+                session: self.session.clone(),
+                id: id.to_owned(),
+            }),
+            None => Err(WebDriverError::Unexpected {
+                command: name,
+                answer: value.to_string(),
+            }),
         }
     }
 
@@ -230,13 +328,23 @@ impl Element {
         let name = format!("find all {css} inside an element");
         let value = self.command(&name, "POST", "/elements", Some(locator(css)))?;
         let Value::Array(items) = value else {
-            return Err(WebDriverError::Unexpected { command: name, answer: value.to_string() });
+            return Err(WebDriverError::Unexpected {
+                command: name,
+                answer: value.to_string(),
+            });
         };
         items
             .into_iter()
             .map(|item| match item[ELEMENT_KEY].as_str() {
-                Some(id) => Ok(Element { http: self.http.clone(), session: self.session.clone(), id: id.to_owned() }),
-                None => Err(WebDriverError::Unexpected { command: name.clone(), answer: item.to_string() }),
+                Some(id) => Ok(Element {
+                    http: self.http.clone(),
+                    session: self.session.clone(),
+                    id: id.to_owned(),
+                }),
+                None => Err(WebDriverError::Unexpected {
+                    command: name.clone(),
+                    answer: item.to_string(),
+                }),
             })
             .collect()
     }
@@ -249,6 +357,9 @@ fn locator(css: &str) -> Value {
 fn string(value: Value, command: &str) -> Result<String, WebDriverError> {
     match value {
         Value::String(text) => Ok(text),
-        other => Err(WebDriverError::Unexpected { command: command.to_owned(), answer: other.to_string() }),
+        other => Err(WebDriverError::Unexpected {
+            command: command.to_owned(),
+            answer: other.to_string(),
+        }),
     }
 }

@@ -12,8 +12,17 @@ fn two_coordinators_editing_one_person_get_a_conflict_not_a_silent_overwrite() {
         let app = &s.app;
         let mut person = Person::new(PersonName::parse("Ainur Konfliktova").expect("a valid name"));
         person.city = Some(City::parse("Almaty").expect("a valid city"));
-        let id = app.block_on(app.store.add_person(&Actor::system(), &NewPerson::new(person))).expect("the person is stored");
-        let stored = || app.block_on(app.store.person(&Actor::system(), id)).expect("the person is readable").person;
+        let id = app
+            .block_on(
+                app.store
+                    .add_person(&Actor::system(), &NewPerson::new(person)),
+            )
+            .expect("the person is stored");
+        let stored = || {
+            app.block_on(app.store.person(&Actor::system(), id))
+                .expect("the person is readable")
+                .person
+        };
         let opened = stored().version;
         let edit = format!("/persons/{}/edit", id.0);
 
@@ -32,22 +41,47 @@ fn two_coordinators_editing_one_person_get_a_conflict_not_a_silent_overwrite() {
 
         first.fill("#f-notes", "Held overnight at the district station.");
         first.click_through(SAVE);
-        assert_eq!(first.attribute("section.conflict", "role").as_deref(), Some("alert"), "the conflict is announced");
+        assert_eq!(
+            first.attribute("section.conflict", "role").as_deref(),
+            Some("alert"),
+            "the conflict is announced"
+        );
         let message = first.text("section.conflict");
-        assert!(message.contains(&format!("version {}", opened + 1)), "{message}");
-        assert!(message.contains("Nur-Sultan") && message.contains("Almaty"), "the differing city is shown: {message}");
-        assert_eq!(first.value("#f-notes"), "Held overnight at the district station.", "the typed notes are kept");
+        assert!(
+            message.contains(&format!("version {}", opened + 1)),
+            "{message}"
+        );
+        assert!(
+            message.contains("Nur-Sultan") && message.contains("Almaty"),
+            "the differing city is shown: {message}"
+        );
+        assert_eq!(
+            first.value("#f-notes"),
+            "Held overnight at the district station.",
+            "the typed notes are kept"
+        );
         let after_conflict = stored();
         assert_eq!(after_conflict.version, opened + 1, "nothing was saved");
         assert_eq!(after_conflict.notes.as_deref().unwrap_or(""), "");
         assert_eq!(after_conflict.city.as_deref(), Some("Nur-Sultan"));
-        assert_eq!(first.value("input[name=version]"), (opened + 1).to_string(), "the form now builds on the current version");
+        assert_eq!(
+            first.value("input[name=version]"),
+            (opened + 1).to_string(),
+            "the form now builds on the current version"
+        );
 
         first.click_through(SAVE);
         assert_eq!(first.path(), format!("/persons/{}", id.0));
         let overwritten = stored();
         assert_eq!(overwritten.version, opened + 2);
-        assert_eq!(overwritten.notes.as_deref(), Some("Held overnight at the district station."));
-        assert_eq!(overwritten.city.as_deref(), Some("Almaty"), "saving again keeps what the form showed");
+        assert_eq!(
+            overwritten.notes.as_deref(),
+            Some("Held overnight at the district station.")
+        );
+        assert_eq!(
+            overwritten.city.as_deref(),
+            Some("Almaty"),
+            "saving again keeps what the form showed"
+        );
     });
 }

@@ -15,7 +15,10 @@ const SHEET: &str = "name;detained;event city;birth\n\
 
 fn upload(browser: &Browser, file: &std::path::Path, mode: &str, skip_invalid: bool) {
     browser.visit("/import");
-    browser.find("#f-file").send_keys(file.to_str().expect("a UTF-8 path")).expect("the file is chosen");
+    browser
+        .find("#f-file")
+        .send_keys(file.to_str().expect("a UTF-8 path"))
+        .expect("the file is chosen");
     if skip_invalid {
         browser.click("input[name=skip_invalid]");
     }
@@ -24,7 +27,11 @@ fn upload(browser: &Browser, file: &std::path::Path, mode: &str, skip_invalid: b
 
 /// The refused rows' line numbers as the page lists them.
 fn refused_lines(browser: &Browser) -> Vec<String> {
-    browser.find_all("main table:has(thead) tbody tr td:first-child").iter().map(|cell| cell.text().expect("a cell")).collect()
+    browser
+        .find_all("main table:has(thead) tbody tr td:first-child")
+        .iter()
+        .map(|cell| cell.text().expect("a cell"))
+        .collect()
 }
 
 #[test]
@@ -33,7 +40,12 @@ fn importing_a_sheet_lists_its_broken_rows_and_writes_only_when_told() {
         let folder = tempfile::tempdir().expect("a temporary folder");
         let sheet = folder.path().join("volunteers.csv");
         std::fs::write(&sheet, SHEET).expect("the sheet is written");
-        let persons = || s.app.block_on(s.app.store.dashboard(&Actor::system())).expect("the dashboard counts").persons;
+        let persons = || {
+            s.app
+                .block_on(s.app.store.dashboard(&Actor::system()))
+                .expect("the dashboard counts")
+                .persons
+        };
         let before = persons();
 
         let browser = s.browser(DESKTOP);
@@ -41,19 +53,41 @@ fn importing_a_sheet_lists_its_broken_rows_and_writes_only_when_told() {
         upload(&browser, &sheet, "check", false);
         let summary = browser.text("main section[role=status]");
         assert!(summary.contains("volunteers.csv"), "{summary}");
-        assert!(summary.contains("1 rows can be imported") && summary.contains("2 rows are refused"), "{summary}");
+        assert!(
+            summary.contains("1 rows can be imported") && summary.contains("2 rows are refused"),
+            "{summary}"
+        );
         assert_eq!(refused_lines(&browser), ["3", "4"]);
         let reasons = browser.text("main table:has(thead) tbody");
-        assert!(reasons.contains("31.02.2019") && reasons.contains("1850"), "{reasons}");
+        assert!(
+            reasons.contains("31.02.2019") && reasons.contains("1850"),
+            "{reasons}"
+        );
         assert_eq!(persons(), before, "a check writes nothing");
 
         upload(&browser, &sheet, "import", false);
-        assert!(browser.text("main section[role=status]").contains("Nothing was imported"), "{}", browser.main_text());
+        assert!(
+            browser
+                .text("main section[role=status]")
+                .contains("Nothing was imported"),
+            "{}",
+            browser.main_text()
+        );
         assert_eq!(refused_lines(&browser), ["3", "4"]);
-        assert_eq!(persons(), before, "all or nothing: nothing while a row is refused");
+        assert_eq!(
+            persons(),
+            before,
+            "all or nothing: nothing while a row is refused"
+        );
 
         upload(&browser, &sheet, "import", true);
-        assert!(browser.text("main section[role=status]").contains("1 persons were imported."), "{}", browser.main_text());
+        assert!(
+            browser
+                .text("main section[role=status]")
+                .contains("1 persons were imported."),
+            "{}",
+            browser.main_text()
+        );
         assert_eq!(persons(), before + 1);
 
         browser.visit("/persons?q=Importov");
@@ -61,6 +95,9 @@ fn importing_a_sheet_lists_its_broken_rows_and_writes_only_when_told() {
         assert_eq!(rows.len(), 1, "{}", browser.main_text());
         assert!(rows[0].text().expect("the row").contains("Marat Importov"));
         browser.visit("/persons?q=Datov");
-        assert!(browser.find_all("main table tbody tr").is_empty(), "a refused row is not imported");
+        assert!(
+            browser.find_all("main table tbody tr").is_empty(),
+            "a refused row is not imported"
+        );
     });
 }

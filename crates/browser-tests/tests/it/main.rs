@@ -41,9 +41,15 @@ pub const ACCOUNTS: [(&str, Role); 5] = [
 ];
 
 /// A phone's viewport in CSS pixels (an iPhone X-sized screen).
-pub const PHONE: Size = Size { width: 375, height: 812 };
+pub const PHONE: Size = Size {
+    width: 375,
+    height: 812,
+};
 /// A laptop's window.
-pub const DESKTOP: Size = Size { width: 1280, height: 900 };
+pub const DESKTOP: Size = Size {
+    width: 1280,
+    height: 900,
+};
 
 /// How long a page may take to replace the previous one after a click.
 const NAVIGATION_WAIT: Duration = Duration::from_secs(15);
@@ -75,21 +81,39 @@ macro_rules! test_name {
 /// its screenshot is kept at once, the scenario goes on (so that a layout fault does not hide
 /// a broken form), and the test fails at the end listing every such page.
 pub fn scenario(name: &str, body: impl FnOnce(&Scenario)) {
-    let Some(chromedriver) = std::env::var_os("KUZET_TEST_CHROMEDRIVER").filter(|path| !path.is_empty()) else {
+    let Some(chromedriver) =
+        std::env::var_os("KUZET_TEST_CHROMEDRIVER").filter(|path| !path.is_empty())
+    else {
         println!("skipped: KUZET_TEST_CHROMEDRIVER not set");
         return;
     };
     let app = App::start();
-    let driver = ChromeDriver::start(Path::new(&chromedriver)).unwrap_or_else(|error| panic!("{error}"));
-    let scenario = Scenario { browsers: RefCell::new(Vec::new()), driver, app, name: name.to_owned() };
+    let driver =
+        ChromeDriver::start(Path::new(&chromedriver)).unwrap_or_else(|error| panic!("{error}"));
+    let scenario = Scenario {
+        browsers: RefCell::new(Vec::new()),
+        driver,
+        app,
+        name: name.to_owned(),
+    };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&scenario)));
     if let Err(panic) = outcome {
         scenario.keep_failure_evidence(name);
         std::panic::resume_unwind(panic);
     }
-    let mut problems: Vec<String> = scenario.browsers.borrow().iter().flat_map(|browser| browser.problems.take()).collect();
+    let mut problems: Vec<String> = scenario
+        .browsers
+        .borrow()
+        .iter()
+        .flat_map(|browser| browser.problems.take())
+        .collect();
     problems.dedup();
-    assert!(problems.is_empty(), "{} page checks failed:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} page checks failed:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 /// What a scenario works with. The browsers are closed before the driver stops.
@@ -103,7 +127,10 @@ pub struct Scenario {
 impl Scenario {
     /// Opens a new browser (its own cookies: another person) with a viewport of `size`.
     pub fn browser(&self, size: Size) -> Rc<Browser> {
-        let session = self.driver.new_session(&BrowserOptions::headless()).unwrap_or_else(|error| panic!("opening a browser: {error}"));
+        let session = self
+            .driver
+            .new_session(&BrowserOptions::headless())
+            .unwrap_or_else(|error| panic!("opening a browser: {error}"));
         let number = self.browsers.borrow().len() + 1;
         let browser = Rc::new(Browser {
             session,
@@ -125,7 +152,11 @@ impl Scenario {
             return;
         }
         for (index, browser) in self.browsers.borrow().iter().enumerate() {
-            let stem = if index == 0 { name.to_owned() } else { format!("{name}-{}", index + 1) };
+            let stem = if index == 0 {
+                name.to_owned()
+            } else {
+                format!("{name}-{}", index + 1)
+            };
             let png = folder.join(format!("{stem}.png"));
             match browser.session.screenshot_png() {
                 Ok(bytes) => match std::fs::write(&png, bytes) {
@@ -148,7 +179,13 @@ impl Scenario {
 fn failures_folder() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .ancestors()
+                .nth(2)
+                .unwrap_or(Path::new("."))
+                .join("target")
+        });
     target.join("browser-failures")
 }
 
@@ -164,26 +201,50 @@ impl App {
     fn start() -> App {
         let folder = tempfile::tempdir().expect("a temporary folder");
         let database = folder.path().join("kuzet.sqlite");
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("the async runtime starts");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("the async runtime starts");
         let (store, listener) = runtime.block_on(async {
-            let store = Store::open(database.to_str().expect("a UTF-8 temporary path")).await.expect("the database opens");
-            store.load_demo(&kuzet_register::demo::generate(DEMO_SEED)).await.expect("the demo register loads");
+            let store = Store::open(database.to_str().expect("a UTF-8 temporary path"))
+                .await
+                .expect("the database opens");
+            store
+                .load_demo(&kuzet_register::demo::generate(DEMO_SEED))
+                .await
+                .expect("the demo register loads");
             for (name, role) in ACCOUNTS {
-                store.add_user(&Actor::system(), name, PASSWORD, role).await.expect("the account is created");
+                store
+                    .add_user(&Actor::system(), name, PASSWORD, role)
+                    .await
+                    .expect("the account is created");
             }
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a local port");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a local port");
             (store, listener)
         });
-        let origin = format!("http://{}", listener.local_addr().expect("the bound address"));
-        let config = WebConfig { case_study_html: Some(kuzet_report::verify::kz_2019_case_study_html()), ..WebConfig::default() };
+        let origin = format!(
+            "http://{}",
+            listener.local_addr().expect("the bound address")
+        );
+        let config = WebConfig {
+            case_study_html: Some(kuzet_report::verify::kz_2019_case_study_html()),
+            ..WebConfig::default()
+        };
         let state = AppState::new(store.clone(), config);
         runtime.spawn(async move {
             if let Err(error) = kuzet_web::serve_on(listener, state).await {
                 eprintln!("the app stopped serving: {error}");
             }
         });
-        App { origin, store, runtime, _folder: folder }
+        App {
+            origin,
+            store,
+            runtime,
+            _folder: folder,
+        }
     }
 
     /// Runs store calls on the app's runtime: set-up and checks behind the browser's back.
@@ -213,26 +274,36 @@ impl Browser {
     /// Opens `path` of the app and checks the page.
     pub fn visit(&self, path: &str) {
         let url = format!("{}{path}", self.origin);
-        self.session.navigate(&url).unwrap_or_else(|error| panic!("{error}"));
+        self.session
+            .navigate(&url)
+            .unwrap_or_else(|error| panic!("{error}"));
         self.check_page();
     }
 
     /// The current page's path and query, without the origin.
     pub fn path(&self) -> String {
         let url = self.session.url().unwrap_or_else(|error| panic!("{error}"));
-        url.strip_prefix(&self.origin).map(str::to_owned).unwrap_or(url)
+        url.strip_prefix(&self.origin)
+            .map(str::to_owned)
+            .unwrap_or(url)
     }
 
     pub fn find(&self, css: &str) -> Element {
-        self.session.find(css).unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
+        self.session
+            .find(css)
+            .unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
     }
 
     pub fn try_find(&self, css: &str) -> Option<Element> {
-        self.session.try_find(css).unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
+        self.session
+            .try_find(css)
+            .unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
     }
 
     pub fn find_all(&self, css: &str) -> Vec<Element> {
-        self.session.find_all(css).unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
+        self.session
+            .find_all(css)
+            .unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
     }
 
     /// Whether the page has an element matching `css`.
@@ -242,47 +313,79 @@ impl Browser {
 
     /// The visible text of the first element matching `css`.
     pub fn text(&self, css: &str) -> String {
-        self.find(css).text().unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
+        self.find(css)
+            .text()
+            .unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
     }
 
     /// The current value of a form control.
     pub fn value(&self, css: &str) -> String {
-        match self.find(css).property("value").unwrap_or_else(|error| panic!("on {}: {error}", self.path())) {
+        match self
+            .find(css)
+            .property("value")
+            .unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
+        {
             Value::String(value) => value,
             other => panic!("{css} has no text value but {other}"),
         }
     }
 
     pub fn attribute(&self, css: &str, name: &str) -> Option<String> {
-        self.find(css).attribute(name).unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
+        self.find(css)
+            .attribute(name)
+            .unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
     }
 
     /// Replaces what a text field holds by typing `text`, as a person would.
     pub fn fill(&self, css: &str, text: &str) {
         let field = self.find(css);
-        field.clear().unwrap_or_else(|error| panic!("clearing {css}: {error}"));
+        field
+            .clear()
+            .unwrap_or_else(|error| panic!("clearing {css}: {error}"));
         if !text.is_empty() {
-            field.send_keys(text).unwrap_or_else(|error| panic!("typing into {css}: {error}"));
+            field
+                .send_keys(text)
+                .unwrap_or_else(|error| panic!("typing into {css}: {error}"));
         }
     }
 
     /// Chooses the option `value` of the select `css` by clicking it.
     pub fn choose(&self, css: &str, value: &str) {
-        self.find(css).click().unwrap_or_else(|error| panic!("opening {css}: {error}"));
-        self.find(&format!("{css} option[value=\"{value}\"]")).click().unwrap_or_else(|error| panic!("choosing {value} in {css}: {error}"));
+        self.find(css)
+            .click()
+            .unwrap_or_else(|error| panic!("opening {css}: {error}"));
+        self.find(&format!("{css} option[value=\"{value}\"]"))
+            .click()
+            .unwrap_or_else(|error| panic!("choosing {value} in {css}: {error}"));
         assert_eq!(self.value(css), value, "{css} shows the chosen option");
     }
 
     /// Clicks an element that does not leave the page (a checkbox).
     pub fn click(&self, css: &str) {
-        self.find(css).click().unwrap_or_else(|error| panic!("clicking {css} on {}: {error}", self.path()));
+        self.find(css)
+            .click()
+            .unwrap_or_else(|error| panic!("clicking {css} on {}: {error}", self.path()));
     }
 
     /// Clicks a button or link that loads another page, waits for that page, and checks it.
     pub fn click_through(&self, css: &str) {
         let element = self.find(css);
-        self.session.execute("window.__kuzetPreviousPage = true;", Vec::new()).unwrap_or_else(|error| panic!("{error}"));
-        element.click().unwrap_or_else(|error| panic!("clicking {css} on {}: {error}", self.path()));
+        self.mark_page();
+        element
+            .click()
+            .unwrap_or_else(|error| panic!("clicking {css} on {}: {error}", self.path()));
+        self.wait_for_new_page();
+    }
+
+    /// Marks the current document, so that `wait_for_new_page` can tell when it is replaced.
+    pub fn mark_page(&self) {
+        self.session
+            .execute("window.__kuzetPreviousPage = true;", Vec::new())
+            .unwrap_or_else(|error| panic!("{error}"));
+    }
+
+    /// Waits until the page marked by `mark_page` is replaced by a loaded one, and checks it.
+    pub fn wait_for_new_page(&self) {
         let started = Instant::now();
         loop {
             // While the next page loads, the script may fail: that only means "not yet".
@@ -294,7 +397,11 @@ impl Browser {
             if done {
                 break;
             }
-            assert!(started.elapsed() < NAVIGATION_WAIT, "clicking {css} did not load another page within {NAVIGATION_WAIT:?}");
+            assert!(
+                started.elapsed() < NAVIGATION_WAIT,
+                "no new page loaded within {NAVIGATION_WAIT:?} on {}",
+                self.path()
+            );
             std::thread::sleep(Duration::from_millis(30));
         }
         self.check_page();
@@ -302,12 +409,16 @@ impl Browser {
 
     /// Runs `script` in the page and returns its result.
     pub fn script(&self, script: &str) -> Value {
-        self.session.execute(script, Vec::new()).unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
+        self.session
+            .execute(script, Vec::new())
+            .unwrap_or_else(|error| panic!("on {}: {error}", self.path()))
     }
 
     /// The whole document as the browser holds it now.
     pub fn html(&self) -> String {
-        self.session.source().unwrap_or_else(|error| panic!("{error}"))
+        self.session
+            .source()
+            .unwrap_or_else(|error| panic!("{error}"))
     }
 
     /// The text of the page's main part.
@@ -317,18 +428,39 @@ impl Browser {
 
     /// Signs in through the login form and lands on the dashboard.
     pub fn login(&self, username: &str) {
+        self.login_with(username, PASSWORD);
+    }
+
+    /// Signs in with `password` and lands on the dashboard.
+    pub fn login_with(&self, username: &str, password: &str) {
+        self.try_login(username, password);
+        assert_eq!(
+            self.path(),
+            "/dashboard",
+            "signing in as {username} leads to the dashboard"
+        );
+        assert!(
+            self.text("header.site .account").contains(username),
+            "the header names {username}"
+        );
+    }
+
+    /// Fills and sends the login form, wherever it leads.
+    pub fn try_login(&self, username: &str, password: &str) {
         self.visit("/login");
         self.fill("#f-username", username);
-        self.fill("#f-password", PASSWORD);
+        self.fill("#f-password", password);
         self.click_through("form[action=\"/login\"] button[type=submit]");
-        assert_eq!(self.path(), "/dashboard", "signing in as {username} leads to the dashboard");
-        assert!(self.text("header.site .account").contains(username), "the header names {username}");
     }
 
     /// Signs out with the header's button.
     pub fn logout(&self) {
         self.click_through("form[action=\"/logout\"] button[type=submit]");
-        assert!(!self.has("form[action=\"/logout\"]"), "signed out on {}", self.path());
+        assert!(
+            !self.has("form[action=\"/logout\"]"),
+            "signed out on {}",
+            self.path()
+        );
     }
 
     /// Sizes the viewport: a phone is emulated as Chrome's device mode does (a mobile viewport
@@ -336,10 +468,16 @@ impl Browser {
     pub fn resize(&self, size: Size) {
         if size == PHONE {
             let metrics = json!({ "width": size.width, "height": size.height, "deviceScaleFactor": 1, "mobile": true });
-            self.session.devtools("Emulation.setDeviceMetricsOverride", metrics).unwrap_or_else(|error| panic!("{error}"));
+            self.session
+                .devtools("Emulation.setDeviceMetricsOverride", metrics)
+                .unwrap_or_else(|error| panic!("{error}"));
         } else {
-            self.session.devtools("Emulation.clearDeviceMetricsOverride", json!({})).unwrap_or_else(|error| panic!("{error}"));
-            self.session.set_window_size(size.width, size.height).unwrap_or_else(|error| panic!("{error}"));
+            self.session
+                .devtools("Emulation.clearDeviceMetricsOverride", json!({}))
+                .unwrap_or_else(|error| panic!("{error}"));
+            self.session
+                .set_window_size(size.width, size.height)
+                .unwrap_or_else(|error| panic!("{error}"));
         }
         self.size.set(size);
     }
@@ -360,13 +498,19 @@ impl Browser {
             let file = failures_folder().join(format!("{}-page-{count}.png", self.evidence));
             let saved = std::fs::create_dir_all(failures_folder())
                 .map_err(|error| error.to_string())
-                .and_then(|()| self.session.screenshot_png().map_err(|error| error.to_string()))
+                .and_then(|()| {
+                    self.session
+                        .screenshot_png()
+                        .map_err(|error| error.to_string())
+                })
                 .and_then(|png| std::fs::write(&file, png).map_err(|error| error.to_string()));
             let note = match saved {
                 Ok(()) => format!(" (screenshot {})", file.display()),
                 Err(error) => format!(" (no screenshot: {error})"),
             };
-            self.problems.borrow_mut().extend(problems.into_iter().map(|problem| problem + &note));
+            self.problems
+                .borrow_mut()
+                .extend(problems.into_iter().map(|problem| problem + &note));
         }
         if size != PHONE {
             self.resize(size);
@@ -374,13 +518,27 @@ impl Browser {
     }
 
     fn check_origin(&self) -> Result<(), String> {
-        let found = self.session.execute(ORIGIN_SCRIPT, vec![json!(self.origin)]).map_err(|error| error.to_string())?;
-        let foreign: Vec<&str> = found["foreign"].as_array().map(|list| list.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let found = self
+            .session
+            .execute(ORIGIN_SCRIPT, vec![json!(self.origin)])
+            .map_err(|error| error.to_string())?;
+        let foreign: Vec<&str> = found["foreign"]
+            .as_array()
+            .map(|list| list.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         if !foreign.is_empty() {
-            return Err(format!("{} reaches outside {}: {foreign:?}", self.path(), self.origin));
+            return Err(format!(
+                "{} reaches outside {}: {foreign:?}",
+                self.path(),
+                self.origin
+            ));
         }
         if found["document"] != json!(true) {
-            return Err(format!("the page {} does not come from {}", self.path(), self.origin));
+            return Err(format!(
+                "the page {} does not come from {}",
+                self.path(),
+                self.origin
+            ));
         }
         Ok(())
     }
@@ -392,8 +550,13 @@ impl Browser {
         // The emulation applies with the next frame; wait for the layout to narrow.
         let started = Instant::now();
         let measured = loop {
-            let measured = self.session.execute(PHONE_SCRIPT, Vec::new()).map_err(|error| error.to_string())?;
-            if measured["layout"].as_u64() == Some(phone) || started.elapsed() > Duration::from_secs(2) {
+            let measured = self
+                .session
+                .execute(PHONE_SCRIPT, Vec::new())
+                .map_err(|error| error.to_string())?;
+            if measured["layout"].as_u64() == Some(phone)
+                || started.elapsed() > Duration::from_secs(2)
+            {
                 break measured;
             }
             std::thread::sleep(Duration::from_millis(30));
@@ -401,7 +564,9 @@ impl Browser {
         let number = |key: &str| measured[key].as_u64().unwrap_or(u64::MAX);
         let layout = number("layout");
         if layout != phone {
-            return Err(format!("{path}: at a phone's width the page is laid out {layout} px wide (is `<meta name=viewport>` missing?)"));
+            return Err(format!(
+                "{path}: at a phone's width the page is laid out {layout} px wide (is `<meta name=viewport>` missing?)"
+            ));
         }
         let (scroll_width, visual) = (number("scrollWidth"), number("visual"));
         if scroll_width > layout + 1 || visual > layout + 1 {
@@ -413,7 +578,9 @@ impl Browser {
         }
         match measured["offscreen"].as_array() {
             Some(controls) if controls.is_empty() => Ok(()),
-            other => Err(format!("{path}: form controls out of a phone's screen: {other:?}")),
+            other => Err(format!(
+                "{path}: form controls out of a phone's screen: {other:?}"
+            )),
         }
     }
 }
@@ -436,7 +603,8 @@ return { foreign, document: location.href.startsWith(origin) };
 /// The layout viewport's width (what `<meta name=viewport>` asks for), the visual viewport's
 /// (wider when the browser had to zoom out to show the page), the page's, the elements where an
 /// overflow starts (wider than the screen inside a parent that is not), and every visible form
-/// control that is not wholly inside the screen's width.
+/// control that is not wholly inside the screen's width. A control inside a box that scrolls
+/// sideways (a wide table made scrollable) can be reached by swiping it, so it counts as on screen.
 const PHONE_SCRIPT: &str = r##"
 const layout = document.documentElement.clientWidth;
 const visual = window.innerWidth;
@@ -456,6 +624,12 @@ if (scrollWidth > limit || visual > limit) {
 const offscreen = [];
 for (const control of document.querySelectorAll("form input:not([type=hidden]), form select, form textarea, form button")) {
   if (control.getClientRects().length === 0) continue;
+  let scrolled = false;
+  for (let box = control.parentElement; box && box !== document.documentElement; box = box.parentElement) {
+    const overflow = getComputedStyle(box).overflowX;
+    if (overflow === "auto" || overflow === "scroll") { scrolled = true; break; }
+  }
+  if (scrolled) continue;
   const box = control.getBoundingClientRect();
   const left = box.left + window.scrollX;
   if (left < -1 || left + box.width > limit || box.width < 1 || box.height < 1) {

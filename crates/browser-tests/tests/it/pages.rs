@@ -11,7 +11,11 @@ use crate::{Browser, PHONE, scenario, test_name};
 fn visit_page(browser: &Browser, path: &str) {
     browser.visit(path);
     let heading = browser.text("h1");
-    assert!(!heading.starts_with("Error") && !heading.starts_with("Ошибка"), "{path} shows {heading}: {}", browser.main_text());
+    assert!(
+        !heading.starts_with("Error") && !heading.starts_with("Ошибка"),
+        "{path} shows {heading}: {}",
+        browser.main_text()
+    );
 }
 
 #[test]
@@ -20,7 +24,15 @@ fn every_page_stays_on_its_origin_and_fits_a_phone() {
         let app = &s.app;
         let system = Actor::system();
         // A demo person with a detention and a court decision, and an event.
-        let listed = app.block_on(app.store.list_persons(&system, &PersonQuery { per_page: 100, ..PersonQuery::default() })).expect("a list");
+        let listed = app
+            .block_on(app.store.list_persons(
+                &system,
+                &PersonQuery {
+                    per_page: 100,
+                    ..PersonQuery::default()
+                },
+            ))
+            .expect("a list");
         let (person, detention) = listed
             .items
             .iter()
@@ -36,9 +48,15 @@ fn every_page_stays_on_its_origin_and_fits_a_phone() {
         let browser = s.browser(PHONE);
         browser.visit("/");
         // The checks see requests: the stylesheet, fetched from the app itself.
-        let fetched = browser.script("return performance.getEntriesByType('resource').map(entry => entry.name);");
+        let fetched = browser
+            .script("return performance.getEntriesByType('resource').map(entry => entry.name);");
         let stylesheet = format!("{}/static/kuzet.css", app.origin);
-        assert!(fetched.as_array().is_some_and(|names| names.iter().any(|name| name == &stylesheet)), "{fetched}");
+        assert!(
+            fetched
+                .as_array()
+                .is_some_and(|names| names.iter().any(|name| name == &stylesheet)),
+            "{fetched}"
+        );
 
         browser.login("coordinator");
         let pages = [
@@ -48,6 +66,7 @@ fn every_page_stays_on_its_origin_and_fits_a_phone() {
             "/persons/new".to_owned(),
             format!("/persons/{p}"),
             format!("/persons/{p}/edit"),
+            format!("/persons/{p}/delete"),
             format!("/persons/{p}/detentions/new"),
             format!("/persons/{p}/detentions/{d}/edit"),
             format!("/persons/{p}/detentions/{d}/decisions/new"),
@@ -67,16 +86,42 @@ fn every_page_stays_on_its_origin_and_fits_a_phone() {
             visit_page(&browser, page);
         }
         // Russian words are longer: the main pages again in Russian.
-        for page in ["/dashboard?lang=ru", "/persons", "/persons/new", &format!("/persons/{p}"), "/import", "/public"] {
+        for page in [
+            "/dashboard?lang=ru",
+            "/persons",
+            "/persons/new",
+            &format!("/persons/{p}"),
+            "/import",
+            "/public",
+        ] {
             visit_page(&browser, page);
-            assert_eq!(browser.attribute("html", "lang").as_deref(), Some("ru"), "{page}");
+            assert_eq!(
+                browser.attribute("html", "lang").as_deref(),
+                Some("ru"),
+                "{page}"
+            );
         }
         browser.visit("/persons?lang=en");
         browser.visit("/no/such/page");
-        assert!(browser.text("main h1").contains("404"), "{}", browser.main_text());
+        assert!(
+            browser.text("main h1").contains("404"),
+            "{}",
+            browser.main_text()
+        );
 
         browser.logout();
-        for page in ["/", "/login", "/public", "/public?q=a", "/elections/kz-2019"] {
+        browser.login("admin");
+        visit_page(&browser, "/admin/users");
+        visit_page(&browser, "/admin/users?lang=ru");
+        browser.visit("/admin/users?lang=en");
+        browser.logout();
+        for page in [
+            "/",
+            "/login",
+            "/public",
+            "/public?q=a",
+            "/elections/kz-2019",
+        ] {
             visit_page(&browser, page);
         }
     });

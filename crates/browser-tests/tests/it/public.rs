@@ -11,7 +11,11 @@ fn add_person(app: &App, name: &str, consent: Consent, contact: &str) -> PersonI
     person.city = Some(City::parse("Almaty").expect("a valid city"));
     person.consent = consent;
     person.contact = contact.to_owned();
-    app.block_on(app.store.add_person(&Actor::system(), &NewPerson::new(person))).expect("the person is stored")
+    app.block_on(
+        app.store
+            .add_person(&Actor::system(), &NewPerson::new(person)),
+    )
+    .expect("the person is stored")
 }
 
 /// The names the public list shows for a search, through its form.
@@ -31,7 +35,9 @@ fn public_names(browser: &Browser, words: &str) -> Vec<String> {
 }
 
 fn shows(browser: &Browser, name: &str) -> bool {
-    public_names(browser, name).iter().any(|shown| shown == name)
+    public_names(browser, name)
+        .iter()
+        .any(|shown| shown == name)
 }
 
 #[test]
@@ -40,20 +46,43 @@ fn the_public_list_shows_only_published_persons_and_no_restricted_fields() {
         let app = &s.app;
         add_person(app, "Saule Publikova", Consent::Given, "+7 701 111 11 11");
         let refused = add_person(app, "Bolat Privatov", Consent::Refused, "+7 701 222 22 22");
-        let unasked = add_person(app, "Erlan Neizvestov", Consent::NotAsked, "+7 701 333 33 33");
+        let unasked = add_person(
+            app,
+            "Erlan Neizvestov",
+            Consent::NotAsked,
+            "+7 701 333 33 33",
+        );
 
         let visitor = s.browser(PHONE);
-        assert!(shows(&visitor, "Saule Publikova"), "consent given: published");
+        assert!(
+            shows(&visitor, "Saule Publikova"),
+            "consent given: published"
+        );
         let source = visitor.html();
-        assert!(!source.contains("+7 701 111 11 11"), "the contact detail is restricted");
-        assert!(!shows(&visitor, "Bolat Privatov"), "consent refused: never published");
-        assert!(!shows(&visitor, "Erlan Neizvestov"), "consent not asked: not published until approved");
+        assert!(
+            !source.contains("+7 701 111 11 11"),
+            "the contact detail is restricted"
+        );
+        assert!(
+            !shows(&visitor, "Bolat Privatov"),
+            "consent refused: never published"
+        );
+        assert!(
+            !shows(&visitor, "Erlan Neizvestov"),
+            "consent not asked: not published until approved"
+        );
 
         // The demo register: one published and one unpublished person with names of their own.
         let mut rows = Vec::new();
         for page in 1.. {
-            let query = PersonQuery { page, per_page: 500, ..PersonQuery::default() };
-            let listed = app.block_on(app.store.list_persons(&Actor::system(), &query)).expect("the register lists");
+            let query = PersonQuery {
+                page,
+                per_page: 500,
+                ..PersonQuery::default()
+            };
+            let listed = app
+                .block_on(app.store.list_persons(&Actor::system(), &query))
+                .expect("the register lists");
             rows.extend(listed.items);
             if page >= listed.pages {
                 break;
@@ -61,24 +90,38 @@ fn the_public_list_shows_only_published_persons_and_no_restricted_fields() {
         }
         let unique = |wanted: bool| {
             rows.iter()
-                .find(|row| row.publishable == wanted && rows.iter().filter(|other| other.name == row.name).count() == 1)
+                .find(|row| {
+                    row.publishable == wanted
+                        && rows.iter().filter(|other| other.name == row.name).count() == 1
+                })
                 .map(|row| row.name.clone())
-                .unwrap_or_else(|| panic!("the demo register has a person with publishable = {wanted}"))
+                .unwrap_or_else(|| {
+                    panic!("the demo register has a person with publishable = {wanted}")
+                })
         };
         let (published, unpublished) = (unique(true), unique(false));
         assert!(shows(&visitor, &published), "{published} is published");
-        assert!(!shows(&visitor, &unpublished), "{unpublished} is not published");
+        assert!(
+            !shows(&visitor, &unpublished),
+            "{unpublished} is not published"
+        );
 
         // A coordinator approves both: only the one never asked appears.
         let coordinator = s.browser(DESKTOP);
         coordinator.login("coordinator");
         for person in [unasked, refused] {
             coordinator.visit(&format!("/persons/{}", person.0));
-            coordinator.click_through(&format!("form[action=\"/persons/{}/publication\"] button[type=submit]", person.0));
+            coordinator.click_through(&format!(
+                "form[action=\"/persons/{}/publication\"] button[type=submit]",
+                person.0
+            ));
             assert_eq!(coordinator.path(), format!("/persons/{}", person.0));
         }
         assert!(shows(&visitor, "Erlan Neizvestov"), "approved: published");
-        assert!(!shows(&visitor, "Bolat Privatov"), "refused consent wins over an approval");
+        assert!(
+            !shows(&visitor, "Bolat Privatov"),
+            "refused consent wins over an approval"
+        );
 
         // A volunteer's draft is not public even with consent.
         let volunteer = s.browser(PHONE);
@@ -87,7 +130,14 @@ fn the_public_list_shows_only_published_persons_and_no_restricted_fields() {
         volunteer.fill("#f-name", "Aliya Chernovikova");
         volunteer.choose("#f-consent", "given");
         volunteer.click_through(crate::SAVE);
-        assert!(volunteer.path().starts_with("/persons/"), "{}", volunteer.path());
-        assert!(!shows(&visitor, "Aliya Chernovikova"), "a draft is not published");
+        assert!(
+            volunteer.path().starts_with("/persons/"),
+            "{}",
+            volunteer.path()
+        );
+        assert!(
+            !shows(&visitor, "Aliya Chernovikova"),
+            "a draft is not published"
+        );
     });
 }
