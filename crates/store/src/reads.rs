@@ -150,6 +150,17 @@ impl Store {
         rows.iter().map(event_row).collect()
     }
 
+    /// All events, oldest first, without counting their detentions (`detentions` is 0): for
+    /// filter forms on every list request, where the counts would cost a pass over detentions.
+    pub async fn event_choices(&self) -> Result<Vec<EventRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.title, e.date, e.city, e.place, e.description, 0 AS detentions FROM events e ORDER BY e.date, e.id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(event_row).collect()
+    }
+
     pub async fn event(&self, id: EventId) -> Result<EventRow, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{EVENT_SELECT} WHERE e.id = ?"

@@ -1306,6 +1306,17 @@ async fn events_claims_and_the_dashboard_count_the_register() {
             ]
         );
         assert_eq!(store.event(s.almaty).await.unwrap().place, "Astana Square");
+        let choices = store.event_choices().await.unwrap();
+        assert_eq!(
+            choices
+                .iter()
+                .map(|e| (e.id, e.title.as_str(), e.detentions))
+                .collect::<Vec<_>>(),
+            [
+                (s.almaty, "Election-day protest, Almaty", 0),
+                (s.nur_sultan, "Protest, Nur-Sultan", 0)
+            ]
+        );
         assert!(matches!(
             store.event(EventId(999)).await,
             Err(StoreError::NotFound)
