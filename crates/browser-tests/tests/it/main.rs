@@ -87,6 +87,7 @@ pub fn scenario(name: &str, body: impl FnOnce(&Scenario)) {
         println!("skipped: KUZET_TEST_CHROMEDRIVER not set");
         return;
     };
+    forget_old_failures(name);
     let app = App::start();
     let driver =
         ChromeDriver::start(Path::new(&chromedriver)).unwrap_or_else(|error| panic!("{error}"));
@@ -171,6 +172,27 @@ impl Scenario {
                     eprintln!("could not write {}: {error}", page.display());
                 }
             }
+        }
+    }
+}
+
+/// Removes the screenshots an earlier run of test `name` left, so that the folder only ever
+/// shows the last run's failures.
+fn forget_old_failures(name: &str) {
+    let Ok(entries) = std::fs::read_dir(failures_folder()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        let stem = file.rsplit_once('.').map_or(&*file, |(stem, _)| stem);
+        if stem == name
+            || stem
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('-'))
+        {
+            // A file that cannot be removed only means a stale screenshot stays beside the new ones.
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }
@@ -493,6 +515,13 @@ impl Browser {
             self.resize(PHONE);
         }
         problems.extend(self.check_phone_width().err());
+        // A page visited again with the same fault is reported (and photographed) once.
+        problems.retain(|problem| {
+            self.problems
+                .borrow()
+                .iter()
+                .all(|known| !known.starts_with(problem.as_str()))
+        });
         if !problems.is_empty() {
             let count = self.problems.borrow().len() + 1;
             let file = failures_folder().join(format!("{}-page-{count}.png", self.evidence));

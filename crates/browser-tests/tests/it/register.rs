@@ -129,6 +129,17 @@ fn a_coordinator_adds_a_person_and_a_detention_and_finds_them_by_search() {
             "brauzer",
             "the search stays in its field"
         );
+        // The same person typed in Cyrillic, as a Russian-speaking volunteer would.
+        browser.fill("#f-q", "Браузерова");
+        browser.click_through("form.filters button[type=submit]");
+        let rows = browser.find_all("main table tbody tr");
+        assert_eq!(rows.len(), 1, "{}", browser.main_text());
+        assert!(
+            rows[0]
+                .text()
+                .expect("the row's text")
+                .contains("Zhanar Brauzerova")
+        );
         browser.click_through(&format!("main table tbody a[href=\"{person_page}\"]"));
         assert_eq!(browser.path(), person_page);
     });
