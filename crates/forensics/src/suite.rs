@@ -105,7 +105,7 @@ pub fn run_suite_with_progress(
     on_step(SuiteStep::Fingerprint);
     let fingerprint = fingerprint(stations, options.fingerprint_bins, options.region_bins);
     on_step(SuiteStep::FraudModel);
-    let fit_options = FitOptions { bins: options.fit_bins, seed: options.seed, ..FitOptions::default() };
+    let fit_options = FitOptions { bins: options.fit_bins, ..FitOptions::default() };
     let fraud_fit = fit_fraud_model(stations, &fit_options);
     on_step(SuiteStep::Peaks);
     let peaks = integer_peaks(

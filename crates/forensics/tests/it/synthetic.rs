@@ -1,6 +1,7 @@
 //! Synthetic elections with and without injected fraud: the clean one must pass every test,
 //! the rigged one must be caught, and the fitted f_i/f_e must recover what was injected.
 
+use kuzet_forensics::klimek::{FitOptions, FraudStrength, fit_fraud_model};
 use kuzet_forensics::synthetic::{SyntheticElection, SyntheticSpec, synthetic_election};
 use kuzet_forensics::{CandidateVotes, Stations, SuiteOptions, SuiteReport, run_suite};
 
@@ -61,12 +62,11 @@ fn clean_election_passes_every_test() {
 fn rigged_election_is_caught_and_fraud_fractions_recovered() {
     let (election, report) = rigged(0.3, 0.05, 0.05);
     let fit = &report.fraud_fit;
-    // Stated tolerance: f_e within ±0.01 of the injected value. f_i is only weakly identified
-    // (modest stuffing at many stations looks like a wider, shifted honest peak): on these
-    // 20,000-station elections it comes out between 0.0 and 0.19 for an injected 0.3 to 0.5
-    // (seeds 5 to 7), so only "not overestimated" is checked here; see the limits in
-    // docs/benchmarks.md.
-    check("f_i", fit.incremental, 0.0..=0.4);
+    // This election's stuffing is mild (σ_x = 0.1, about the honest spread of 0.085), which the
+    // model cannot tell from a wider honest cloud: f_i is a lower bound here (the module doc of
+    // `klimek` gives the measurements); its recovery is checked at σ_x = 0.2 below. f_e is
+    // recovered within ±0.01 all the same.
+    check("f_i", fit.incremental, 0.0..=0.3);
     check("f_e", fit.extreme, 0.04..=0.06);
     check("distance improves", fit.distance / fit.distance_without_fraud, 0.0..=0.5);
     check("peaks share p", report.peaks.leader_share.p_value, 0.0..=0.01);
@@ -81,16 +81,39 @@ fn rigged_election_is_caught_and_fraud_fractions_recovered() {
     check("correlation", report.distribution.overall.turnout_share_correlation, 0.2..=1.0);
 }
 
+/// Fits the fraud model to a synthetic election of 100,000 stations with incremental fraud of
+/// strength σ_x = 0.2 and checks the stated tolerance: |f_i − true| ≤ 0.05, |f_e − true| ≤ 0.01.
+fn check_fit(seed: u64, incremental: f64, extreme: f64) {
+    let spec = SyntheticSpec {
+        incremental_fraud: incremental,
+        extreme_fraud: extreme,
+        strength: FraudStrength { incremental_sd: 0.2, ..FraudStrength::default() },
+        ..SyntheticSpec::honest(100_000, seed)
+    };
+    let fit = fit_fraud_model(&synthetic_election(&spec).stations, &FitOptions::default());
+    let case = format!("seed {seed}, f_i {incremental}, f_e {extreme}");
+    check(&format!("{case}: f_i"), fit.incremental, incremental - 0.05..=incremental + 0.05);
+    check(&format!("{case}: f_e"), fit.extreme, (extreme - 0.01f64).max(0.0)..=extreme + 0.01);
+    if incremental > 0.0 {
+        check(&format!("{case}: σ_x"), fit.incremental_sd, 0.15..=0.25);
+    }
+}
+
 #[test]
-fn fit_recovers_other_fraud_levels() {
-    // Extreme fraud alone: f_e within ±0.01, little incremental fraud invented.
+fn fit_recovers_injected_fractions() {
+    for seed in [5, 6] {
+        check_fit(seed, 0.0, 0.0);
+        check_fit(seed, 0.1, 0.03);
+        check_fit(seed, 0.3, 0.05);
+        check_fit(seed, 0.5, 0.02);
+    }
+}
+
+#[test]
+fn fit_recovers_extreme_fraud_alone() {
     let (_, report) = rigged(0.0, 0.1, 0.0);
     check("f_e alone", report.fraud_fit.extreme, 0.09..=0.11);
-    check("f_i with f_e alone", report.fraud_fit.incremental, 0.0..=0.1);
-    // Heavy incremental fraud: found (though underestimated); f_e within ±0.01.
-    let (_, report) = rigged(0.5, 0.02, 0.0);
-    check("f_i heavy", report.fraud_fit.incremental, 0.1..=0.6);
-    check("f_e with heavy f_i", report.fraud_fit.extreme, 0.01..=0.03);
+    check("f_i with f_e alone", report.fraud_fit.incremental, 0.0..=0.05);
 }
 
 #[test]
