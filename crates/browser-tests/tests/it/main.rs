@@ -98,10 +98,6 @@ pub fn scenario(name: &str, body: impl FnOnce(&Scenario)) {
         name: name.to_owned(),
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&scenario)));
-    if let Err(panic) = outcome {
-        scenario.keep_failure_evidence(name);
-        std::panic::resume_unwind(panic);
-    }
     let mut problems: Vec<String> = scenario
         .browsers
         .borrow()
@@ -109,6 +105,13 @@ pub fn scenario(name: &str, body: impl FnOnce(&Scenario)) {
         .flat_map(|browser| browser.problems.take())
         .collect();
     problems.dedup();
+    if let Err(panic) = outcome {
+        scenario.keep_failure_evidence(name);
+        for problem in &problems {
+            eprintln!("also: {problem}");
+        }
+        std::panic::resume_unwind(panic);
+    }
     assert!(
         problems.is_empty(),
         "{} page checks failed:\n{}",
@@ -544,6 +547,19 @@ impl Browser {
         if size != PHONE {
             self.resize(size);
         }
+    }
+
+    /// What `check_page` would find wrong with the page as it is now, without keeping it.
+    pub fn page_faults(&self) -> Vec<String> {
+        let size = self.size.get();
+        if size != PHONE {
+            self.resize(PHONE);
+        }
+        let faults = [self.check_origin().err(), self.check_phone_width().err()];
+        if size != PHONE {
+            self.resize(size);
+        }
+        faults.into_iter().flatten().collect()
     }
 
     fn check_origin(&self) -> Result<(), String> {

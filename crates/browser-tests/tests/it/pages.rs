@@ -5,7 +5,7 @@
 use kuzet_register::Actor;
 use kuzet_store::PersonQuery;
 
-use crate::{Browser, PHONE, scenario, test_name};
+use crate::{Browser, DESKTOP, PHONE, scenario, test_name};
 
 /// Visits `path` and checks that it is a real page rather than an error.
 fn visit_page(browser: &Browser, path: &str) {
@@ -124,5 +124,56 @@ fn every_page_stays_on_its_origin_and_fits_a_phone() {
         ] {
             visit_page(&browser, page);
         }
+    });
+}
+
+/// The page checks are not vacuous: a reference to another host and a box wider than a phone,
+/// added to a page that passes, are both reported.
+#[test]
+fn the_page_checks_catch_a_foreign_reference_and_a_page_too_wide() {
+    scenario(test_name!(), |s| {
+        let browser = s.browser(DESKTOP);
+        browser.visit("/login");
+        assert_eq!(
+            browser.page_faults(),
+            Vec::<String>::new(),
+            "the login page passes"
+        );
+
+        // The app's policy blocks the fetch itself; the reference alone is a fault.
+        browser.script(
+            "const image = document.createElement('img'); \
+             image.src = 'http://192.0.2.1/pixel.png'; image.alt = ''; document.body.append(image);",
+        );
+        let faults = browser.page_faults();
+        assert_eq!(faults.len(), 1, "{faults:?}");
+        assert!(
+            faults[0].contains("img http://192.0.2.1/pixel.png"),
+            "{faults:?}"
+        );
+
+        browser.visit("/login");
+        browser.script(
+            "const wide = document.createElement('div'); wide.id = 'too-wide'; \
+             wide.style.width = '900px'; wide.style.height = '10px'; document.querySelector('main').append(wide);",
+        );
+        let faults = browser.page_faults();
+        assert_eq!(faults.len(), 1, "{faults:?}");
+        assert!(faults[0].contains("div#too-wide (900 px)"), "{faults:?}");
+
+        // A form field pushed out of the screen inside a box that clips it cannot be reached.
+        browser.visit("/login");
+        browser.script(
+            "const form = document.querySelector('form[action=\"/login\"]'); \
+             form.style.overflow = 'hidden'; form.querySelector('#f-username').style.marginLeft = '600px';",
+        );
+        let faults = browser.page_faults();
+        assert!(
+            faults.iter().any(
+                |fault| fault.contains("form controls out of a phone's screen")
+                    && fault.contains("username")
+            ),
+            "{faults:?}"
+        );
     });
 }
