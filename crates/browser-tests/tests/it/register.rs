@@ -1,4 +1,4 @@
-//! The register's forms: a coordinator adds a person and a detention (seeing each refusal beside
+//! The register's forms: a coordinator adds a person, a detention and a court decision (seeing each refusal beside
 //! its field with the typed input kept) and finds the person by search; a volunteer adds a draft
 //! at a phone's width.
 
@@ -16,7 +16,7 @@ fn person_id(path: &str) -> PersonId {
 }
 
 #[test]
-fn a_coordinator_adds_a_person_and_a_detention_and_finds_them_by_search() {
+fn a_coordinator_adds_a_person_a_detention_and_a_decision_and_finds_them_by_search() {
     scenario(test_name!(), |s| {
         let browser = s.browser(PHONE);
         browser.login("coordinator");
@@ -99,6 +99,23 @@ fn a_coordinator_adds_a_person_and_a_detention_and_finds_them_by_search() {
             "{}",
             browser.main_text()
         );
+
+        // The court's decision on that detention.
+        browser.click_through("main a[href$=\"/decisions/new\"]");
+        browser.fill("#f-authority", "Almaly district court");
+        browser.fill("#f-decided_on", "10.06.2019");
+        browser.choose("#f-lawyer_present", "no");
+        browser.fill("#f-article", "AC 488");
+        browser.choose("#f-outcome", "arrest");
+        browser.fill("#f-amount", "15");
+        browser.fill("#f-source_reference", "copy of the ruling");
+        browser.click_through(SAVE);
+        assert_eq!(browser.path(), person_page);
+        assert!(
+            browser.main_text().contains("Almaly district court"),
+            "{}",
+            browser.main_text()
+        );
         let stored = s
             .app
             .block_on(s.app.store.person(&Actor::system(), person))
@@ -110,6 +127,11 @@ fn a_coordinator_adds_a_person_and_a_detention_and_finds_them_by_search() {
             "Almaly district police"
         );
         assert_eq!(stored.detentions[0].hours_held, Some(8.5));
+        assert_eq!(stored.decisions.len(), 1);
+        assert_eq!(stored.decisions[0].outcome_kind, "arrest");
+        assert_eq!(stored.decisions[0].outcome_amount, Some(15));
+        assert_eq!(stored.decisions[0].lawyer_present, Some(false));
+        assert_eq!(stored.decisions[0].article.as_deref(), Some("AC 488"));
 
         // Found by a prefix of the surname through the list's search form, among the demo register.
         browser.visit("/persons");
