@@ -1,6 +1,6 @@
-//! The register's forms: a coordinator adds a person, a detention and a court decision (seeing each refusal beside
-//! its field with the typed input kept) and finds the person by search; a volunteer adds a draft
-//! at a phone's width.
+//! The register's forms: a coordinator adds a person, a detention and a court decision (seeing
+//! each refusal beside its field with the typed input kept) and finds the person by search, in
+//! Latin and Cyrillic; a volunteer adds a draft at a phone's width.
 
 use kuzet_register::Actor;
 use kuzet_store::PersonId;
