@@ -23,6 +23,7 @@ pub const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:72rem;m
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}\
 th:first-child,td:first-child{text-align:left}caption{text-align:left;font-weight:600;padding:.25rem 0}\
 .flag{color:#a00;font-weight:600}.ok{color:#060}.note{color:#555;font-size:.95em}\
+@media (max-width:40rem){table{display:block;overflow-x:auto;max-width:100%}}\
 figure{margin:1rem 0}figcaption{color:#555;font-size:.9em}svg{max-width:100%;height:auto}";
 
 /// Wraps an already-escaped body into a complete HTML document in language `lang`.
