@@ -12,7 +12,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use kuzet_ingest::election::{
     ElectionError, load_protocol_table, load_russian_cec, looks_like_russian_cec, read_russian_cec,
 };
-use kuzet_protocol::{AreaId, Election, OFFICIAL, ProtocolDefinition, Provenance, VerifyOptions};
+use kuzet_protocol::{
+    AreaId, Election, OFFICIAL, ProtocolDefinition, Provenance, VerifyOptions, project::ProjectionOptions,
+};
 use kuzet_report::verify as report;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +51,18 @@ pub struct Args {
     /// The language of the report: `en` or `ru`.
     #[arg(long, default_value = "en", value_name = "LANG")]
     pub lang: String,
+    /// Below this many observed stations in an area no projection is made.
+    #[arg(long, value_name = "N", default_value_t = ProjectionOptions::default().minimum_stations)]
+    pub min_stations: usize,
+    /// Bootstrap replicates for the projection intervals.
+    #[arg(long, value_name = "N", default_value_t = ProjectionOptions::default().bootstrap_replicates)]
+    pub replicates: usize,
+    /// Seed of the bootstrap; the same seed gives the same intervals.
+    #[arg(long, value_name = "N", default_value_t = ProjectionOptions::default().seed)]
+    pub seed: u64,
+    /// Robust z-score above which a station is listed as breaking the trend.
+    #[arg(long, value_name = "Z", default_value_t = VerifyOptions::default().outlier_threshold)]
+    pub outlier_threshold: f64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -93,7 +107,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &election,
         &VerifyOptions {
             scope,
-            ..VerifyOptions::default()
+            projection: ProjectionOptions {
+                minimum_stations: args.min_stations,
+                bootstrap_replicates: args.replicates,
+                seed: args.seed,
+                ..ProjectionOptions::default()
+            },
+            outlier_threshold: args.outlier_threshold,
         },
     );
     spinner.finish_and_clear();

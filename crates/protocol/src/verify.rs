@@ -53,6 +53,8 @@ pub struct Verification {
     pub comparisons: Vec<SourceComparison>,
     pub projections: Vec<Projection>,
     pub outliers: Vec<OutlierGroup>,
+    /// The settings used, so that a report can state its seed, replicates and thresholds.
+    pub options: VerifyOptions,
 }
 
 /// Runs every check on `election`.
@@ -153,6 +155,7 @@ pub fn verify(election: &Election, options: &VerifyOptions) -> Verification {
         comparisons,
         projections,
         outliers,
+        options: options.clone(),
     }
 }
 

@@ -682,7 +682,7 @@ pub fn build_in(
         comparisons,
         projections,
         outliers,
-        method: method_notes(language),
+        method: method_notes(language, &verification.options),
     }
 }
 
@@ -714,24 +714,25 @@ fn measure_name(measure: Measure, language: Language) -> &'static str {
     }
 }
 
-fn method_notes(language: Language) -> Vec<String> {
-    let notes: [&str; 5] = match language {
+fn method_notes(language: Language, options: &kuzet_protocol::VerifyOptions) -> Vec<String> {
+    let projection = &options.projection;
+    let notes: [String; 5] = match language {
         Language::English => [
-            "Control relations come from the protocol definition; a relation whose lines a protocol does not give is counted as not applicable, never as a violation.",
-            "Projection: the observed stations' mean per station times the area's number of stations (the observers' own method), and, when registered voters are known for the area, the ratio estimator on registered voters.",
-            "Analytic 95% intervals use the sampling variance with the finite-population correction and Student's t; bootstrap intervals are the 2.5% and 97.5% percentiles over 2,000 resamples of the observed stations with a fixed seed, without that correction, so they are wider when the sample covers a large share of the area.",
-            "Both intervals assume that the observed stations are a random sample of the area's stations; observers rarely choose stations at random, so a projection is evidence to weigh, not a count.",
-            "Outliers: robust z-score (x - median) / (MAD / 0.6745) of log(leader / runner-up), the leader's share and turnout, within each source and area; listed above the threshold.",
+            "Control relations come from the protocol definition; a relation whose lines a protocol does not give is counted as not applicable, never as a violation.".to_owned(),
+            "Projection: the observed stations' mean per station times the area's number of stations (the observers' own method), and, when registered voters are known for the area, the ratio estimator on registered voters.".to_owned(),
+            format!("Analytic 95% intervals use the sampling variance with the finite-population correction and Student's t; bootstrap intervals are the 2.5% and 97.5% percentiles over {replicates} resamples of the observed stations with seed {seed}, without that correction, so they are wider when the sample covers a large share of the area.", replicates = projection.bootstrap_replicates, seed = projection.seed),
+            "Both intervals assume that the observed stations are a random sample of the area's stations; observers rarely choose stations at random, so a projection is evidence to weigh, not a count.".to_owned(),
+            format!("Outliers: robust z-score (x - median) / (MAD / 0.6745) of log(leader / runner-up), the leader's share and turnout, within each source and area; listed above |z| = {threshold}; no projection from fewer than {minimum} stations.", threshold = options.outlier_threshold, minimum = projection.minimum_stations),
         ],
         Language::Russian => [
-            "Контрольные соотношения берутся из описания протокола; соотношение, строк которого в протоколе нет, считается неприменимым, а не нарушенным.",
-            "Проекция: среднее по наблюдённым участкам, умноженное на число участков территории (метод самих наблюдателей), и, если известно число избирателей территории, оценка отношением к числу избирателей.",
-            "Аналитические 95% интервалы учитывают выборочную дисперсию с поправкой на конечную совокупность и распределение Стьюдента; бутстрэп-интервалы — 2,5% и 97,5% процентили по 2000 повторным выборкам участков с фиксированным зерном, без этой поправки, поэтому они шире, когда выборка покрывает большую долю территории.",
-            "Оба интервала предполагают, что наблюдённые участки — случайная выборка участков территории; наблюдатели редко выбирают участки случайно, поэтому проекция — довод для оценки, а не подсчёт.",
-            "Участки вне тренда: робастная z-оценка (x - медиана) / (MAD / 0,6745) для log(лидер / второй), доли лидера и явки внутри каждого источника и территории; перечислены участки выше порога.",
+            "Контрольные соотношения берутся из описания протокола; соотношение, строк которого в протоколе нет, считается неприменимым, а не нарушенным.".to_owned(),
+            "Проекция: среднее по наблюдённым участкам, умноженное на число участков территории (метод самих наблюдателей), и, если известно число избирателей территории, оценка отношением к числу избирателей.".to_owned(),
+            format!("Аналитические 95% интервалы учитывают выборочную дисперсию с поправкой на конечную совокупность и распределение Стьюдента; бутстрэп-интервалы — 2,5% и 97,5% процентили по {replicates} повторным выборкам участков с зерном {seed}, без этой поправки, поэтому они шире, когда выборка покрывает большую долю территории.", replicates = projection.bootstrap_replicates, seed = projection.seed),
+            "Оба интервала предполагают, что наблюдённые участки — случайная выборка участков территории; наблюдатели редко выбирают участки случайно, поэтому проекция — довод для оценки, а не подсчёт.".to_owned(),
+            format!("Участки вне тренда: робастная z-оценка (x - медиана) / (MAD / 0,6745) для log(лидер / второй), доли лидера и явки внутри каждого источника и территории; перечислены участки с |z| выше {threshold}; проекция не строится менее чем по {minimum} участкам.", threshold = options.outlier_threshold, minimum = projection.minimum_stations),
         ],
     };
-    notes.iter().map(|n| (*n).to_owned()).collect()
+    notes.into_iter().collect()
 }
 
 fn describe_warning(warning: &SampleWarning, language: Language) -> String {

@@ -398,3 +398,31 @@ fn observers_are_compared_with_the_russian_official_file() {
         &["unknown-ru.csv, line 2, column 3 (station): unknown station \"9999\""],
     );
 }
+
+#[test]
+fn projection_settings_come_from_the_command_line() {
+    let sample = example("observer-protocols.csv");
+    let totals = example("published-totals.csv");
+    let json_of = |flags: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(flags);
+        serde_json::from_slice(&check(&[&sample, &totals], &all, 0, &[]).stdout).unwrap()
+    };
+    let bootstrap = |json: &serde_json::Value| json["projections"][0]["candidates"][0]["projection"]["bootstrap_95"].clone();
+
+    // The same seed gives the same bootstrap interval; another seed moves it.
+    let seeded = json_of(&["--seed", "7", "--replicates", "500"]);
+    assert_eq!(bootstrap(&seeded), bootstrap(&json_of(&["--seed", "7", "--replicates", "500"])));
+    assert_ne!(bootstrap(&seeded), bootstrap(&json_of(&["--seed", "8", "--replicates", "500"])));
+    let notes = seeded["method"].to_string();
+    assert!(notes.contains("500 resamples") && notes.contains("seed 7"), "{notes}");
+
+    // 74 observed stations are too few when at least 100 are asked for.
+    let strict = json_of(&["--min-stations", "100"]);
+    assert_eq!(strict["projections"][0]["projected"], false, "{strict}");
+    assert_eq!(json_of(&[])["projections"][0]["projected"], true);
+
+    // A higher outlier threshold flags fewer stations.
+    let flagged = |json: &serde_json::Value| json["outliers"][0]["flagged_total"].as_u64().unwrap();
+    assert!(flagged(&json_of(&["--outlier-threshold", "50"])) < flagged(&json_of(&[])));
+}
