@@ -11,7 +11,7 @@
 //! distance between the model's fingerprint and the data's (θ is fixed).
 //!
 //! The model's fingerprint is computed as an expectation, not simulated: for each honest
-//! turnout (integrated on nodes a quarter of a bin apart) and each fraud fraction (24 strata
+//! turnout (integrated in slices a quarter of a bin wide) and each fraud fraction (24 strata
 //! of equal probability), the new share is an affine function of the honest share, so its
 //! cells are exact normal probabilities. The fit is therefore deterministic, free of the
 //! sampling noise that a simulated model adds, and a model costs about a millisecond.
@@ -27,18 +27,23 @@
 //! the estimate the paper prescribes, made consistent with the fraud it is meant to exclude.
 //!
 //! Measured accuracy (synthetic elections of 100,000 stations in 10 regions, binomial counts,
-//! seeds 5–7, incremental fraud with σ_x = 0.2): `f_i` within ±0.05 of the injected 0.1, 0.3
-//! and 0.5, `f_e` within ±0.005 of the injected 0.02–0.05, σ_x within ±0.01 of 0.2, and `f_i`
-//! ≤ 0.01 for a clean election. The test `fit_recovers_injected_fractions` asserts
-//! |f_i − true| ≤ 0.05 and |f_e − true| ≤ 0.01 on these elections. With 20,000 stations the
-//! error of `f_i` grows to about ±0.1.
+//! incremental fraud with σ_x = 0.2, seeds 5–11, injected `f_i` of 0.1, 0.3 and 0.5 with `f_e`
+//! of 0.03, 0.05 and 0.02): `f_i` within ±0.06 of the truth in 19 of 21 cases, the worst
+//! −0.09 and −0.12; it leans low (mean error −0.025; the cause is not pinned down: the lean
+//! remains in elections of a single region, so it is not the regional mixture). `f_e` within
+//! ±0.005 in every case, σ_x within 0.016 of 0.2, and `f_i` ≤ 0.02 for a clean election. The
+//! test `fit_recovers_injected_fractions` asserts |f_i − true| ≤ 0.07 and |f_e − true| ≤ 0.01
+//! for seeds 5 and 6. With 20,000 stations the error of `f_i` grows to about ±0.1 (one seed).
 //!
 //! What the fit cannot do: fraud that moves stations by less than the honest spread (σ_x
 //! below about the honest standard deviation, 0.08 in our tests) cannot be told apart from a
 //! slightly wider and shifted honest cloud. Searched freely, σ_x of 0.05–0.07 then "finds"
 //! `f_i` of 0.3–0.8 in a clean election, so σ_x is searched from [`MIN_INCREMENTAL_SD`] up;
 //! and injected fraud with σ_x = 0.1 is fitted with `f_i` of 0.0–0.06 whatever its true share.
-//! For such mild stuffing `f_i` is a lower bound, and `f_e` is unaffected.
+//! For such mild stuffing `f_i` is a lower bound, and `f_e` is unaffected. On small elections
+//! (the report's test case has 300 stations) the correction can run to the degenerate answer
+//! "almost every station stuffed, honest centre lower" (`f_i` ≈ 0.97 there): the peaks then
+//! carry too little information to pin the honest centre.
 
 use crate::fingerprint::{Histogram2d, bin_of};
 use crate::stats::{normal_upper_tail, standard_normal};
@@ -201,7 +206,8 @@ pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
                     the leader (a fraction of non-voters and of the others' votes, of typical size \
                     σ_x), f_e the share that reported nearly everyone voting for the leader. On \
                     synthetic elections of 100,000 stations the fit recovers injected f_i within \
-                    ±0.05 and f_e within ±0.01. The model's fingerprint is drawn beside the data's \
+                    about ±0.06 (tending to underestimate it; worst seen −0.12) and f_e within \
+                    ±0.005. The model's fingerprint is drawn beside the data's \
                     so the fit can be judged by eye.",
             cannot_show: "Whether the model is the true cause: an honest election in which some \
                           regions vote unanimously with high turnout is also fitted with f_e > 0, \
@@ -209,7 +215,9 @@ pub fn fit_fraud_model(stations: &Stations, options: &FitOptions) -> FraudFit {
                           incremental fraud. The fractions are the model's best description of \
                           the picture, not a count of falsified stations. Stuffing that moves \
                           stations by less than the honest spread (σ_x below about 0.15) cannot be \
-                          told from a wider honest cloud: for it f_i is a lower bound.",
+                          told from a wider honest cloud: for it f_i is a lower bound. On small \
+                          elections (a few thousand stations or fewer) the fit is unreliable and \
+                          can drift to f_i near 1 with a lowered honest centre.",
             inputs: format!(
                 "{} usable stations; honest turnout N({:.3}, {:.3}) and leader's share N({:.3}, {:.3}): \
                  the mode and lower-side width of each distribution, corrected in {corrections} \
@@ -491,18 +499,26 @@ fn normal_cdf(z: f64) -> f64 {
 ///
 /// For a given honest turnout t and fraction x the new share is an affine function of the
 /// honest share, v' = (v·t·(1 − x) + x) / t', so its cells are normal probabilities computed
-/// exactly; only the turnout is integrated numerically, on nodes a quarter of a bin apart.
+/// exactly; only the turnout is integrated numerically, in slices a quarter of a bin wide.
 pub fn expected_fingerprint(honest: &HonestParameters, xs: &[f64], bins: usize, by_voters: bool) -> Vec<f64> {
     let mut cells = vec![0.0; bins * bins];
     let bin_width = 1.0 / bins as f64;
-    let span = 4.5;
-    let steps = ((2.0 * span * honest.turnout_sd / (0.25 * bin_width)).ceil() as usize).clamp(16, 4000);
-    let step = 2.0 * span / steps as f64;
-    let node_weights: Vec<f64> = (0..=steps).map(|j| {
-        let z = -span + j as f64 * step;
-        (-0.5 * z * z).exp()
-    }).collect();
-    let total: f64 = node_weights.iter().sum::<f64>() * xs.len() as f64;
+    // Honest turnout: slices a quarter of a bin wide, aligned with the bins, each carrying its
+    // exact normal probability (the first and last slices also carry what lies beyond 0 and 1,
+    // as the model clamps) and standing at its middle. The honest marginal is then exact.
+    let slices = 4 * bins;
+    let slice_width = 1.0 / slices as f64;
+    let turnout_cdf = |y: f64| normal_cdf((y - honest.turnout_mean) / honest.turnout_sd);
+    let first = bin_of(honest.turnout_mean - 6.0 * honest.turnout_sd, slices);
+    let last = bin_of(honest.turnout_mean + 6.0 * honest.turnout_sd, slices);
+    let nodes: Vec<(f64, f64)> = (first..=last)
+        .map(|j| {
+            let low = if j == 0 { 0.0 } else { turnout_cdf(j as f64 * slice_width) };
+            let high = if j + 1 == slices { 1.0 } else { turnout_cdf((j + 1) as f64 * slice_width) };
+            ((j as f64 + 0.5) * slice_width, high - low)
+        })
+        .collect();
+    let total: f64 = nodes.iter().map(|n| n.1).sum::<f64>() * xs.len() as f64;
     let clamped_cdf = |y: f64| -> f64 {
         if y <= 0.0 {
             0.0
@@ -512,8 +528,7 @@ pub fn expected_fingerprint(honest: &HonestParameters, xs: &[f64], bins: usize, 
             normal_cdf((y - honest.share_mean) / honest.share_sd)
         }
     };
-    for (j, &node_weight) in node_weights.iter().enumerate() {
-        let t = (honest.turnout_mean + honest.turnout_sd * (-span + j as f64 * step)).clamp(0.0, 1.0);
+    for &(t, node_weight) in &nodes {
         for &x in xs {
             let new_turnout = t + x * (1.0 - t);
             if new_turnout <= 0.0 {
@@ -707,6 +722,63 @@ mod tests {
         assert!((turnout - 0.75).abs() < 1e-12 && (share - 0.8).abs() < 1e-12, "{turnout} {share}");
         assert_eq!(fraud_move(0.5, 0.4, 1.0), (1.0, 1.0));
         assert_eq!(fraud_move(0.5, 0.4, 0.0), (0.5, 0.4));
+    }
+
+    #[test]
+    fn strata_keep_the_half_normal_mean_and_rise() {
+        let strata = half_normal_strata(STRATA);
+        let mean = strata.iter().sum::<f64>() / strata.len() as f64;
+        assert!((mean - (2.0 / std::f64::consts::PI).sqrt()).abs() < 1e-6, "{mean}");
+        assert!(strata.windows(2).all(|w| w[0] < w[1]), "{strata:?}");
+    }
+
+    #[test]
+    fn tabulated_normal_cdf_matches_the_error_function() {
+        for z in [-7.5, -3.0, -1.0, -0.3, 0.0, 0.77, 2.0, 5.0] {
+            let exact = 1.0 - normal_upper_tail(z);
+            assert!((normal_cdf(z) - exact).abs() < 1e-6, "Φ({z}) = {} vs {exact}", normal_cdf(z));
+        }
+    }
+
+    #[test]
+    fn honest_expected_fingerprint_is_the_product_of_normals() {
+        // Turnout N(0.5, 0.05) and share N(0.4, 0.05): cell [0.5, 0.6) × [0.4, 0.5) holds
+        // (Φ(2) − Φ(0))² of the stations.
+        let honest = HonestParameters { turnout_mean: 0.5, turnout_sd: 0.05, share_mean: 0.4, share_sd: 0.05 };
+        let cells = expected_fingerprint(&honest, &[0.0], 10, false);
+        let expected = (normal_cdf(2.0) - 0.5).powi(2);
+        assert!((cells[5 * 10 + 4] - expected).abs() < 2e-3, "{} vs {expected}", cells[5 * 10 + 4]);
+        assert!((cells.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        // Weighted by voters, the total is the mean turnout.
+        let weighted = expected_fingerprint(&honest, &[0.0], 10, true);
+        assert!((weighted.iter().sum::<f64>() - 0.5).abs() < 1e-3);
+    }
+
+    #[test]
+    fn expected_fingerprint_moves_stations_as_fraud_does() {
+        // A tight honest cloud at (0.5, 0.4) with x = 0.3 lands at (0.65, 0.677): cell (6, 6).
+        let honest = HonestParameters { turnout_mean: 0.5, turnout_sd: 0.001, share_mean: 0.4, share_sd: 0.001 };
+        let (turnout, share) = fraud_move(0.5, 0.4, 0.3);
+        assert_eq!((bin_of(turnout, 10), bin_of(share, 10)), (6, 6));
+        let cells = expected_fingerprint(&honest, &[0.3], 10, false);
+        assert!((cells[6 * 10 + 6] - 1.0).abs() < 1e-9, "{}", cells[6 * 10 + 6]);
+    }
+
+    #[test]
+    fn peaks_of_a_normal_histogram_are_its_centre_and_spread() {
+        let honest = HonestParameters { turnout_mean: 0.6, turnout_sd: 0.08, share_mean: 0.55, share_sd: 0.06 };
+        let cells = expected_fingerprint(&honest, &[0.0], PEAK_BINS, false);
+        let turnout: Vec<f64> = (0..PEAK_BINS).map(|t| 1e5 * cells[t * PEAK_BINS..(t + 1) * PEAK_BINS].iter().sum::<f64>()).collect();
+        let share: Vec<f64> = (0..PEAK_BINS).map(|v| 1e5 * (0..PEAK_BINS).map(|t| cells[t * PEAK_BINS + v]).sum::<f64>()).collect();
+        let read = honest_from_peaks(&turnout, &share);
+        for (name, got, want) in [
+            ("turnout mean", read.turnout_mean, 0.6),
+            ("turnout sd", read.turnout_sd, 0.08),
+            ("share mean", read.share_mean, 0.55),
+            ("share sd", read.share_sd, 0.06),
+        ] {
+            assert!((got - want).abs() < 0.003, "{name}: {got} vs {want}");
+        }
     }
 
     #[test]
