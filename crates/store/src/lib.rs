@@ -55,7 +55,8 @@ pub use audit::{AuditFilter, AuditRecord, AuditVerdict};
 pub use clock::Clock;
 pub use error::StoreError;
 pub use import::{ImportRecord, ImportSummary};
-pub use matching::MatchCandidate;
+pub use matching::{DuplicatePair, MatchCandidate};
+pub use merge::{MergeRecord, Merged};
 pub use schema::LATEST_VERSION as SCHEMA_VERSION;
 pub use types::*;
 

@@ -1,11 +1,49 @@
 //! What the duplicate finder needs to know about every person: names, birth, city, events and
-//! police stations. No contact data leaves through here.
+//! police stations; and the review queue of duplicate candidates built from it, without the
+//! pairs a reviewer already decided are different people. No contact data leaves through here.
 
+use std::collections::HashSet;
+
+use kuzet_names::{Birth, Candidate, Evidence, Options, PersonForMatching, find_candidates_except};
 use kuzet_register::{Action, Actor, BirthDate, Resource, ResourceKind, can};
 use sqlx::Row;
 
 use crate::error::StoreError;
 use crate::{EventId, PersonId, Store, encode};
+
+/// The review queue compares records across the whole register, as an export does, so it is
+/// open to those who may export: analysts (without restricted fields), coordinators and admins;
+/// not volunteers.
+pub(crate) fn require_queue(actor: &Actor) -> Result<(), StoreError> {
+    if can(actor, Action::Export, &Resource::of(ResourceKind::Register)) {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden)
+    }
+}
+
+/// Two records that may be one person, with both records and the evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicatePair {
+    /// The record with the smaller id.
+    pub a: MatchCandidate,
+    pub b: MatchCandidate,
+    /// In `[0, 1]`: the name score moved by the other evidence.
+    pub score: f64,
+    pub evidence: Vec<Evidence>,
+}
+
+impl DuplicatePair {
+    /// The pair as the duplicate finder reported it.
+    pub fn candidate(&self) -> Candidate {
+        Candidate {
+            a: self.a.id.0,
+            b: self.b.id.0,
+            score: self.score,
+            evidence: self.evidence.clone(),
+        }
+    }
+}
 
 /// One person as the duplicate finder sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +55,29 @@ pub struct MatchCandidate {
     pub city: Option<String>,
     pub event_ids: Vec<EventId>,
     pub police_stations: Vec<String>,
+    /// The record's version, for a merge based on what the reviewer saw.
+    pub version: i64,
+}
+
+impl MatchCandidate {
+    /// The record in the duplicate finder's terms.
+    pub fn for_matching(&self) -> PersonForMatching {
+        PersonForMatching {
+            id: self.id.0,
+            names: self.names.clone(),
+            birth: self.birth.map(|birth| match birth.full() {
+                Some(date) => Birth::Date {
+                    year: date.year(),
+                    month: u8::from(date.month()),
+                    day: date.day(),
+                },
+                None => Birth::Year(birth.year()),
+            }),
+            city: self.city.clone(),
+            events: self.event_ids.iter().map(|event| event.0).collect(),
+            police_stations: self.police_stations.clone(),
+        }
+    }
 }
 
 impl Store {
@@ -37,7 +98,7 @@ impl Store {
         );
         let mut connection = self.read.acquire().await?;
         let persons = sqlx::query(
-            "SELECT id, name, aliases, birth_date, birth_year, city FROM persons ORDER BY id",
+            "SELECT id, name, aliases, birth_date, birth_year, city, version FROM persons ORDER BY id",
         )
         .fetch_all(&mut *connection)
         .await?;
@@ -67,6 +128,7 @@ impl Store {
                 city: row.try_get("city")?,
                 event_ids: Vec::new(),
                 police_stations: Vec::new(),
+                version: row.try_get("version")?,
             });
         }
         // Both lists are ordered by person id: one merge pass.
@@ -93,5 +155,59 @@ impl Store {
             }
         }
         Ok(candidates)
+    }
+}
+
+impl Store {
+    /// The review queue: pairs of records that may be one person, best first, scoring at
+    /// least `threshold` (between 0 and 1), leaving out the pairs marked "not the same
+    /// person". Analysts get birth years instead of full dates; volunteers are refused.
+    pub async fn duplicate_candidates(
+        &self,
+        actor: &Actor,
+        threshold: f64,
+    ) -> Result<Vec<DuplicatePair>, StoreError> {
+        require_queue(actor)?;
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(StoreError::invalid("threshold", format!("{threshold} is not between 0 and 1")));
+        }
+        let persons = self.persons_for_matching(actor).await?;
+        let known_different = self.not_duplicate_pairs().await?;
+        let for_matching: Vec<PersonForMatching> = persons.iter().map(MatchCandidate::for_matching).collect();
+        let options = Options {
+            threshold,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            ..Options::default()
+        };
+        // Scoring is CPU work of seconds on a large register: off the async workers.
+        let candidates = tokio::task::spawn_blocking(move || {
+            find_candidates_except(&for_matching, &options, &known_different)
+        })
+        .await
+        .map_err(|_| StoreError::corrupt("the duplicate finder stopped unexpectedly"))?;
+        let by_id: std::collections::HashMap<i64, &MatchCandidate> =
+            persons.iter().map(|person| (person.id.0, person)).collect();
+        Ok(candidates
+            .into_iter()
+            .filter_map(|candidate| {
+                Some(DuplicatePair {
+                    a: (*by_id.get(&candidate.a)?).clone(),
+                    b: (*by_id.get(&candidate.b)?).clone(),
+                    score: candidate.score,
+                    evidence: candidate.evidence,
+                })
+            })
+            .collect())
+    }
+
+    /// The pairs decided to be different people, the smaller id first.
+    pub(crate) async fn not_duplicate_pairs(&self) -> Result<HashSet<(i64, i64)>, StoreError> {
+        let mut connection = self.read.acquire().await?;
+        let rows = sqlx::query("SELECT person_a, person_b FROM not_duplicates")
+            .fetch_all(&mut *connection)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("person_a")?, row.try_get("person_b")?)))
+            .collect()
     }
 }
