@@ -11,7 +11,8 @@ use crate::Stations;
 /// Options of the whole suite.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuiteOptions {
-    /// Seed of every random part (Monte-Carlo nulls, bootstrap, the model's draws).
+    /// Seed of every random part (Monte-Carlo nulls, bootstrap, the dip test); the fraud-model
+    /// fit is deterministic and needs none.
     pub seed: u64,
     /// Monte-Carlo draws of the integer-percentage null.
     pub draws: usize,
