@@ -169,11 +169,15 @@ impl Store {
     ) -> Result<Vec<DuplicatePair>, StoreError> {
         require_queue(actor)?;
         if !(0.0..=1.0).contains(&threshold) {
-            return Err(StoreError::invalid("threshold", format!("{threshold} is not between 0 and 1")));
+            return Err(StoreError::invalid(
+                "threshold",
+                format!("{threshold} is not between 0 and 1"),
+            ));
         }
         let persons = self.persons_for_matching(actor).await?;
         let known_different = self.not_duplicate_pairs().await?;
-        let for_matching: Vec<PersonForMatching> = persons.iter().map(MatchCandidate::for_matching).collect();
+        let for_matching: Vec<PersonForMatching> =
+            persons.iter().map(MatchCandidate::for_matching).collect();
         let options = Options {
             threshold,
             threads: std::thread::available_parallelism().map_or(1, usize::from),

@@ -142,20 +142,27 @@ async fn restore_person(
     insert: bool,
 ) -> Result<(), StoreError> {
     let known = person_columns(connection).await?;
-    let columns: Vec<&String> = known.iter().filter(|column| image.contains_key(*column)).collect();
+    let columns: Vec<&String> = known
+        .iter()
+        .filter(|column| image.contains_key(*column))
+        .collect();
     if columns.len() != image.len() || !columns.iter().any(|column| *column == "id") {
         return Err(StoreError::invalid(
             "merge",
             "the persons table changed since the merge; it cannot be undone automatically",
         ));
     }
-    let id = image.get("id").and_then(serde_json::Value::as_i64).ok_or_else(|| {
-        StoreError::corrupt("a merge's before-image has no person id")
-    })?;
+    let id = image
+        .get("id")
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| StoreError::corrupt("a merge's before-image has no person id"))?;
     let sql = if insert {
         let names: Vec<&str> = columns.iter().map(|column| column.as_str()).collect();
         let marks = vec!["?"; names.len()].join(", ");
-        format!("INSERT INTO persons ({}) VALUES ({marks})", names.join(", "))
+        format!(
+            "INSERT INTO persons ({}) VALUES ({marks})",
+            names.join(", ")
+        )
     } else {
         let sets: Vec<String> = columns
             .iter()
@@ -426,12 +433,13 @@ impl Store {
                 continue;
             }
             let pair = (keep.0.min(other), keep.0.max(other));
-            let exists = sqlx::query("SELECT 1 FROM not_duplicates WHERE person_a = ? AND person_b = ?")
-                .bind(pair.0)
-                .bind(pair.1)
-                .fetch_optional(&mut *change.tx)
-                .await?
-                .is_some();
+            let exists =
+                sqlx::query("SELECT 1 FROM not_duplicates WHERE person_a = ? AND person_b = ?")
+                    .bind(pair.0)
+                    .bind(pair.1)
+                    .fetch_optional(&mut *change.tx)
+                    .await?
+                    .is_some();
             if !exists && !added_pairs.iter().any(|added| (added.0, added.1) == pair) {
                 added_pairs.push((
                     pair.0,
@@ -475,9 +483,17 @@ impl Store {
             .fetch_one(&mut *change.tx)
             .await?
             .try_get("id")?;
-            let after = serde_json::json!({ "person_a": a, "person_b": b, "carried_by_merge": merge_id });
+            let after =
+                serde_json::json!({ "person_a": a, "person_b": b, "carried_by_merge": merge_id });
             change
-                .audit("not_duplicate", id, Some(keep.0), "create", None, Some(&after))
+                .audit(
+                    "not_duplicate",
+                    id,
+                    Some(keep.0),
+                    "create",
+                    None,
+                    Some(&after),
+                )
                 .await?;
         }
 
@@ -625,7 +641,10 @@ impl Store {
         let kept_version: i64 = row.try_get("kept_version")?;
         let audit_seq: i64 = row.try_get("audit_seq")?;
         if row.try_get::<Option<String>, _>("undone_at")?.is_some() {
-            return Err(StoreError::invalid("merge", "this merge was already undone"));
+            return Err(StoreError::invalid(
+                "merge",
+                "this merge was already undone",
+            ));
         }
         let access = match person_access(&mut change.tx, keep).await {
             Err(StoreError::NotFound) => {
@@ -663,14 +682,17 @@ impl Store {
             ));
         }
         let before: String = row.try_get("before_json")?;
-        let before: serde_json::Value = serde_json::from_str(&before)
-            .map_err(|_| StoreError::corrupt(format!("merge {merge_id}: the before-image is not JSON")))?;
+        let before: serde_json::Value = serde_json::from_str(&before).map_err(|_| {
+            StoreError::corrupt(format!("merge {merge_id}: the before-image is not JSON"))
+        })?;
         let image = |key: &str| {
             before
                 .get(key)
                 .and_then(serde_json::Value::as_object)
                 .cloned()
-                .ok_or_else(|| StoreError::corrupt(format!("merge {merge_id}: the before-image lacks {key}")))
+                .ok_or_else(|| {
+                    StoreError::corrupt(format!("merge {merge_id}: the before-image lacks {key}"))
+                })
         };
         let kept_image = image("kept")?;
         let removed_image = image("removed")?;
@@ -685,15 +707,16 @@ impl Store {
 
         restore_person(&mut change.tx, &removed_image, true).await?;
         for detention in list("detentions") {
-            let detention = detention
-                .as_i64()
-                .ok_or_else(|| StoreError::corrupt(format!("merge {merge_id}: a detention id is not a number")))?;
-            let moved = sqlx::query("UPDATE detentions SET person_id = ? WHERE id = ? AND person_id = ?")
-                .bind(removed.0)
-                .bind(detention)
-                .bind(keep.0)
-                .execute(&mut *change.tx)
-                .await?;
+            let detention = detention.as_i64().ok_or_else(|| {
+                StoreError::corrupt(format!("merge {merge_id}: a detention id is not a number"))
+            })?;
+            let moved =
+                sqlx::query("UPDATE detentions SET person_id = ? WHERE id = ? AND person_id = ?")
+                    .bind(removed.0)
+                    .bind(detention)
+                    .bind(keep.0)
+                    .execute(&mut *change.tx)
+                    .await?;
             if moved.rows_affected() != 1 {
                 return Err(StoreError::invalid(
                     "merge",
@@ -703,14 +726,23 @@ impl Store {
             let before = serde_json::json!({ "person_id": keep.0 });
             let after = serde_json::json!({ "person_id": removed.0 });
             change
-                .audit("detention", detention, Some(removed.0), "move", Some(&before), Some(&after))
+                .audit(
+                    "detention",
+                    detention,
+                    Some(removed.0),
+                    "move",
+                    Some(&before),
+                    Some(&after),
+                )
                 .await?;
         }
         for source in list("sources") {
             let id = source.get("id").and_then(serde_json::Value::as_i64);
             let fact_id = source.get("fact_id").and_then(serde_json::Value::as_i64);
             let (Some(id), Some(fact_id)) = (id, fact_id) else {
-                return Err(StoreError::corrupt(format!("merge {merge_id}: a moved source lacks its ids")));
+                return Err(StoreError::corrupt(format!(
+                    "merge {merge_id}: a moved source lacks its ids"
+                )));
             };
             let person_id = source.get("person_id").and_then(serde_json::Value::as_i64);
             let moved = sqlx::query("UPDATE sources SET person_id = ?, fact_id = ? WHERE id = ?")
@@ -728,35 +760,70 @@ impl Store {
             let before = serde_json::json!({ "person_id": keep.0 });
             let after = serde_json::json!({ "person_id": person_id });
             change
-                .audit("source", id, Some(removed.0), "move", Some(&before), Some(&after))
+                .audit(
+                    "source",
+                    id,
+                    Some(removed.0),
+                    "move",
+                    Some(&before),
+                    Some(&after),
+                )
                 .await?;
         }
         restore_person(&mut change.tx, &kept_image, false).await?;
         for pair in list("added_not_duplicates") {
-            let (Some(a), Some(b)) = (pair.get(0).and_then(serde_json::Value::as_i64), pair.get(1).and_then(serde_json::Value::as_i64)) else {
-                return Err(StoreError::corrupt(format!("merge {merge_id}: a carried pair is not two ids")));
+            let (Some(a), Some(b)) = (
+                pair.get(0).and_then(serde_json::Value::as_i64),
+                pair.get(1).and_then(serde_json::Value::as_i64),
+            ) else {
+                return Err(StoreError::corrupt(format!(
+                    "merge {merge_id}: a carried pair is not two ids"
+                )));
             };
-            let deleted = sqlx::query("DELETE FROM not_duplicates WHERE person_a = ? AND person_b = ? RETURNING id")
-                .bind(a)
-                .bind(b)
-                .fetch_optional(&mut *change.tx)
-                .await?;
+            let deleted = sqlx::query(
+                "DELETE FROM not_duplicates WHERE person_a = ? AND person_b = ? RETURNING id",
+            )
+            .bind(a)
+            .bind(b)
+            .fetch_optional(&mut *change.tx)
+            .await?;
             if let Some(deleted) = deleted {
                 let id: i64 = deleted.try_get("id")?;
                 let before = serde_json::json!({ "person_a": a, "person_b": b, "carried_by_merge": merge_id });
                 change
-                    .audit("not_duplicate", id, Some(keep.0), "delete", Some(&before), None)
+                    .audit(
+                        "not_duplicate",
+                        id,
+                        Some(keep.0),
+                        "delete",
+                        Some(&before),
+                        None,
+                    )
                     .await?;
             }
         }
         let removed_after = self.person_json_in(&mut change.tx, removed).await?;
         let undone = serde_json::json!({ "merged_into": keep.0, "merge_id": merge_id });
         change
-            .audit("person", removed.0, Some(removed.0), "unmerge", Some(&undone), Some(&removed_after))
+            .audit(
+                "person",
+                removed.0,
+                Some(removed.0),
+                "unmerge",
+                Some(&undone),
+                Some(&removed_after),
+            )
             .await?;
         let kept_after = self.person_json_in(&mut change.tx, keep).await?;
         change
-            .audit("person", keep.0, Some(keep.0), "unmerge", Some(&kept_after_merge), Some(&kept_after))
+            .audit(
+                "person",
+                keep.0,
+                Some(keep.0),
+                "unmerge",
+                Some(&kept_after_merge),
+                Some(&kept_after),
+            )
             .await?;
         sqlx::query("UPDATE merges SET undone_by = ?, undone_at = ? WHERE id = ?")
             .bind(actor.user_id.map(|id| id.0))
@@ -778,11 +845,17 @@ impl Store {
     ) -> Result<(), StoreError> {
         require_register_edit(actor)?;
         if a == b {
-            return Err(StoreError::invalid("person", "a record is always the same person as itself"));
+            return Err(StoreError::invalid(
+                "person",
+                "a record is always the same person as itself",
+            ));
         }
         let reason = reason.trim();
         if reason.chars().count() > 1000 {
-            return Err(StoreError::invalid("reason", "is longer than 1000 characters"));
+            return Err(StoreError::invalid(
+                "reason",
+                "is longer than 1000 characters",
+            ));
         }
         let (low, high) = (a.min(b), a.max(b));
         let mut change = Change::begin(self, *actor).await?;
@@ -802,12 +875,27 @@ impl Store {
         if let Some(row) = inserted {
             // One record in each person's history: either page shows the decision.
             let id: i64 = row.try_get("id")?;
-            let after = serde_json::json!({ "person_a": low.0, "person_b": high.0, "reason": reason });
+            let after =
+                serde_json::json!({ "person_a": low.0, "person_b": high.0, "reason": reason });
             change
-                .audit("not_duplicate", id, Some(low.0), "create", None, Some(&after))
+                .audit(
+                    "not_duplicate",
+                    id,
+                    Some(low.0),
+                    "create",
+                    None,
+                    Some(&after),
+                )
                 .await?;
             change
-                .audit("not_duplicate", id, Some(high.0), "create", None, Some(&after))
+                .audit(
+                    "not_duplicate",
+                    id,
+                    Some(high.0),
+                    "create",
+                    None,
+                    Some(&after),
+                )
                 .await?;
         }
         change.commit().await
@@ -815,7 +903,11 @@ impl Store {
 
     /// The most recent merges, newest first, for the review queue's history. Needs the right to
     /// see the review queue (see [`Store::duplicate_candidates`]).
-    pub async fn merge_history(&self, actor: &Actor, limit: u32) -> Result<Vec<MergeRecord>, StoreError> {
+    pub async fn merge_history(
+        &self,
+        actor: &Actor,
+        limit: u32,
+    ) -> Result<Vec<MergeRecord>, StoreError> {
         crate::matching::require_queue(actor)?;
         let mut connection = self.read.acquire().await?;
         let rows = sqlx::query(

@@ -8,5 +8,6 @@ mod backup;
 mod confidentiality;
 mod demo;
 mod import;
+mod merge;
 mod register;
 mod support;
