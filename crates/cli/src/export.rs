@@ -1,9 +1,15 @@
-//! `kuzet export`: the public list, or the register as one user may see it, as CSV or JSON.
+//! `kuzet export`: the public list, or the register as one user may see it, as CSV, XLSX or
+//! JSON.
 //!
 //! `--public` exports only persons who consented or whose publication a coordinator approved,
 //! and only public fields (the store's `public_persons`). `--as USERNAME` exports what that
 //! user's role may see: the store leaves out, for example, every contact detail for an analyst.
 //! A non-public export is written readable by its owner only.
+//!
+//! CSV and XLSX files are opened in spreadsheet programs, which run a cell that starts with
+//! `=`, `+`, `-` or `@` as a formula: such text cells get a leading `'` (OWASP's advice on CSV
+//! injection), so a name or a police station typed as `=HYPERLINK(...)` stays text. Numbers
+//! stay numbers.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,7 +36,7 @@ pub struct Args {
     acting_as: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     format: Format,
-    /// Write here instead of standard output.
+    /// Write here instead of standard output (required for xlsx).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
@@ -39,11 +45,15 @@ pub struct Args {
 enum Format {
     Csv,
     Json,
+    Xlsx,
 }
 
 const PAGE: u32 = 500;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.format == Format::Xlsx && args.out.is_none() {
+        return Err(InputError("--format xlsx writes a workbook: give the file with --out FILE".to_owned()).into());
+    }
     runtime()?.block_on(async move {
         let store = open_store(&args.database.database, false).await?;
         let result = export(&store, &args).await;
@@ -56,6 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 bytes
             }
             Format::Csv => to_csv(&records)?,
+            Format::Xlsx => to_xlsx(&records, if private { "register" } else { "public list" })?,
         };
         match &args.out {
             Some(path) => write_file(path, &bytes, private)?,
@@ -84,7 +95,8 @@ async fn export(store: &Store, args: &Args) -> anyhow::Result<(Vec<Map<String, V
     loop {
         let page = store.list_persons(&actor, &query).await.map_err(store_error)?;
         for row in &page.items {
-            let person = store.person(&actor, row.id).await.map_err(store_error)?;
+            // The record without its audit history, which an export leaves out anyway.
+            let person = store.person_record(&actor, row.id).await.map_err(store_error)?;
             records.push(flatten_person(&person, args.format)?);
         }
         if query.page >= page.pages {
@@ -117,8 +129,8 @@ fn to_object(value: Value) -> anyhow::Result<Map<String, Value>> {
 }
 
 /// One person as the actor may see them. JSON keeps every fact (detentions, decisions,
-/// custody, transfers, sources) nested; CSV gets the person's fields and their latest
-/// detention and decision, one row per person. The audit history is left out of both.
+/// custody, transfers, sources) nested; CSV and XLSX get the person's fields and their latest
+/// detention and decision, one row per person. The audit history is left out of all three.
 fn flatten_person(page: &PersonPage, format: Format) -> anyhow::Result<Map<String, Value>> {
     let mut record = to_object(serde_json::to_value(&page.person)?)?;
     if format == Format::Json {
@@ -148,12 +160,8 @@ fn flatten_person(page: &PersonPage, format: Format) -> anyhow::Result<Map<Strin
     Ok(record)
 }
 
-/// A CSV with the union of the records' keys as columns, in first-seen order. Arrays are
-/// joined with `;`, absent and hidden values are empty cells.
-fn to_csv(records: &[Map<String, Value>]) -> anyhow::Result<Vec<u8>> {
-    if records.is_empty() {
-        return Ok(Vec::new());
-    }
+/// The union of the records' keys, in first-seen order: the columns of a CSV or XLSX export.
+fn columns(records: &[Map<String, Value>]) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
     for record in records {
         for key in record.keys() {
@@ -162,25 +170,114 @@ fn to_csv(records: &[Map<String, Value>]) -> anyhow::Result<Vec<u8>> {
             }
         }
     }
+    columns
+}
+
+/// One cell of a flat export: text (already defused), a number, a yes/no, or nothing.
+#[derive(Debug, PartialEq)]
+enum Cell {
+    Empty,
+    Text(String),
+    Number(serde_json::Number),
+    Bool(bool),
+}
+
+impl Cell {
+    fn of(value: Option<&Value>) -> Cell {
+        match value {
+            None | Some(Value::Null) => Cell::Empty,
+            Some(Value::String(text)) => Cell::Text(defuse(text)),
+            Some(Value::Array(items)) => Cell::Text(defuse(
+                &items
+                    .iter()
+                    .map(|item| match item {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            )),
+            Some(Value::Number(number)) => Cell::Number(number.clone()),
+            Some(Value::Bool(flag)) => Cell::Bool(*flag),
+            Some(other @ Value::Object(_)) => Cell::Text(defuse(&other.to_string())),
+        }
+    }
+
+    fn to_text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(text) => text.clone(),
+            Cell::Number(number) => number.to_string(),
+            Cell::Bool(flag) => flag.to_string(),
+        }
+    }
+}
+
+/// Text that a spreadsheet program would run as a formula (`=`, `+`, `-`, `@`, or a tab or
+/// carriage return before one) gets a leading `'`, which keeps it text.
+fn defuse(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A CSV with the union of the records' keys as columns. Arrays are joined with `;`, absent
+/// and hidden values are empty cells.
+fn to_csv(records: &[Map<String, Value>]) -> anyhow::Result<Vec<u8>> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns = columns(records);
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(&columns)?;
     for record in records {
-        let cells = columns.iter().map(|column| match record.get(column) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(text)) => text.clone(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| match item {
-                    Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join(";"),
-            Some(other) => other.to_string(),
-        });
-        writer.write_record(cells)?;
+        writer.write_record(columns.iter().map(|column| Cell::of(record.get(column)).to_text()))?;
     }
     writer.into_inner().map_err(|error| anyhow::anyhow!("writing CSV: {error}"))
+}
+
+/// A workbook of one sheet with the same columns and cells as the CSV; numbers are numeric
+/// cells, the header row is bold and stays in view. An empty export is a header-less sheet.
+fn to_xlsx(records: &[Map<String, Value>], sheet_name: &str) -> anyhow::Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format as CellFormat, Workbook};
+    let columns = columns(records);
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    let bold = CellFormat::new().set_bold();
+    for (index, column) in columns.iter().enumerate() {
+        let index = u16::try_from(index).context("too many columns for a worksheet")?;
+        sheet.write_string_with_format(0, index, column, &bold)?;
+    }
+    if !columns.is_empty() {
+        sheet.set_freeze_panes(1, 0)?;
+    }
+    for (row, record) in records.iter().enumerate() {
+        let row = u32::try_from(row + 1).context("too many rows for a worksheet")?;
+        for (index, column) in columns.iter().enumerate() {
+            let index = index as u16;
+            match Cell::of(record.get(column)) {
+                Cell::Empty => {}
+                Cell::Text(text) => {
+                    sheet.write_string(row, index, text).with_context(|| format!("row {row}, column {column}"))?;
+                }
+                Cell::Number(number) => match number.as_f64() {
+                    Some(number) => {
+                        sheet.write_number(row, index, number)?;
+                    }
+                    None => {
+                        sheet.write_string(row, index, number.to_string())?;
+                    }
+                },
+                Cell::Bool(flag) => {
+                    sheet.write_boolean(row, index, flag)?;
+                }
+            }
+        }
+    }
+    Ok(workbook.save_to_buffer()?)
 }
 
 fn write_file(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {

@@ -1,9 +1,11 @@
 //! `kuzet import` and `kuzet export` end to end: a volunteers' spreadsheet with broken rows is
-//! refused whole (every row error named) or imported without them; exports show each role only
-//! what it may see, and the public only what was consented to.
+//! refused whole (every row error named) or imported without them; exports (CSV, XLSX, JSON)
+//! show each role only what it may see, and the public only what was consented to; text that a
+//! spreadsheet would run as a formula is defused in CSV and XLSX.
 
 use std::path::{Path, PathBuf};
 
+use kuzet_ingest::sheet::read_sheet;
 use kuzet_register::{Actor, City, Event, parse_date};
 use kuzet_store::{EventId, PersonQuery};
 
@@ -163,7 +165,8 @@ fn the_event_option_places_every_row_at_one_event() {
 }
 
 /// Three persons: one consented, one refused, one never asked; all with contact data, an
-/// address, a full birth date and injuries (restricted fields).
+/// address, a full birth date and injuries (restricted fields), and police stations typed as
+/// formulas (`=1+2`, `@A1`, `-5`).
 fn register_for_export(test: &str) -> (PathBuf, PathBuf) {
     let dir = scratch(test);
     let (database, _) = register_with_event(&dir);
@@ -172,24 +175,51 @@ fn register_for_export(test: &str) -> (PathBuf, PathBuf) {
     let file = dir.join("export.csv");
     std::fs::write(
         &file,
-        "Name,Consent,Contact,Address,Birth,Injuries,Detained,Source,Anonymous source\n\
-         Consenting Synthet,yes,+7 000 111 11 11,Secret street 1,14.02.1987,broken arm,09.06.2019 14:00,lawyer of the family,yes\n\
-         Refusing Synthet,no,+7 000 222 22 22,Secret street 2,15.03.1988,,09.06.2019 15:00,volunteer Asel,no\n\
-         Unasked Synthet,,+7 000 333 33 33,Secret street 3,16.04.1989,,09.06.2019 16:00,volunteer Asel,no\n",
+        "Name,Consent,Contact,Address,Birth,Injuries,Detained,Police station,Source,Anonymous source\n\
+         Consenting Synthet,yes,+7 000 111 11 11,Secret street 1,14.02.1987,broken arm,09.06.2019 14:00,=1+2,lawyer of the family,yes\n\
+         Refusing Synthet,no,+7 000 222 22 22,Secret street 2,15.03.1988,,09.06.2019 15:00,@A1,volunteer Asel,no\n\
+         Unasked Synthet,,+7 000 333 33 33,Secret street 3,16.04.1989,,09.06.2019 16:00,-5,volunteer Asel,no\n",
     )
     .unwrap();
     expect_code(&["import", path_str(&file), "--database", path_str(&database), "--as", "coord"], 0);
     (dir, database)
 }
 
+/// A CSV or XLSX export read back as a spreadsheet program would: the header and the rows.
+fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let sheet = read_sheet(path_str(path), &std::fs::read(path).unwrap()).unwrap();
+    (sheet.headers, sheet.rows.into_iter().map(|row| row.cells).collect())
+}
+
+/// The cells of `name`'s column, one per row ("" where the row is shorter).
+fn column(table: &(Vec<String>, Vec<Vec<String>>), name: &str) -> Vec<String> {
+    let index = table.0.iter().position(|header| header == name).unwrap_or_else(|| panic!("no column {name}: {:?}", table.0));
+    table.1.iter().map(|row| row.get(index).cloned().unwrap_or_default()).collect()
+}
+
+/// Everything an export file holds, as text to search (an XLSX is read back cell by cell).
+fn export_text(path: &Path) -> String {
+    if path.extension().is_some_and(|extension| extension == "xlsx") {
+        let (headers, rows) = table(path);
+        let mut text = headers.join("\t");
+        for row in rows {
+            text.push('\n');
+            text.push_str(&row.join("\t"));
+        }
+        text
+    } else {
+        std::fs::read_to_string(path).unwrap()
+    }
+}
+
 #[test]
 fn the_public_export_holds_only_consenting_persons_and_public_fields() {
     let (dir, database) = register_for_export("export-public");
     let db = path_str(&database);
-    for format in ["csv", "json"] {
+    for format in ["csv", "json", "xlsx"] {
         let out = dir.join(format!("public.{format}"));
         expect_code(&["export", "--database", db, "--public", "--format", format, "--out", path_str(&out)], 0);
-        let text = std::fs::read_to_string(&out).unwrap();
+        let text = export_text(&out);
         assert!(text.contains("Consenting Synthet"), "{text}");
         for secret in ["Refusing", "Unasked", "+7 000", "Secret street", "1987-02-14", "broken arm", "lawyer of the family", "consent"] {
             assert!(!text.contains(secret), "{format} export leaks {secret:?}:\n{text}");
@@ -199,11 +229,24 @@ fn the_public_export_holds_only_consenting_persons_and_public_fields() {
     let stdout = expect_code(&["export", "--database", db, "--public", "--format", "json"], 0);
     let rows: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert_eq!(rows[0]["police_station"].as_str(), Some("=1+2"), "JSON keeps the text as typed");
+
+    // The workbook holds the same table as the CSV, cell for cell, the formula defused in both.
+    let (csv, xlsx) = (table(&dir.join("public.csv")), table(&dir.join("public.xlsx")));
+    assert_eq!(xlsx, csv);
+    assert_eq!(xlsx.1.len(), 1);
+    assert_eq!(column(&xlsx, "police_station"), ["'=1+2"]);
+    assert_eq!(column(&xlsx, "birth_year"), ["1987"]);
+
+    // A workbook is not written to a terminal.
+    let (code, _, stderr) = outcome(&kuzet(&["export", "--database", db, "--public", "--format", "xlsx"]));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--out"), "{stderr}");
 }
 
 #[test]
 fn a_role_export_shows_what_the_role_may_see() {
-    let (_dir, database) = register_for_export("export-roles");
+    let (dir, database) = register_for_export("export-roles");
     let db = path_str(&database);
     let analyst = expect_code(&["export", "--database", db, "--as", "analyst", "--format", "csv"], 0);
     for name in ["Consenting Synthet", "Refusing Synthet", "Unasked Synthet"] {
@@ -216,6 +259,30 @@ fn a_role_export_shows_what_the_role_may_see() {
     for visible in ["+7 000 111 11 11", "Secret street 2", "1987-02-14", "broken arm", "lawyer of the family"] {
         assert!(coordinator.contains(visible), "the coordinator sees {visible:?}:\n{coordinator}");
     }
+
+    // The same as workbooks: the analyst's has every person and no restricted value.
+    let analyst_xlsx = dir.join("analyst.xlsx");
+    expect_code(&["export", "--database", db, "--as", "analyst", "--format", "xlsx", "--out", path_str(&analyst_xlsx)], 0);
+    let text = export_text(&analyst_xlsx);
+    for name in ["Consenting Synthet", "Refusing Synthet", "Unasked Synthet"] {
+        assert!(text.contains(name), "{text}");
+    }
+    for secret in ["+7 000", "Secret street", "1987-02-14", "broken arm", "lawyer of the family"] {
+        assert!(!text.contains(secret), "the analyst workbook leaks {secret:?}:\n{text}");
+    }
+    assert_eq!(column(&table(&analyst_xlsx), "contact"), ["", "", ""], "the column is there, its cells empty");
+    let coordinator_xlsx = dir.join("coordinator.xlsx");
+    expect_code(&["export", "--database", db, "--as", "coord", "--format", "xlsx", "--out", path_str(&coordinator_xlsx)], 0);
+    let coordinator_table = table(&coordinator_xlsx);
+    assert_eq!(column(&coordinator_table, "name"), ["Consenting Synthet", "Refusing Synthet", "Unasked Synthet"]);
+    // Phone numbers start with `+`, which a spreadsheet would also take for a formula.
+    assert_eq!(column(&coordinator_table, "contact"), ["'+7 000 111 11 11", "'+7 000 222 22 22", "'+7 000 333 33 33"]);
+    assert_eq!(column(&coordinator_table, "police_station"), ["'=1+2", "'@A1", "'-5"]);
+    assert_eq!(column(&coordinator_table, "birth_date"), ["1987-02-14", "1988-03-15", "1989-04-16"]);
+    let coordinator_csv = dir.join("coordinator.csv");
+    expect_code(&["export", "--database", db, "--as", "coord", "--format", "csv", "--out", path_str(&coordinator_csv)], 0);
+    assert_eq!(table(&coordinator_csv), coordinator_table, "CSV and XLSX hold the same cells");
+
     let (code, _, stderr) = outcome(&kuzet(&["export", "--database", db, "--as", "vol"]));
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("does not allow exports"), "{stderr}");
