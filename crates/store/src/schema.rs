@@ -33,6 +33,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "city_status_index",
         include_str!("../migrations/sqlite/0007_city_status_index.sql"),
     ),
+    ("totp", include_str!("../migrations/sqlite/0008_totp.sql")),
     ("merges", include_str!("../migrations/sqlite/0009_merges.sql")),
 ];
 
