@@ -12,6 +12,7 @@ mod account;
 mod api;
 mod audit;
 mod cookies;
+mod duplicates;
 mod error;
 mod events;
 mod forms;
@@ -189,6 +190,10 @@ pub fn router(state: AppState) -> Router {
         .route("/public.csv", get(pages::public_csv))
         .route("/elections/kz-2019", get(pages::case_study))
         .route("/import", get(import::form).post(import::upload))
+        .route("/duplicates", get(duplicates::queue))
+        .route("/duplicates/merge", post(duplicates::merge))
+        .route("/duplicates/not-duplicate", post(duplicates::not_duplicate))
+        .route("/duplicates/merges/{id}/undo", post(duplicates::undo))
         .route("/persons", get(persons::list).post(persons::create))
         .route("/persons/new", get(persons::new_form))
         .route("/persons/{id}", get(persons::show))

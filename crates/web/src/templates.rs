@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../templates/audit.html")),
     ("delete.html", include_str!("../templates/delete.html")),
     ("users.html", include_str!("../templates/users.html")),
+    ("duplicates.html", include_str!("../templates/duplicates.html")),
     ("case_study_missing.html", include_str!("../templates/case_study_missing.html")),
 ];
 

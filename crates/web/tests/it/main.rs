@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod duplicates;
 mod import;
 mod matrix;
 mod pages;
