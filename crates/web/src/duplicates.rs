@@ -85,9 +85,7 @@ fn side(record: &MatchCandidate, event_titles: &impl Fn(i64) -> String) -> Side 
 fn evidence_text(catalogues: &Catalogues, lang: Lang, evidence: &Evidence) -> String {
     let text = |key: &str, args: &[(&str, &str)]| catalogues.text(lang, key, args);
     match evidence {
-        Evidence::Names { a, b, score } => {
-            text("dup_ev_names", &[("score", &format!("{score:.2}")), ("a", a), ("b", b)])
-        }
+        Evidence::Names { a, b, score } => text("dup_ev_names", &[("score", &format!("{score:.2}")), ("a", a), ("b", b)]),
         Evidence::SameBirthDate => text("dup_ev_same_birth_date", &[]),
         Evidence::SameBirthYear => text("dup_ev_same_birth_year", &[]),
         Evidence::DifferentBirthDates => text("dup_ev_different_birth_dates", &[]),

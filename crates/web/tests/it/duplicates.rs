@@ -100,7 +100,13 @@ async fn the_queue_shows_the_pair_side_by_side_and_a_merge_is_undone_from_it() {
     let stale = app
         .post_form(
             "/duplicates/merge",
-            &[("csrf", &csrf), ("keep", &first.0.to_string()), ("keep_version", "99"), ("remove", &second.0.to_string()), ("remove_version", "1")],
+            &[
+                ("csrf", &csrf),
+                ("keep", &first.0.to_string()),
+                ("keep_version", "99"),
+                ("remove", &second.0.to_string()),
+                ("remove_version", "1"),
+            ],
         )
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
