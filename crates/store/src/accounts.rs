@@ -5,6 +5,15 @@
 //! opens no session. A session ends after 30 idle minutes or 12 hours in all; a login always
 //! creates a new session (the web layer ends the old one). Login is throttled per account
 //! (5 failures in 15 minutes) and per client address (20 in 15 minutes).
+//!
+//! An account may have a TOTP second factor ([`totp`], RFC 6238: HMAC-SHA-1, 6 digits, 30 s
+//! steps, one step of clock drift either way). Sign-in is then two steps: the password gives a
+//! pending login (a token stored as a digest, valid 5 minutes, bound to the client address,
+//! opening nothing but the code step), and a current code turns it into a session. Wrong codes
+//! count as failed logins for the throttles; a code is accepted once (the last accepted step is
+//! stored). The setting `require_admin_totp` keeps admins without TOTP out of sign-in until
+//! they enrol. The TOTP secret is stored in clear (the server must compute codes from it):
+//! whoever reads the database file can compute codes, as they can read everything else in it.
 
 use std::sync::OnceLock;
 
@@ -29,6 +38,10 @@ pub const LOGIN_FAILURE_LIMIT: usize = 5;
 /// volunteers may share one address behind a NAT).
 pub const ADDRESS_FAILURE_LIMIT: usize = 20;
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// A pending login (password checked, code owed) ends after this many seconds.
+pub const PENDING_LOGIN_SECS: i64 = 5 * 60;
+/// The settings key that keeps admins without TOTP from signing in.
+const REQUIRE_ADMIN_TOTP: &str = "require_admin_totp";
 /// `last_seen_at` is written at most this often, so that reading pages is not a write each.
 const LAST_SEEN_RESOLUTION_SECS: i64 = 60;
 
@@ -41,6 +54,8 @@ pub struct UserRow {
     pub role: String,
     pub disabled: bool,
     pub created_at: String,
+    /// Whether the account has a TOTP second factor.
+    pub totp: bool,
 }
 
 /// The signed-in user behind a session.
@@ -65,6 +80,159 @@ pub struct NewSession {
     pub token: String,
     pub csrf_token: String,
     pub user: SessionUser,
+}
+
+/// What a correct password leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginStep {
+    /// Signed in: no second factor is needed.
+    Session(NewSession),
+    /// The account has TOTP: finish with [`Store::finish_login`] and a current code.
+    CodeNeeded(PendingLogin),
+    /// The account is an admin without TOTP while `require_admin_totp` is set: no session
+    /// until they enrol (`kuzet user totp-enable`).
+    TotpEnrolmentRequired,
+}
+
+/// A password checked, a code owed: give `token` to the client once; it is stored only as a
+/// digest, ends after [`PENDING_LOGIN_SECS`] and is not a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingLogin {
+    pub token: String,
+}
+
+/// A TOTP secret being enrolled: show `secret` and `uri` to the user once, then confirm with
+/// [`Store::enable_totp`] and a code their authenticator app computes from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpEnrolment {
+    /// Base32 (RFC 4648, no padding), to type into an authenticator app.
+    pub secret: String,
+    /// `otpauth://totp/Kuzet:<username>?secret=…&issuer=Kuzet`, for apps that read a URI.
+    pub uri: String,
+}
+
+/// TOTP (RFC 6238) with HMAC-SHA-1, [`totp::DIGITS`] digits and [`totp::STEP_SECS`]-second
+/// steps, and the base32 encoding (RFC 4648, no padding) of its secrets.
+pub mod totp {
+    use hmac::{Hmac, KeyInit, Mac};
+
+    pub const STEP_SECS: i64 = 30;
+    pub const DIGITS: u32 = 6;
+    /// Bytes of a new secret: 160 bits, the size of an HMAC-SHA-1 output (RFC 4226).
+    pub const SECRET_BYTES: usize = 20;
+    const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+    /// The time step of a Unix time (RFC 6238, T0 = 0).
+    pub fn step_at(unix_secs: i64) -> i64 {
+        unix_secs.div_euclid(STEP_SECS)
+    }
+
+    /// The HOTP value (RFC 4226) of `secret` at counter `step`, `digits` digits long with
+    /// leading zeros.
+    pub fn code(secret: &[u8], step: u64, digits: u32) -> String {
+        let mut mac =
+            Hmac::<sha1::Sha1>::new_from_slice(secret).expect("HMAC takes a key of any length");
+        mac.update(&step.to_be_bytes());
+        let hash = mac.finalize().into_bytes();
+        // Dynamic truncation: the low nibble of the last byte picks four bytes.
+        let offset = usize::from(hash[hash.len() - 1] & 0x0f);
+        let value = u32::from_be_bytes([
+            hash[offset] & 0x7f,
+            hash[offset + 1],
+            hash[offset + 2],
+            hash[offset + 3],
+        ]);
+        let modulus = 10u64.pow(digits);
+        format!(
+            "{:0width$}",
+            u64::from(value) % modulus,
+            width = digits as usize
+        )
+    }
+
+    /// Base32 without padding, upper case.
+    pub fn base32_encode(bytes: &[u8]) -> String {
+        let mut text = String::with_capacity(bytes.len().div_ceil(5) * 8);
+        let (mut buffer, mut bits) = (0u32, 0u32);
+        for &byte in bytes {
+            buffer = (buffer << 8) | u32::from(byte);
+            bits += 8;
+            while bits >= 5 {
+                bits -= 5;
+                text.push(char::from(BASE32[((buffer >> bits) & 31) as usize]));
+            }
+        }
+        if bits > 0 {
+            text.push(char::from(BASE32[((buffer << (5 - bits)) & 31) as usize]));
+        }
+        text
+    }
+
+    /// Decodes base32, ignoring case, spaces, hyphens and `=` padding; `None` on any other
+    /// character.
+    pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(text.len() * 5 / 8);
+        let (mut buffer, mut bits) = (0u32, 0u32);
+        for c in text.chars().filter(|c| !matches!(c, ' ' | '-' | '=')) {
+            let upper = c.to_ascii_uppercase();
+            let value = BASE32.iter().position(|&b| char::from(b) == upper)? as u32;
+            buffer = (buffer << 5) | value;
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                bytes.push((buffer >> bits) as u8);
+            }
+            buffer &= (1 << bits) - 1;
+        }
+        Some(bytes)
+    }
+
+    /// The step among `now_step - 1 ..= now_step + 1` whose code is `code`, if any. Compares
+    /// every candidate in full so that timing does not tell which digits were right.
+    pub fn matching_step(secret: &[u8], code: &str, now_step: i64) -> Option<i64> {
+        let code = code.trim();
+        if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mut found = None;
+        for step in [now_step - 1, now_step, now_step + 1] {
+            let Ok(counter) = u64::try_from(step) else {
+                continue;
+            };
+            let expected = self::code(secret, counter, DIGITS);
+            let same = expected
+                .bytes()
+                .zip(code.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+            if same && found.is_none() {
+                found = Some(step);
+            }
+        }
+        found
+    }
+}
+
+/// A fresh TOTP secret for `username` and its `otpauth://` URI. Nothing is stored yet.
+pub fn new_totp_enrolment(username: &str) -> Result<TotpEnrolment, StoreError> {
+    let mut bytes = [0u8; totp::SECRET_BYTES];
+    getrandom::fill(&mut bytes)
+        .map_err(|error| StoreError::corrupt(format!("no randomness from the system: {error}")))?;
+    let secret = totp::base32_encode(&bytes);
+    let label: String = username
+        .trim()
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    let uri = format!(
+        "otpauth://totp/Kuzet:{label}?secret={secret}&issuer=Kuzet&algorithm=SHA1&digits=6&period=30"
+    );
+    Ok(TotpEnrolment { secret, uri })
 }
 
 /// What an API token may do.
@@ -214,6 +382,7 @@ fn user_row(row: &SqliteRow) -> Result<UserRow, StoreError> {
         role: row.try_get("role")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         created_at: row.try_get("created_at")?,
+        totp: row.try_get::<Option<String>, _>("totp_secret")?.is_some(),
     })
 }
 
@@ -306,7 +475,7 @@ impl Store {
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRow>, StoreError> {
         Store::require_manage_users(actor)?;
         let rows = sqlx::query(
-            "SELECT id, username, role, disabled, created_at FROM users ORDER BY username_key",
+            "SELECT id, username, role, disabled, created_at, totp_secret FROM users ORDER BY username_key",
         )
         .fetch_all(&self.read)
         .await?;
@@ -321,7 +490,7 @@ impl Store {
     ) -> Result<Option<UserRow>, StoreError> {
         Store::require_manage_users(actor)?;
         let row = sqlx::query(
-            "SELECT id, username, role, disabled, created_at FROM users WHERE username_key = ?",
+            "SELECT id, username, role, disabled, created_at, totp_secret FROM users WHERE username_key = ?",
         )
         .bind(username_key(username))
         .fetch_optional(&self.read)
@@ -452,55 +621,222 @@ impl Store {
         change.commit().await
     }
 
-    /// Signs in: checks the throttles, then the password, and creates a new session.
-    ///
-    /// A wrong password, an unknown user and a disabled account all give the same
-    /// `WrongCredentials`, so that the answer does not reveal which accounts exist.
+    /// Signs in an account without a second factor: [`Store::begin_login`] when it gives a
+    /// session. An account that owes a TOTP code (or must enrol first) gets `Forbidden`: only
+    /// the two-step flow may sign it in.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         client_addr: &str,
     ) -> Result<NewSession, StoreError> {
+        match self.begin_login(username, password, client_addr).await? {
+            LoginStep::Session(session) => Ok(session),
+            LoginStep::CodeNeeded(pending) => {
+                sqlx::query("DELETE FROM pending_logins WHERE token_hash = ?")
+                    .bind(encode::sha256_hex(&pending.token))
+                    .execute(&self.write)
+                    .await?;
+                Err(StoreError::Forbidden)
+            }
+            LoginStep::TotpEnrolmentRequired => Err(StoreError::Forbidden),
+        }
+    }
+
+    /// Seconds to wait when the account or the address has failed too often, else `None`.
+    async fn throttled(
+        &self,
+        key: &str,
+        client_addr: &str,
+        now: i64,
+    ) -> Result<Option<u64>, StoreError> {
+        let window_start = now - LOGIN_WINDOW_SECS;
+        let mut waits = Vec::new();
+        for (sql, value, limit) in [
+            (
+                "SELECT at FROM login_attempts WHERE username_key = ? AND at > ? AND succeeded = 0 ORDER BY at",
+                key,
+                LOGIN_FAILURE_LIMIT,
+            ),
+            (
+                "SELECT at FROM login_attempts WHERE address = ? AND at > ? AND succeeded = 0 ORDER BY at",
+                client_addr,
+                ADDRESS_FAILURE_LIMIT,
+            ),
+        ] {
+            let rows = sqlx::query(sql)
+                .bind(value)
+                .bind(window_start)
+                .fetch_all(&self.read)
+                .await?;
+            let failures = rows
+                .iter()
+                .map(|row| row.try_get::<i64, _>("at"))
+                .collect::<Result<Vec<i64>, sqlx::Error>>()?;
+            waits.extend(retry_after(&failures, limit, now));
+        }
+        Ok(waits.into_iter().max())
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        client_addr: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO login_attempts (username_key, address, at, succeeded) VALUES (?, ?, ?, 0)",
+        )
+        .bind(key)
+        .bind(client_addr)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether admins without TOTP are kept from signing in. Off until set.
+    pub async fn require_admin_totp(&self) -> Result<bool, StoreError> {
+        let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(REQUIRE_ADMIN_TOTP)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(value.as_deref() == Some("1"))
+    }
+
+    /// Sets whether admins must have TOTP to sign in. Needs `ManageUsers`; audited.
+    pub async fn set_require_admin_totp(
+        &self,
+        actor: &Actor,
+        required: bool,
+    ) -> Result<(), StoreError> {
+        Store::require_manage_users(actor)?;
+        let before = self.require_admin_totp().await?;
+        let mut change = Change::begin(self, *actor).await?;
+        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(REQUIRE_ADMIN_TOTP)
+            .bind(if required { "1" } else { "0" })
+            .execute(&mut *change.tx)
+            .await?;
+        change
+            .audit(
+                "setting",
+                0,
+                None,
+                "set",
+                Some(&serde_json::json!({ REQUIRE_ADMIN_TOTP: before })),
+                Some(&serde_json::json!({ REQUIRE_ADMIN_TOTP: required })),
+            )
+            .await?;
+        change.commit().await
+    }
+
+    /// Checks a TOTP secret with a code computed from it and stores it as the account's second
+    /// factor (replacing any earlier one). The user themselves or `ManageUsers` (the CLI acts
+    /// as the system). The confirming code's step counts as used. The audit record says that
+    /// TOTP was enabled, never the secret.
+    pub async fn enable_totp(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        secret: &str,
+        code: &str,
+    ) -> Result<(), StoreError> {
+        if actor.user_id != Some(user) {
+            Store::require_manage_users(actor)?;
+        }
+        let bytes = totp::base32_decode(secret)
+            .filter(|bytes| bytes.len() >= 16)
+            .ok_or_else(|| {
+                StoreError::invalid("secret", "is not a base32 TOTP secret of at least 128 bits")
+            })?;
+        let step =
+            totp::matching_step(&bytes, code, totp::step_at(self.now_secs())).ok_or_else(|| {
+                StoreError::invalid(
+                    "code",
+                    "does not match the secret at this time (check the device's clock)",
+                )
+            })?;
+        let mut change = Change::begin(self, *actor).await?;
+        let row = sqlx::query("SELECT totp_secret FROM users WHERE id = ?")
+            .bind(user.0)
+            .fetch_optional(&mut *change.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let had = row.try_get::<Option<String>, _>("totp_secret")?.is_some();
+        sqlx::query("UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?")
+            .bind(totp::base32_encode(&bytes))
+            .bind(step)
+            .bind(user.0)
+            .execute(&mut *change.tx)
+            .await?;
+        change
+            .audit(
+                "user",
+                user.0,
+                None,
+                "totp_enable",
+                Some(&serde_json::json!({ "totp": had })),
+                Some(&serde_json::json!({ "totp": true })),
+            )
+            .await?;
+        change.commit().await
+    }
+
+    /// Removes an account's second factor and its pending logins. The user themselves or
+    /// `ManageUsers`; audited. Not an error when it had none.
+    pub async fn disable_totp(&self, actor: &Actor, user: UserId) -> Result<(), StoreError> {
+        if actor.user_id != Some(user) {
+            Store::require_manage_users(actor)?;
+        }
+        let mut change = Change::begin(self, *actor).await?;
+        let row = sqlx::query("SELECT totp_secret FROM users WHERE id = ?")
+            .bind(user.0)
+            .fetch_optional(&mut *change.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let had = row.try_get::<Option<String>, _>("totp_secret")?.is_some();
+        sqlx::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = ?")
+            .bind(user.0)
+            .execute(&mut *change.tx)
+            .await?;
+        sqlx::query("DELETE FROM pending_logins WHERE user_id = ?")
+            .bind(user.0)
+            .execute(&mut *change.tx)
+            .await?;
+        change
+            .audit(
+                "user",
+                user.0,
+                None,
+                "totp_disable",
+                Some(&serde_json::json!({ "totp": had })),
+                Some(&serde_json::json!({ "totp": false })),
+            )
+            .await?;
+        change.commit().await
+    }
+
+    /// The first step of signing in: checks the throttles, then the password. Gives a session,
+    /// or a pending login when the account has TOTP, or says an admin must enrol first.
+    ///
+    /// A wrong password, an unknown user and a disabled account all give the same
+    /// `WrongCredentials`, so that the answer does not reveal which accounts exist; whether an
+    /// account has TOTP is told only after its password.
+    pub async fn begin_login(
+        &self,
+        username: &str,
+        password: &str,
+        client_addr: &str,
+    ) -> Result<LoginStep, StoreError> {
         let now = self.now_secs();
         let key = username_key(username);
-        let window_start = now - LOGIN_WINDOW_SECS;
-        let failures = |column: &'static str, value: String| {
-            let sql = match column {
-                "username_key" => {
-                    "SELECT at FROM login_attempts WHERE username_key = ? AND at > ? AND succeeded = 0 ORDER BY at"
-                }
-                _ => {
-                    "SELECT at FROM login_attempts WHERE address = ? AND at > ? AND succeeded = 0 ORDER BY at"
-                }
-            };
-            let read = self.read.clone();
-            async move {
-                let rows = sqlx::query(sql)
-                    .bind(value)
-                    .bind(window_start)
-                    .fetch_all(&read)
-                    .await?;
-                rows.iter()
-                    .map(|row| row.try_get::<i64, _>("at"))
-                    .collect::<Result<Vec<i64>, sqlx::Error>>()
-            }
-        };
-        let account_failures = failures("username_key", key.clone()).await?;
-        let address_failures = failures("address", client_addr.to_owned()).await?;
-        let throttle = [
-            retry_after(&account_failures, LOGIN_FAILURE_LIMIT, now),
-            retry_after(&address_failures, ADDRESS_FAILURE_LIMIT, now),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
-        if let Some(retry_after_secs) = throttle {
+        if let Some(retry_after_secs) = self.throttled(&key, client_addr, now).await? {
             return Err(StoreError::Throttled { retry_after_secs });
         }
 
         let user = sqlx::query(
-            "SELECT id, username, role, disabled, password_hash FROM users WHERE username_key = ?",
+            "SELECT id, username, role, disabled, password_hash, totp_secret FROM users WHERE username_key = ?",
         )
         .bind(&key)
         .fetch_optional(&self.read)
@@ -515,29 +851,160 @@ impl Store {
         let user = match user {
             Some(row) if matches && row.try_get::<i64, _>("disabled")? == 0 => row,
             _ => {
-                sqlx::query("INSERT INTO login_attempts (username_key, address, at, succeeded) VALUES (?, ?, ?, 0)")
-                    .bind(&key)
-                    .bind(client_addr)
-                    .bind(now)
-                    .execute(&self.write)
-                    .await?;
+                self.record_failure(&key, client_addr, now).await?;
                 return Err(StoreError::WrongCredentials);
             }
         };
         let user_id: i64 = user.try_get("id")?;
         let role = role_from_row(&user)?;
+        let username: String = user.try_get("username")?;
+        if user.try_get::<Option<String>, _>("totp_secret")?.is_some() {
+            let token = encode::random_token()?;
+            let mut tx = self.write.begin().await?;
+            sqlx::query("DELETE FROM pending_logins WHERE created_at <= ?")
+                .bind(now - PENDING_LOGIN_SECS)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO pending_logins (token_hash, user_id, address, created_at) VALUES (?, ?, ?, ?)")
+                .bind(encode::sha256_hex(&token))
+                .bind(user_id)
+                .bind(client_addr)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(LoginStep::CodeNeeded(PendingLogin { token }));
+        }
+        if role == Role::Admin && self.require_admin_totp().await? {
+            return Ok(LoginStep::TotpEnrolmentRequired);
+        }
+        let session = self
+            .open_session(UserId(user_id), username, role, &key, now, None)
+            .await?;
+        Ok(LoginStep::Session(session))
+    }
+
+    /// The second step: a current TOTP code for a pending login gives a session.
+    ///
+    /// An unknown, expired or other-address pending login is `NotFound` (sign in again). A
+    /// wrong or already used code is `WrongCredentials` and counts as a failed login of the
+    /// account and the address; the pending login stays for another try until it expires.
+    pub async fn finish_login(
+        &self,
+        pending_token: &str,
+        code: &str,
+        client_addr: &str,
+    ) -> Result<NewSession, StoreError> {
+        let now = self.now_secs();
+        let token_hash = encode::sha256_hex(pending_token);
+        let row = sqlx::query(
+            "SELECT p.user_id, p.address, p.created_at, u.username, u.username_key, u.role, u.disabled,
+                    u.totp_secret, u.totp_last_step
+             FROM pending_logins p JOIN users u ON u.id = p.user_id WHERE p.token_hash = ?",
+        )
+        .bind(&token_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound);
+        };
+        let created_at: i64 = row.try_get("created_at")?;
+        let address: String = row.try_get("address")?;
+        let secret: Option<String> = row.try_get("totp_secret")?;
+        let usable = now - created_at < PENDING_LOGIN_SECS
+            && row.try_get::<i64, _>("disabled")? == 0
+            && secret.is_some();
+        if !usable {
+            sqlx::query("DELETE FROM pending_logins WHERE token_hash = ?")
+                .bind(&token_hash)
+                .execute(&self.write)
+                .await?;
+            return Err(StoreError::NotFound);
+        }
+        if address != client_addr {
+            return Err(StoreError::NotFound);
+        }
+        let key: String = row.try_get("username_key")?;
+        if let Some(retry_after_secs) = self.throttled(&key, client_addr, now).await? {
+            return Err(StoreError::Throttled { retry_after_secs });
+        }
+        let bytes = secret
+            .as_deref()
+            .and_then(totp::base32_decode)
+            .ok_or_else(|| StoreError::corrupt("stored TOTP secret is not base32"))?;
+        let last_step: Option<i64> = row.try_get("totp_last_step")?;
+        let step = totp::matching_step(&bytes, code, totp::step_at(now))
+            .filter(|step| last_step.is_none_or(|last| *step > last));
+        let Some(step) = step else {
+            self.record_failure(&key, client_addr, now).await?;
+            return Err(StoreError::WrongCredentials);
+        };
+        let user_id = UserId(row.try_get("user_id")?);
+        let role = role_from_row(&row)?;
+        let username: String = row.try_get("username")?;
+        match self
+            .open_session(
+                user_id,
+                username,
+                role,
+                &key,
+                now,
+                Some((&token_hash, step)),
+            )
+            .await
+        {
+            // Another request used the same code first: a replay.
+            Err(StoreError::Conflict { .. }) => {
+                self.record_failure(&key, client_addr, now).await?;
+                Err(StoreError::WrongCredentials)
+            }
+            other => other,
+        }
+    }
+
+    /// Creates a session after a successful sign-in, in one audited transaction. With
+    /// `totp = Some((pending token digest, step))`, also uses up the pending login and marks
+    /// the code's step as used, or fails with `Conflict` when that step (or a later one) was
+    /// used meanwhile.
+    async fn open_session(
+        &self,
+        user_id: UserId,
+        username: String,
+        role: Role,
+        key: &str,
+        now: i64,
+        totp: Option<(&str, i64)>,
+    ) -> Result<NewSession, StoreError> {
         let session_user = SessionUser {
-            user_id: UserId(user_id),
-            username: user.try_get("username")?,
+            user_id,
+            username,
             role,
             csrf_token: encode::random_token()?,
         };
         let token = encode::random_token()?;
+        let window_start = now - LOGIN_WINDOW_SECS;
 
-        let mut change = Change::begin(self, Actor::user(UserId(user_id), role)).await?;
+        let mut change = Change::begin(self, Actor::user(user_id, role)).await?;
+        if let Some((pending_hash, step)) = totp {
+            let used = sqlx::query(
+                "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            )
+            .bind(step)
+            .bind(user_id.0)
+            .bind(step)
+            .execute(&mut *change.tx)
+            .await?;
+            if used.rows_affected() == 0 {
+                return Err(StoreError::Conflict { current_version: 0 });
+            }
+            sqlx::query("DELETE FROM pending_logins WHERE token_hash = ?")
+                .bind(pending_hash)
+                .execute(&mut *change.tx)
+                .await?;
+        }
         // A success forgives the account's earlier failures (not the address's).
         sqlx::query("DELETE FROM login_attempts WHERE username_key = ? AND succeeded = 0")
-            .bind(&key)
+            .bind(key)
             .execute(&mut *change.tx)
             .await?;
         sqlx::query("DELETE FROM login_attempts WHERE at <= ?")
@@ -551,14 +1018,15 @@ impl Store {
             .await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)")
             .bind(encode::sha256_hex(&token))
-            .bind(user_id)
+            .bind(user_id.0)
             .bind(&session_user.csrf_token)
             .bind(now)
             .bind(now)
             .execute(&mut *change.tx)
             .await?;
+        let after = totp.map(|_| serde_json::json!({ "second_factor": "totp" }));
         change
-            .audit("user", user_id, None, "login", None, None)
+            .audit("user", user_id.0, None, "login", None, after.as_ref())
             .await?;
         change.commit().await?;
         Ok(NewSession {
