@@ -1,5 +1,5 @@
--- TOTP second factor (RFC 6238), pending logins between the password and the code, and
--- instance settings.
+-- TOTP second factor (RFC 6238) and pending logins between the password and the code. The
+-- setting `require_admin_totp` = `1` lives in the `settings` table of 0001.
 --
 -- `totp_secret` is the base32 secret (RFC 4648, no padding), stored in clear: the server
 -- must compute codes from it, so hashing is impossible, and it is not encrypted at rest (see
@@ -19,8 +19,3 @@ CREATE TABLE pending_logins (
 );
 CREATE INDEX pending_logins_user ON pending_logins(user_id);
 
--- Instance-wide settings as key/value rows, e.g. `require_admin_totp` = `1`.
-CREATE TABLE settings (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
