@@ -469,3 +469,357 @@ async fn api_tokens_are_scoped_revocable_and_stored_hashed() {
         .unwrap();
     assert_eq!(store.api_token(&write.token).await.unwrap(), None);
 }
+
+// TOTP second factor.
+
+/// The RFC 6238 appendix B secret for SHA-1: the 20 ASCII bytes "12345678901234567890".
+const RFC_SECRET: &[u8] = b"12345678901234567890";
+
+/// The code of `secret` at Unix time `at` with `digits` digits.
+fn check_totp(secret: &[u8], at: i64, digits: u32, expected: &str) {
+    let step = kuzet_store::totp::step_at(at);
+    let actual = kuzet_store::totp::code(secret, step as u64, digits);
+    assert_eq!(actual, expected, "TOTP at T = {at} with {digits} digits");
+}
+
+#[test]
+fn totp_codes_match_the_rfc_6238_test_vectors() {
+    // RFC 6238 appendix B, SHA-1 column (8 digits); 6 digits are the last six of the same
+    // truncated value.
+    for (at, eight) in [
+        (59, "94287082"),
+        (1_111_111_109, "07081804"),
+        (1_111_111_111, "14050471"),
+        (1_234_567_890, "89005924"),
+        (2_000_000_000, "69279037"),
+        (20_000_000_000, "65353130"),
+    ] {
+        check_totp(RFC_SECRET, at, 8, eight);
+        check_totp(RFC_SECRET, at, 6, &eight[2..]);
+    }
+}
+
+#[test]
+fn totp_secrets_are_base32_without_padding() {
+    use kuzet_store::totp::{base32_decode, base32_encode};
+    // RFC 4648 section 10 vectors, without the padding.
+    for (bytes, text) in [
+        (&b""[..], ""),
+        (b"f", "MY"),
+        (b"fo", "MZXQ"),
+        (b"foo", "MZXW6"),
+        (b"foob", "MZXW6YQ"),
+        (b"fooba", "MZXW6YTB"),
+        (b"foobar", "MZXW6YTBOI"),
+        (RFC_SECRET, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+    ] {
+        assert_eq!(base32_encode(bytes), text, "encode {bytes:?}");
+        assert_eq!(base32_decode(text).as_deref(), Some(bytes), "decode {text}");
+    }
+    assert_eq!(
+        base32_decode("mzxw 6ytb-oi==").as_deref(),
+        Some(&b"foobar"[..]),
+        "case, spaces, hyphens and padding are forgiven"
+    );
+    assert_eq!(base32_decode("MZXW1"), None, "1 is not a base32 letter");
+    let enrolment = kuzet_store::new_totp_enrolment("Dana K").unwrap();
+    assert_eq!(base32_decode(&enrolment.secret).unwrap().len(), 20);
+    assert!(
+        enrolment.uri.starts_with(&format!(
+            "otpauth://totp/Kuzet:Dana%20K?secret={}&issuer=Kuzet",
+            enrolment.secret
+        )),
+        "{}",
+        enrolment.uri
+    );
+}
+
+/// The current code of a base32 `secret` on the store's clock, `steps_ahead` steps from now.
+fn code_now(test: &crate::support::TestStore, secret: &str, steps_ahead: i64) -> String {
+    let bytes = kuzet_store::totp::base32_decode(secret).unwrap();
+    let step = kuzet_store::totp::step_at(test.clock.now().unix_timestamp()) + steps_ahead;
+    kuzet_store::totp::code(&bytes, step as u64, 6)
+}
+
+/// Enrols `name` with a fresh secret confirmed by the current code; returns the secret.
+async fn enrol(test: &crate::support::TestStore, name: &str) -> String {
+    let store = &test.store;
+    let user = store.find_user(&admin(), name).await.unwrap().unwrap();
+    let enrolment = kuzet_store::new_totp_enrolment(name).unwrap();
+    let code = code_now(test, &enrolment.secret, 0);
+    store
+        .enable_totp(&admin(), UserId(user.id), &enrolment.secret, &code)
+        .await
+        .expect("a current code confirms the enrolment");
+    enrolment.secret
+}
+
+async fn pending(store: &Store, name: &str, address: &str) -> String {
+    match store.begin_login(name, PASSWORD, address).await.unwrap() {
+        kuzet_store::LoginStep::CodeNeeded(pending) => pending.token,
+        other => panic!("{name} should owe a code, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn enrolment_needs_a_current_code_and_is_audited_without_the_secret() {
+    for test in stores().await {
+        let store = &test.store;
+        let dana = user(store, "dana", Role::Coordinator).await;
+        let id = dana.user_id.unwrap();
+        let enrolment = kuzet_store::new_totp_enrolment("dana").unwrap();
+        let stale = code_now(&test, &enrolment.secret, -2);
+        assert_eq!(
+            outcome(
+                store
+                    .enable_totp(&admin(), id, &enrolment.secret, &stale)
+                    .await
+            ),
+            "error: code: does not match the secret at this time (check the device's clock)",
+            "{}",
+            test.backend
+        );
+        assert_eq!(
+            outcome(
+                store
+                    .enable_totp(&admin(), id, "not base32!", "123456")
+                    .await
+            ),
+            "error: secret: is not a base32 TOTP secret of at least 128 bits"
+        );
+        let other = user(store, "other", Role::Coordinator).await;
+        let code = code_now(&test, &enrolment.secret, 0);
+        assert_eq!(
+            outcome(
+                store
+                    .enable_totp(&other, id, &enrolment.secret, &code)
+                    .await
+            ),
+            "error: forbidden",
+            "a coordinator may not set another account's second factor"
+        );
+        assert!(
+            !store
+                .find_user(&admin(), "dana")
+                .await
+                .unwrap()
+                .unwrap()
+                .totp
+        );
+        // The user themselves may enrol.
+        store
+            .enable_totp(&dana, id, &enrolment.secret, &code)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .find_user(&admin(), "dana")
+                .await
+                .unwrap()
+                .unwrap()
+                .totp
+        );
+        store.disable_totp(&admin(), id).await.unwrap();
+        assert!(
+            !store
+                .find_user(&admin(), "dana")
+                .await
+                .unwrap()
+                .unwrap()
+                .totp
+        );
+
+        let records = store
+            .audit_records(
+                &admin(),
+                &kuzet_store::AuditFilter {
+                    entity: Some("user".into()),
+                    entity_id: Some(id.0),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let actions: Vec<&str> = records.iter().map(|r| r.action.as_str()).collect();
+        assert!(
+            actions.contains(&"totp_enable") && actions.contains(&"totp_disable"),
+            "{actions:?}"
+        );
+        for record in &records {
+            let text = format!("{:?} {:?}", record.before, record.after);
+            assert!(
+                !text.contains(&enrolment.secret),
+                "the secret leaked into {text}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_account_with_totp_signs_in_with_password_then_code() {
+    for test in stores().await {
+        let store = &test.store;
+        user(store, "erlan", Role::Volunteer).await;
+        let secret = enrol(&test, "erlan").await;
+        // The password alone is no session, and `login` refuses the two-step account.
+        assert_eq!(
+            outcome(store.login("erlan", PASSWORD, "10.2.0.1").await),
+            "error: forbidden"
+        );
+        test.clock.advance(Duration::seconds(30));
+        let token = pending(store, "erlan", "10.2.0.1").await;
+        assert_eq!(
+            store.session(&token).await.unwrap(),
+            None,
+            "a pending login is not a session"
+        );
+        assert_eq!(
+            outcome(store.finish_login(&token, "000000x", "10.2.0.1").await),
+            "error: unknown user or wrong password"
+        );
+        let wrong = if code_now(&test, &secret, 0) == "123456" {
+            "654321"
+        } else {
+            "123456"
+        };
+        assert_eq!(
+            outcome(store.finish_login(&token, wrong, "10.2.0.1").await),
+            "error: unknown user or wrong password"
+        );
+        let code = code_now(&test, &secret, 0);
+        assert_eq!(
+            outcome(store.finish_login(&token, &code, "10.9.9.9").await),
+            "error: not found",
+            "a pending login is bound to its address"
+        );
+        let session = store.finish_login(&token, &code, "10.2.0.1").await.unwrap();
+        assert_eq!(
+            store
+                .session(&session.token)
+                .await
+                .unwrap()
+                .unwrap()
+                .username,
+            "erlan"
+        );
+        assert_eq!(
+            outcome(store.finish_login(&token, &code, "10.2.0.1").await),
+            "error: not found",
+            "a pending login is used up"
+        );
+        // The same code in a new pending login is a replay; so is the step before it.
+        let again = pending(store, "erlan", "10.2.0.1").await;
+        assert_eq!(
+            outcome(store.finish_login(&again, &code, "10.2.0.1").await),
+            "error: unknown user or wrong password",
+            "replayed code"
+        );
+        let earlier = code_now(&test, &secret, -1);
+        assert_eq!(
+            outcome(store.finish_login(&again, &earlier, "10.2.0.1").await),
+            "error: unknown user or wrong password",
+            "a code older than the last used one"
+        );
+        // The next step's code is still good (clock drift of one step).
+        let next = code_now(&test, &secret, 1);
+        assert!(store.finish_login(&again, &next, "10.2.0.1").await.is_ok());
+    }
+}
+
+#[tokio::test]
+async fn pending_logins_expire_and_wrong_codes_are_throttled() {
+    for test in stores().await {
+        let store = &test.store;
+        user(store, "farida", Role::Analyst).await;
+        let secret = enrol(&test, "farida").await;
+        test.clock.advance(Duration::seconds(60));
+        let token = pending(store, "farida", "10.3.0.1").await;
+        test.clock
+            .advance(Duration::seconds(kuzet_store::PENDING_LOGIN_SECS));
+        let code = code_now(&test, &secret, 0);
+        assert_eq!(
+            outcome(store.finish_login(&token, &code, "10.3.0.1").await),
+            "error: not found",
+            "expired pending login"
+        );
+
+        let token = pending(store, "farida", "10.3.0.1").await;
+        let wrong = if code == "111111" { "222222" } else { "111111" };
+        for attempt in 0..LOGIN_FAILURE_LIMIT {
+            assert_eq!(
+                outcome(store.finish_login(&token, wrong, "10.3.0.1").await),
+                "error: unknown user or wrong password",
+                "attempt {attempt}"
+            );
+        }
+        assert!(
+            matches!(
+                store.finish_login(&token, &code, "10.3.0.1").await,
+                Err(StoreError::Throttled { .. })
+            ),
+            "the right code waits out the throttle too"
+        );
+        assert!(
+            matches!(
+                store.begin_login("farida", PASSWORD, "10.3.0.2").await,
+                Err(StoreError::Throttled { .. })
+            ),
+            "wrong codes count against the account's password sign-in"
+        );
+        test.clock.advance(Duration::seconds(LOGIN_WINDOW_SECS + 1));
+        let token = pending(store, "farida", "10.3.0.1").await;
+        let code = code_now(&test, &secret, 0);
+        assert!(store.finish_login(&token, &code, "10.3.0.1").await.is_ok());
+    }
+}
+
+#[tokio::test]
+async fn admins_need_totp_when_the_setting_requires_it() {
+    for test in stores().await {
+        let store = &test.store;
+        user(store, "gaukhar", Role::Admin).await;
+        user(store, "halyk", Role::Coordinator).await;
+        assert!(!store.require_admin_totp().await.unwrap(), "off by default");
+        assert!(store.login("gaukhar", PASSWORD, "10.4.0.1").await.is_ok());
+        let coordinator = actor(Role::Coordinator, 2);
+        assert_eq!(
+            outcome(store.set_require_admin_totp(&coordinator, true).await),
+            "error: forbidden"
+        );
+        store.set_require_admin_totp(&admin(), true).await.unwrap();
+        assert!(store.require_admin_totp().await.unwrap());
+        assert_eq!(
+            store
+                .begin_login("gaukhar", PASSWORD, "10.4.0.1")
+                .await
+                .unwrap(),
+            kuzet_store::LoginStep::TotpEnrolmentRequired
+        );
+        assert!(
+            matches!(
+                store
+                    .begin_login("gaukhar", "wrong password!", "10.4.0.1")
+                    .await,
+                Err(StoreError::WrongCredentials)
+            ),
+            "the requirement is told only after the right password"
+        );
+        assert!(
+            matches!(
+                store
+                    .begin_login("halyk", PASSWORD, "10.4.0.1")
+                    .await
+                    .unwrap(),
+                kuzet_store::LoginStep::Session(_)
+            ),
+            "other roles are not concerned"
+        );
+        let secret = enrol(&test, "gaukhar").await;
+        test.clock.advance(Duration::seconds(30));
+        let token = pending(store, "gaukhar", "10.4.0.1").await;
+        let code = code_now(&test, &secret, 0);
+        assert!(store.finish_login(&token, &code, "10.4.0.1").await.is_ok());
+        store.set_require_admin_totp(&admin(), false).await.unwrap();
+        assert!(!store.require_admin_totp().await.unwrap());
+    }
+}
