@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kuzet_register::{Action, Confidentiality, Resource, ResourceKind};
-use kuzet_store::{Dashboard, EventId, PersonQuery, StoreError};
+use kuzet_store::{Dashboard, EventId, LoginStep, NewSession, PersonQuery, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::cookies;
@@ -35,24 +35,30 @@ pub async fn login_form(State(state): State<AppState>, viewer: Viewer, Query(que
 
 /// Signs in. A new session token is issued at every sign-in and any session the browser had
 /// is ended, so a token planted before sign-in (session fixation) is worthless.
+///
+/// Accounts with a TOTP second factor sign in in two steps through this one route: the
+/// password form gives a code form carrying a pending-login token (a hidden field; the store
+/// keeps only its digest, for 5 minutes, and it opens nothing else), and the code form, which
+/// posts that token back with the code, gives the session.
 pub async fn login(State(state): State<AppState>, viewer: Viewer, form: FormData) -> Result<Response, WebError> {
-    let username = form.get("username").trim().to_owned();
     let next = safe_next(Some(form.get("next")));
+    let pending = form.get("pending").trim().to_owned();
+    if !pending.is_empty() {
+        return login_code(&state, &viewer, &form, &next, &pending).await;
+    }
+    let username = form.get("username").trim().to_owned();
     let failure = |status: StatusCode, message: String| -> Result<Response, WebError> {
         let page = state.page(&viewer, "login.html", serde_json::json!({ "next": next, "username": username, "failure": message }))?;
         Ok((status, page).into_response())
     };
-    match state.store().login(&username, form.get("password"), &viewer.client_addr).await {
-        Ok(session) => {
-            if let Some(old) = &viewer.session_token {
-                state.store().logout(old).await?;
-            }
-            let secure = state.config().secure_cookies;
-            let mut response = Redirect::to(&next).into_response();
-            let headers = response.headers_mut();
-            headers.append(header::SET_COOKIE, cookies::set(cookies::SESSION, &session.token, secure, None));
-            headers.append(header::SET_COOKIE, cookies::set(cookies::ANONYMOUS_CSRF, "", secure, Some(0)));
-            Ok(response)
+    match state.store().begin_login(&username, form.get("password"), &viewer.client_addr).await {
+        Ok(LoginStep::Session(session)) => signed_in(&state, &viewer, &session, &next).await,
+        Ok(LoginStep::CodeNeeded(pending)) => {
+            let page = state.page(&viewer, "login.html", serde_json::json!({ "next": next, "pending": pending.token, "failure": null }))?;
+            Ok(page.into_response())
+        }
+        Ok(LoginStep::TotpEnrolmentRequired) => {
+            failure(StatusCode::FORBIDDEN, state.catalogues().text(viewer.lang, "login_totp_required", &[("user", &username)]))
         }
         Err(StoreError::WrongCredentials) => failure(StatusCode::UNAUTHORIZED, state.catalogues().text(viewer.lang, "login_failed", &[])),
         Err(StoreError::Throttled { retry_after_secs }) => failure(
@@ -61,6 +67,44 @@ pub async fn login(State(state): State<AppState>, viewer: Viewer, form: FormData
         ),
         Err(other) => Err(other.into()),
     }
+}
+
+/// The second step of signing in: the TOTP code for a pending login. A wrong or used code shows
+/// the code form again (the pending login stays until it expires); an expired or unknown one
+/// sends the visitor back to the password form.
+async fn login_code(state: &AppState, viewer: &Viewer, form: &FormData, next: &str, pending: &str) -> Result<Response, WebError> {
+    let code: String = form.get("code").chars().filter(|c| !c.is_whitespace()).collect();
+    let code_form = |status: StatusCode, message: String| -> Result<Response, WebError> {
+        let page = state.page(viewer, "login.html", serde_json::json!({ "next": next, "pending": pending, "failure": message }))?;
+        Ok((status, page).into_response())
+    };
+    match state.store().finish_login(pending, &code, &viewer.client_addr).await {
+        Ok(session) => signed_in(state, viewer, &session, next).await,
+        Err(StoreError::WrongCredentials) => code_form(StatusCode::UNAUTHORIZED, state.catalogues().text(viewer.lang, "login_code_failed", &[])),
+        Err(StoreError::Throttled { retry_after_secs }) => code_form(
+            StatusCode::TOO_MANY_REQUESTS,
+            state.catalogues().text(viewer.lang, "login_throttled", &[("secs", &retry_after_secs.to_string())]),
+        ),
+        Err(StoreError::NotFound) => {
+            let message = state.catalogues().text(viewer.lang, "login_pending_expired", &[]);
+            let page = state.page(viewer, "login.html", serde_json::json!({ "next": next, "username": "", "failure": message }))?;
+            Ok((StatusCode::UNAUTHORIZED, page).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Ends the browser's previous session, sets the new session cookie and goes to `next`.
+async fn signed_in(state: &AppState, viewer: &Viewer, session: &NewSession, next: &str) -> Result<Response, WebError> {
+    if let Some(old) = &viewer.session_token {
+        state.store().logout(old).await?;
+    }
+    let secure = state.config().secure_cookies;
+    let mut response = Redirect::to(next).into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, cookies::set(cookies::SESSION, &session.token, secure, None));
+    headers.append(header::SET_COOKIE, cookies::set(cookies::ANONYMOUS_CSRF, "", secure, Some(0)));
+    Ok(response)
 }
 
 pub async fn logout(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {

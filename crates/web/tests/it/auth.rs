@@ -205,3 +205,144 @@ async fn an_admin_manages_accounts_and_passwords_are_shown_once() {
     let refused = admin.post_form(&format!("/admin/users/{}/disable", own.id), &[("csrf", &csrf)]).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "an admin cannot lock themselves out");
 }
+
+// TOTP second factor: password first, then a code form; the pending state is no session.
+
+/// Enrols `username` with a fresh secret through the store; returns the secret's bytes.
+async fn enrol_totp(app: &TestApp, username: &str) -> Vec<u8> {
+    let system = kuzet_register::Actor::system();
+    let user = app.store.find_user(&system, username).await.unwrap().expect("the account exists");
+    let enrolment = kuzet_store::new_totp_enrolment(username).unwrap();
+    let secret = kuzet_store::totp::base32_decode(&enrolment.secret).unwrap();
+    let code = totp_now(app, &secret);
+    app.store.enable_totp(&system, kuzet_register::UserId(user.id), &enrolment.secret, &code).await.expect("enrolment");
+    // The confirming code's step is used up; the next sign-in uses the next step's code.
+    app.clock.advance(time::Duration::seconds(30));
+    secret
+}
+
+fn totp_now(app: &TestApp, secret: &[u8]) -> String {
+    let step = kuzet_store::totp::step_at(app.clock.now().unix_timestamp());
+    kuzet_store::totp::code(secret, step as u64, 6)
+}
+
+/// Posts the password form; returns the reply (a code form when the account has TOTP).
+async fn post_password(app: &mut TestApp, username: &str) -> crate::Reply {
+    let form = app.get("/login").await;
+    let csrf = csrf_in(&form.body);
+    app.post_form("/login", &[("csrf", &csrf), ("username", username), ("password", crate::PASSWORD), ("next", "/dashboard")]).await
+}
+
+/// The hidden pending-login token of a code form.
+fn pending_in(page: &str) -> String {
+    let marker = "name=\"pending\" value=\"";
+    let start = page.find(marker).expect("the page is the code form") + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn post_code(app: &mut TestApp, page: &str, code: &str) -> crate::Reply {
+    let csrf = csrf_in(page);
+    let pending = pending_in(page);
+    app.post_form("/login", &[("csrf", &csrf), ("pending", &pending), ("code", code), ("next", "/dashboard")]).await
+}
+
+fn other_code(code: &str) -> &'static str {
+    if code == "000000" { "999999" } else { "000000" }
+}
+
+#[tokio::test]
+async fn an_account_with_totp_signs_in_with_password_then_code() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    let secret = enrol_totp(&app, "coordinator").await;
+    let code_form = post_password(&mut app, "coordinator").await;
+    assert_eq!(code_form.status, StatusCode::OK, "{}", code_form.body);
+    assert!(code_form.body.contains("autocomplete=\"one-time-code\""), "{}", code_form.body);
+    assert!(!code_form.body.contains("name=\"password\""), "the code form asks no password again");
+    assert!(app.cookie("kuzet_session").is_none(), "the password alone gives no session");
+    assert_ne!(app.get("/dashboard").await.status, StatusCode::OK, "a pending login opens nothing");
+
+    let current = totp_now(&app, &secret);
+    let wrong = post_code(&mut app, &code_form.body, other_code(&current)).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("The code is wrong or was already used."), "{}", wrong.body);
+    assert!(app.cookie("kuzet_session").is_none());
+
+    let code = totp_now(&app, &secret);
+    let signed_in = post_code(&mut app, &wrong.body, &code).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
+    assert_eq!(signed_in.header("location"), "/dashboard");
+    assert!(app.cookie("kuzet_session").is_some());
+    assert_eq!(app.get("/dashboard").await.status, StatusCode::OK);
+
+    // The same code again, from another browser that knows the password: refused.
+    let mut thief = app.browser();
+    let second = post_password(&mut thief, "coordinator").await;
+    let replayed = post_code(&mut thief, &second.body, &code).await;
+    assert_eq!(replayed.status, StatusCode::UNAUTHORIZED, "a replayed code is refused");
+    assert!(thief.cookie("kuzet_session").is_none());
+}
+
+#[tokio::test]
+async fn accounts_without_totp_still_sign_in_with_the_password_alone() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    enrol_totp(&app, "coordinator").await;
+    let reply = post_password(&mut app, "volunteer").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert!(app.cookie("kuzet_session").is_some());
+}
+
+#[tokio::test]
+async fn an_expired_pending_login_goes_back_to_the_password_in_both_languages() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    let secret = enrol_totp(&app, "analyst").await;
+    let code_form = post_password(&mut app, "analyst").await;
+    app.clock.advance(time::Duration::seconds(kuzet_store::PENDING_LOGIN_SECS));
+    let code = totp_now(&app, &secret);
+    let expired = post_code(&mut app, &code_form.body, &code).await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert!(expired.body.contains("The sign-in took too long"), "{}", expired.body);
+    assert!(expired.body.contains("name=\"password\""), "back to the password form");
+    assert!(app.cookie("kuzet_session").is_none());
+
+    let mut russian = app.browser();
+    russian.get("/login?lang=ru").await;
+    let code_form = post_password(&mut russian, "analyst").await;
+    assert!(code_form.body.contains("Код из приложения-аутентификатора"), "{}", code_form.body);
+}
+
+#[tokio::test]
+async fn wrong_codes_are_throttled_like_passwords() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    let secret = enrol_totp(&app, "coordinator").await;
+    let mut page = post_password(&mut app, "coordinator").await.body;
+    for _ in 0..kuzet_store::LOGIN_FAILURE_LIMIT {
+        let current = totp_now(&app, &secret);
+        let reply = post_code(&mut app, &page, other_code(&current)).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        page = reply.body;
+    }
+    let current = totp_now(&app, &secret);
+    let throttled = post_code(&mut app, &page, &current).await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS, "{}", throttled.body);
+    assert!(app.cookie("kuzet_session").is_none());
+}
+
+#[tokio::test]
+async fn admins_without_totp_are_refused_when_it_is_required() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    app.store.set_require_admin_totp(&kuzet_register::Actor::system(), true).await.unwrap();
+    let refused = post_password(&mut app, "admin").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(refused.body.contains("kuzet user totp-enable admin"), "the page says how to enrol: {}", refused.body);
+    assert!(app.cookie("kuzet_session").is_none());
+
+    let mut coordinator = app.browser();
+    assert_eq!(post_password(&mut coordinator, "coordinator").await.status, StatusCode::SEE_OTHER, "other roles need no TOTP");
+
+    let secret = enrol_totp(&app, "admin").await;
+    let code_form = post_password(&mut app, "admin").await;
+    let current = totp_now(&app, &secret);
+    let signed_in = post_code(&mut app, &code_form.body, &current).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
+    assert_eq!(app.get("/admin/users").await.status, StatusCode::OK);
+}
