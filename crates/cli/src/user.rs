@@ -1,4 +1,5 @@
-//! `kuzet user`: add, list, disable, enable accounts and reset passwords.
+//! `kuzet user`: add, list, disable, enable accounts and reset passwords; enrol and remove a
+//! TOTP second factor, and require one of admins.
 //!
 //! The command acts as the system (whoever can run it can read the database file anyway); each
 //! change is still written to the audit log. A password is read from standard input, or
@@ -64,6 +65,28 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Enrol a TOTP second factor: prints a new secret and its otpauth:// URI once, then reads
+    /// the code an authenticator app shows for it from standard input; nothing is stored
+    /// unless the code is right. Replaces any earlier secret.
+    TotpEnable {
+        username: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Remove an account's TOTP second factor (e.g. a lost phone).
+    TotpDisable {
+        username: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Require a TOTP second factor of admins to sign in to the web (`on`), or not (`off`).
+    /// Without an argument, show the setting.
+    RequireAdminTotp {
+        /// on or off.
+        state: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
 }
 
 /// `--database PATH`, shared by the register commands.
@@ -126,9 +149,68 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 result?;
                 announce("password reset for", &username, &password, generated)?;
             }
+            UserCommand::TotpEnable { username, database } => {
+                let store = open_store(&database.database, false).await?;
+                let result = enable_totp(&store, &username).await;
+                store.close().await;
+                result?;
+                println!("TOTP enabled for {username}");
+            }
+            UserCommand::TotpDisable { username, database } => {
+                let store = open_store(&database.database, false).await?;
+                let result = async {
+                    let user = find_user(&store, &username).await?;
+                    store.disable_totp(&Actor::system(), UserId(user.id)).await.map_err(store_error)
+                }
+                .await;
+                store.close().await;
+                result?;
+                println!("TOTP disabled for {username}");
+            }
+            UserCommand::RequireAdminTotp { state, database } => {
+                let required = match state.as_deref().map(str::trim) {
+                    None => None,
+                    Some("on") => Some(true),
+                    Some("off") => Some(false),
+                    Some(other) => return Err(InputError(format!("`{other}` is not on or off")).into()),
+                };
+                let store = open_store(&database.database, false).await?;
+                let result = async {
+                    if let Some(required) = required {
+                        store.set_require_admin_totp(&Actor::system(), required).await?;
+                    }
+                    store.require_admin_totp().await
+                }
+                .await;
+                store.close().await;
+                let required = result.map_err(store_error)?;
+                println!("admins {} TOTP to sign in", if required { "need" } else { "do not need" });
+            }
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Shows a fresh secret on standard output, reads the confirming code from standard input and
+/// stores the secret only when the code matches it now.
+async fn enable_totp(store: &Store, username: &str) -> anyhow::Result<()> {
+    let user = find_user(store, username).await?;
+    let enrolment = kuzet_store::new_totp_enrolment(&user.username).map_err(store_error)?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "TOTP secret for {} (shown only now; type it or the URI into an authenticator app):", user.username)?;
+        writeln!(out, "{}", enrolment.secret)?;
+        writeln!(out, "{}", enrolment.uri)?;
+        out.flush()?;
+    }
+    eprint!("code the app shows now: ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the code from standard input")?;
+    let code: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.is_empty() {
+        return Err(InputError("no code on standard input; TOTP is not enabled".into()).into());
+    }
+    store.enable_totp(&Actor::system(), UserId(user.id), &enrolment.secret, &code).await.map_err(store_error)
 }
 
 fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
@@ -182,10 +264,11 @@ fn print_users(users: &[UserRow], json: bool) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{:<24} {:<12} {:<9} created", "username", "role", "state")?;
+    writeln!(out, "{:<24} {:<12} {:<9} {:<5} created", "username", "role", "state", "totp")?;
     for user in users {
         let state = if user.disabled { "disabled" } else { "active" };
-        writeln!(out, "{:<24} {:<12} {:<9} {}", user.username, user.role, state, user.created_at)?;
+        let totp = if user.totp { "yes" } else { "no" };
+        writeln!(out, "{:<24} {:<12} {:<9} {:<5} {}", user.username, user.role, state, totp, user.created_at)?;
     }
     Ok(())
 }

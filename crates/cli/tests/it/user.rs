@@ -148,3 +148,93 @@ fn bad_requests_exit_with_2_and_say_why() {
     check(&["user", "list", "--database", path_str(&missing)], "", "no database here");
     assert!(!missing.exists(), "a mistyped path is not created");
 }
+
+/// The current 6-digit TOTP code of a base32 secret on the system clock.
+fn totp_now(secret: &str) -> String {
+    let bytes = kuzet_store::totp::base32_decode(secret).expect("base32 secret");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    kuzet_store::totp::code(&bytes, kuzet_store::totp::step_at(now) as u64, 6)
+}
+
+/// Runs `kuzet user totp-enable`, answering with the code of the secret it prints; returns the
+/// secret, the URI and the full standard output.
+fn enrol_interactively(db: &str, username: &str) -> (String, String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kuzet"))
+        .args(["user", "totp-enable", username, "--database", db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the kuzet binary runs");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = vec![String::new(), String::new(), String::new()];
+    for line in &mut lines {
+        stdout.read_line(line).expect("a line of standard output");
+    }
+    let (secret, uri) = (lines[1].trim().to_owned(), lines[2].trim().to_owned());
+    child.stdin.take().unwrap().write_all(format!("{}\n", totp_now(&secret)).as_bytes()).unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "stdout: {lines:?} {rest}\nstderr: {stderr}");
+    (secret, uri, format!("{}{rest}", lines.concat()))
+}
+
+#[test]
+fn totp_is_enrolled_with_a_confirming_code_required_of_admins_and_removed() {
+    let dir = scratch("user-totp");
+    let database = dir.join("register.db");
+    let db = path_str(&database);
+    let password = add_user(&database, "chief", "admin");
+
+    // A wrong code stores nothing.
+    let (code, stdout, stderr) = outcome(&kuzet_with_stdin(&["user", "totp-enable", "chief", "--database", db], "12345\n"));
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("code: does not match the secret"), "{stderr}");
+    let listed = expect_code(&["user", "list", "--database", db], 0);
+    assert_eq!(listed.lines().nth(1).unwrap().split_whitespace().nth(3), Some("no"), "{listed}");
+
+    let (secret, uri, stdout) = enrol_interactively(db, "chief");
+    assert_eq!(kuzet_store::totp::base32_decode(&secret).map(|b| b.len()), Some(20), "{stdout}");
+    assert!(uri.starts_with(&format!("otpauth://totp/Kuzet:chief?secret={secret}&issuer=Kuzet")), "{uri}");
+    assert!(stdout.ends_with("TOTP enabled for chief\n"), "{stdout}");
+    let listed = expect_code(&["user", "list", "--database", db], 0);
+    assert_eq!(listed.lines().nth(1).unwrap().split_whitespace().nth(3), Some("yes"), "{listed}");
+    let step = with_store(&database, async |store| match store.begin_login("chief", &password, "127.0.0.1").await {
+        Ok(kuzet_store::LoginStep::CodeNeeded(_)) => "code needed",
+        Ok(_) => "signed in without a code",
+        Err(_) => "refused",
+    });
+    assert_eq!(step, "code needed");
+
+    assert_eq!(expect_code(&["user", "require-admin-totp", "--database", db], 0), "admins do not need TOTP to sign in\n");
+    assert_eq!(expect_code(&["user", "require-admin-totp", "on", "--database", db], 0), "admins need TOTP to sign in\n");
+    let (code, _, stderr) = outcome(&kuzet_with_stdin(&["user", "require-admin-totp", "maybe", "--database", db], ""));
+    assert_eq!((code, stderr.contains("`maybe` is not on or off")), (Some(2), true), "{stderr}");
+
+    assert_eq!(expect_code(&["user", "totp-disable", "chief", "--database", db], 0), "TOTP disabled for chief\n");
+    let step = with_store(&database, async |store| match store.begin_login("chief", &password, "127.0.0.1").await {
+        Ok(kuzet_store::LoginStep::TotpEnrolmentRequired) => "enrolment required",
+        Ok(_) => "signed in or code asked",
+        Err(_) => "refused",
+    });
+    assert_eq!(step, "enrolment required", "an admin without TOTP is kept out while it is required");
+
+    // Enrolment, removal and the setting are audited, and the secret is in no record.
+    let log = expect_code(&["audit", "show", "--database", db, "--json"], 0);
+    assert!(!log.contains(&secret), "the secret leaked into the audit log");
+    let json: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let actions: Vec<String> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r["entity"].as_str().unwrap(), r["action"].as_str().unwrap()))
+        .collect();
+    for expected in ["user totp_enable", "user totp_disable", "setting set"] {
+        assert!(actions.iter().any(|a| a == expected), "{expected} in {actions:?}");
+    }
+    assert!(expect_code(&["audit", "verify", "--database", db], 0).starts_with("audit log intact"));
+}
