@@ -66,7 +66,9 @@ pub async fn add(State(state): State<AppState>, viewer: Viewer, form: FormData) 
     }
 }
 
-/// One change to an existing account: `disable`, `enable`, `reset` or `role`.
+/// One change to an existing account: `disable`, `enable`, `reset`, `role` or `totp-disable`
+/// (removes a second factor, e.g. after a lost phone; enrolling one is `kuzet user
+/// totp-enable`, where the secret never passes through a page).
 pub async fn change(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -98,6 +100,10 @@ pub async fn change(
         "role" => {
             let role = Role::parse(form.get("role")).map_err(|error| WebError::BadRequest(error.to_string()))?;
             store.set_user_role(&viewer.actor, user, role).await?;
+            serde_json::Value::Null
+        }
+        "totp-disable" => {
+            store.disable_totp(&viewer.actor, user).await?;
             serde_json::Value::Null
         }
         _ => return Err(WebError::NotFound),

@@ -346,3 +346,33 @@ async fn admins_without_totp_are_refused_when_it_is_required() {
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
     assert_eq!(app.get("/admin/users").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_admin_removes_a_lost_second_factor_on_the_accounts_page() {
+    let (mut admin, _) = TestApp::with_fixture().await;
+    enrol_totp(&admin, "analyst").await;
+    let analyst_id = admin.store.find_user(&kuzet_register::Actor::system(), "analyst").await.unwrap().unwrap().id;
+    let path = format!("/admin/users/{analyst_id}/totp-disable");
+
+    let mut coordinator = admin.browser();
+    coordinator.login("coordinator").await;
+    let csrf = coordinator.csrf().await;
+    assert_eq!(coordinator.post_form(&path, &[("csrf", &csrf)]).await.status, StatusCode::FORBIDDEN);
+    assert!(admin.store.find_user(&kuzet_register::Actor::system(), "analyst").await.unwrap().unwrap().totp);
+
+    // The admin signs in through both steps (they have TOTP too), sees who has it, removes it.
+    let admin_secret = enrol_totp(&admin, "admin").await;
+    let code_form = post_password(&mut admin, "admin").await;
+    let current = totp_now(&admin, &admin_secret);
+    assert_eq!(post_code(&mut admin, &code_form.body, &current).await.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/admin/users").await;
+    assert_eq!(page.body.matches("/totp-disable\"").count(), 2, "a removal button for each enrolled account: {}", page.body);
+    let csrf = admin.csrf().await;
+    let removed = admin.post_form(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    assert!(!removed.body.contains(&path), "{}", removed.body);
+    assert!(!admin.store.find_user(&kuzet_register::Actor::system(), "analyst").await.unwrap().unwrap().totp);
+
+    let mut analyst = admin.browser();
+    assert_eq!(post_password(&mut analyst, "analyst").await.status, StatusCode::SEE_OTHER, "the password alone signs in again");
+}
