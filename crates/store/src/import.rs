@@ -170,7 +170,7 @@ impl Change {
         mut progress: impl FnMut(usize) + Send,
     ) -> Result<ImportSummary, StoreError> {
         let mut ids = NextIds {
-            person: self.next_id("persons").await?,
+            person: crate::register::next_person_id(&mut self.tx).await?,
             detention: self.next_id("detentions").await?,
             decision: self.next_id("decisions").await?,
             custody: self.next_id("custody").await?,

@@ -17,7 +17,9 @@ use sqlx::{Column, Row, Sqlite, SqliteConnection, TypeInfo, ValueRef};
 
 use crate::audit::Change;
 use crate::error::StoreError;
-use crate::register::{person_access, roles_column, roles_from_column, search_keys, status_now};
+use crate::register::{
+    person_access, retire_person_id, roles_column, roles_from_column, search_keys, status_now,
+};
 use crate::{PersonId, Store};
 
 /// What a merge produced.
@@ -586,6 +588,7 @@ impl Store {
             .bind(duplicate.0)
             .execute(&mut *change.tx)
             .await?;
+        retire_person_id(&mut change.tx, duplicate).await?;
         let keep_after = self.person_json_in(&mut change.tx, keep).await?;
         change
             .audit(
@@ -706,6 +709,11 @@ impl Store {
         let kept_after_merge = self.person_json_in(&mut change.tx, keep).await?;
 
         restore_person(&mut change.tx, &removed_image, true).await?;
+        // The id is a live person's again; a later delete or merge retires it anew.
+        sqlx::query("DELETE FROM retired_person_ids WHERE id = ?")
+            .bind(removed.0)
+            .execute(&mut *change.tx)
+            .await?;
         for detention in list("detentions") {
             let detention = detention.as_i64().ok_or_else(|| {
                 StoreError::corrupt(format!("merge {merge_id}: a detention id is not a number"))

@@ -407,11 +407,13 @@ impl Change {
         let mut names = vec![person.name.as_str()];
         names.extend(aliases.iter().copied());
         let keys = search_keys(&names);
-        let id: i64 = sqlx::query(
-            "INSERT INTO persons (name, aliases, search_keys, birth_date, birth_year, city, roles, contact, address, consent,
+        let id = next_person_id(&mut self.tx).await?;
+        sqlx::query(
+            "INSERT INTO persons (id, name, aliases, search_keys, birth_date, birth_year, city, roles, contact, address, consent,
                 publication_approved, notes, is_draft, version, created_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
         )
+        .bind(id)
         .bind(person.name.as_str())
         .bind(serde_json::to_string(&aliases).unwrap_or_else(|_| "[]".into()))
         .bind(&keys)
@@ -428,9 +430,8 @@ impl Change {
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
         .bind(&self.at)
-        .fetch_one(&mut *self.tx)
-        .await?
-        .try_get("id")?;
+        .execute(&mut *self.tx)
+        .await?;
         sqlx::query("INSERT INTO persons_fts (rowid, search_keys) VALUES (?, ?)")
             .bind(id)
             .bind(&keys)
@@ -1035,6 +1036,7 @@ impl Store {
             .bind(id.0)
             .execute(&mut *change.tx)
             .await?;
+        retire_person_id(&mut change.tx, id).await?;
         change
             .audit("person", id.0, Some(id.0), "delete", Some(&before), None)
             .await?;
@@ -1266,4 +1268,32 @@ pub(crate) fn claimed_count(qualifier: &str, value: i64) -> Result<ClaimedCount,
 /// Whether a stored consent parses; used to reject hand-edited rows early.
 pub(crate) fn consent(raw: &str) -> Result<Consent, StoreError> {
     Consent::parse(raw).map_err(|error| StoreError::corrupt(error.to_string()))
+}
+
+/// The id for a new person: above every live person and every retired id (merged away or
+/// deleted), so that an id names one person for good. SQLite's own choice, max(id) + 1,
+/// would hand out the id of a removed highest-numbered person again, blocking the undo of
+/// its merge or attaching its audit history and decisions to a stranger.
+pub(crate) async fn next_person_id(
+    connection: &mut sqlx::SqliteConnection,
+) -> Result<i64, StoreError> {
+    let next: i64 = sqlx::query_scalar(
+        "SELECT MAX(COALESCE((SELECT MAX(id) FROM persons), 0),
+                    COALESCE((SELECT MAX(id) FROM retired_person_ids), 0)) + 1",
+    )
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(next)
+}
+
+/// Records that `id` no longer names a live person and must not be given to a new one.
+pub(crate) async fn retire_person_id(
+    connection: &mut sqlx::SqliteConnection,
+    id: PersonId,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT OR IGNORE INTO retired_person_ids (id) VALUES (?)")
+        .bind(id.0)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
 }

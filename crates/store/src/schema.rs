@@ -34,7 +34,14 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/sqlite/0007_city_status_index.sql"),
     ),
     ("totp", include_str!("../migrations/sqlite/0008_totp.sql")),
-    ("merges", include_str!("../migrations/sqlite/0009_merges.sql")),
+    (
+        "merges",
+        include_str!("../migrations/sqlite/0009_merges.sql"),
+    ),
+    (
+        "retired_person_ids",
+        include_str!("../migrations/sqlite/0010_retired_person_ids.sql"),
+    ),
 ];
 
 /// The version a fully migrated database is at.

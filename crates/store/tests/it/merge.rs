@@ -322,8 +322,9 @@ async fn an_undo_is_refused_when_it_would_lose_a_later_change() {
         "merge: the kept record changed after the merge; undoing would lose that change (undo later merges into it first)"
     );
 
-    // The removed record's id taken by a new record (SQLite gives the next record the highest
-    // id plus one, and the removed record had the highest).
+    // A new record added after the merge does not take the removed record's id (see
+    // `the_id_of_a_merged_away_or_deleted_person_is_never_reused`), so the undo goes
+    // through, and only once.
     let test = file_store().await;
     let store = &test.store;
     let s = scenario(&test).await;
@@ -342,23 +343,7 @@ async fn an_undo_is_refused_when_it_would_lose_a_later_change() {
         .add_person(&s.coordinator, &person("Serik Zhanov"))
         .await
         .unwrap();
-    assert_eq!(newcomer, second);
-    assert_eq!(
-        reason(store.undo_merge(&s.coordinator, merged.merge_id).await),
-        "merge: the removed record's id is used by another record now; the merge cannot be undone"
-    );
-    let newcomer_version = store
-        .person(&s.coordinator, newcomer)
-        .await
-        .unwrap()
-        .person
-        .version;
-    store
-        .delete_person(&s.coordinator, newcomer, newcomer_version)
-        .await
-        .unwrap();
-
-    // Once the id is free again the undo goes through, and only once.
+    assert_ne!(newcomer, second);
     store
         .undo_merge(&s.coordinator, merged.merge_id)
         .await
@@ -550,4 +535,71 @@ async fn coordinators_and_admins_merge_analysts_only_view_volunteers_neither() {
         .find(|pair| (pair.a.id, pair.b.id) == (s.aidar, second))
         .unwrap();
     assert!(pair.a.birth.is_some_and(|birth| birth.full().is_some()));
+}
+
+/// A removed person's id is never given to a new person: a merged-away highest id stays free
+/// for the undo, and a deleted highest id is not inherited by a stranger.
+#[tokio::test]
+async fn the_id_of_a_merged_away_or_deleted_person_is_never_reused() {
+    let test = file_store().await;
+    let store = &test.store;
+    let s = scenario(&test).await;
+    let second = duplicate_of_aidar(&test, &s).await;
+    let highest = store
+        .list_persons(&s.coordinator, &PersonQuery::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|row| row.id)
+        .max()
+        .unwrap();
+    assert_eq!(highest, second, "the duplicate is the newest record");
+
+    let version = store
+        .person(&s.coordinator, s.aidar)
+        .await
+        .unwrap()
+        .person
+        .version;
+    let merged = store
+        .merge(&s.coordinator, s.aidar, version, second, 1)
+        .await
+        .unwrap();
+    let newcomer = store
+        .add_person(&s.coordinator, &person("Bolat Serikov"))
+        .await
+        .unwrap();
+    assert!(newcomer > second, "{newcomer} reuses or precedes {second}");
+    store
+        .undo_merge(&s.coordinator, merged.merge_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .person(&s.coordinator, second)
+            .await
+            .unwrap()
+            .person
+            .name,
+        "Айдар Толымов"
+    );
+
+    // Deleting the highest id, then adding a person: the new one gets a fresh id.
+    store
+        .delete_person(&s.coordinator, newcomer, 1)
+        .await
+        .unwrap();
+    let after_delete = store
+        .add_person(&s.coordinator, &person("Dana Yesenova"))
+        .await
+        .unwrap();
+    assert!(
+        after_delete > newcomer,
+        "{after_delete} reuses or precedes the deleted {newcomer}"
+    );
+    assert!(matches!(
+        store.person(&s.coordinator, newcomer).await,
+        Err(StoreError::NotFound)
+    ));
 }
