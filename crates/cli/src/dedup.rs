@@ -20,7 +20,8 @@
 //! (ids as written in the file, the final score, the score of the most alike names, those two
 //! names, and the other evidence joined by `; `), or with `--json` an object
 //! `{"candidates": [{"a", "b", "score", "name_score", "name_a", "name_b", "evidence": [..]}]}`.
-//! With `--database`, ids are the register's person ids.
+//! With `--database`, ids are the register's person ids, and pairs a reviewer marked "not the
+//! same person" (in the web review queue) are left out.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -59,24 +60,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    let (persons, labels) = match (&args.file, &args.database) {
-        (Some(file), _) => read_persons(file)?,
-        (None, Some(database)) => {
-            let persons = persons_from_database(database)?;
-            let labels = persons
-                .iter()
-                .map(|person| (person.id, person.id.to_string()))
-                .collect();
-            (persons, labels)
+    let (candidates, labels) = match (&args.file, &args.database) {
+        (Some(file), _) => {
+            let (persons, labels) = read_persons(file)?;
+            let options = Options {
+                threshold: args.threshold,
+                threads: available_threads(),
+                ..Options::default()
+            };
+            (find_candidates(&persons, &options), labels)
         }
+        (None, Some(database)) => (
+            candidates_from_database(database, args.threshold)?,
+            HashMap::new(),
+        ),
         (None, None) => return Err(InputError("give a FILE or --database PATH".to_owned()).into()),
     };
-    let options = Options {
-        threshold: args.threshold,
-        threads: available_threads(),
-        ..Options::default()
-    };
-    let candidates = find_candidates(&persons, &options);
     let output = if args.json {
         to_json(&candidates, &labels)
     } else {
@@ -233,9 +232,10 @@ fn parse_birth(text: &str) -> Result<Birth, String> {
     })
 }
 
-/// Persons from the register database, read as a local operator (the command runs with access
-/// to the database file, so it sees what an administrator sees).
-fn persons_from_database(path: &Path) -> anyhow::Result<Vec<PersonForMatching>> {
+/// The register's review queue, read as a local operator (the command runs with access to the
+/// database file, so it sees what an administrator sees): the same candidates as the web
+/// queue, without the pairs a reviewer marked "not the same person".
+fn candidates_from_database(path: &Path, threshold: f64) -> anyhow::Result<Vec<Candidate>> {
     if !path.exists() {
         return Err(InputError(format!("{}: no such database file", path.display())).into());
     }
@@ -247,34 +247,12 @@ fn persons_from_database(path: &Path) -> anyhow::Result<Vec<PersonForMatching>> 
         user_id: None,
         role: kuzet_register::Role::Admin,
     };
-    let candidates = runtime.block_on(async {
+    let pairs = runtime.block_on(async {
         let store = kuzet_store::Store::open(&path.display().to_string()).await?;
-        store.persons_for_matching(&actor).await
+        store.duplicate_candidates(&actor, threshold).await
     });
-    let candidates =
-        candidates.with_context(|| format!("reading persons from {}", path.display()))?;
-    Ok(candidates
-        .into_iter()
-        .map(|candidate| PersonForMatching {
-            id: candidate.id.0,
-            names: candidate.names,
-            birth: candidate.birth.map(|birth| match birth.full() {
-                Some(date) => Birth::Date {
-                    year: date.year(),
-                    month: u8::from(date.month()),
-                    day: date.day(),
-                },
-                None => Birth::Year(birth.year()),
-            }),
-            city: candidate.city,
-            events: candidate
-                .event_ids
-                .into_iter()
-                .map(|event| event.0)
-                .collect(),
-            police_stations: candidate.police_stations,
-        })
-        .collect())
+    let pairs = pairs.with_context(|| format!("reading persons from {}", path.display()))?;
+    Ok(pairs.iter().map(|pair| pair.candidate()).collect())
 }
 
 fn label(labels: &HashMap<i64, String>, id: i64) -> String {

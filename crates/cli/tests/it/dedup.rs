@@ -241,3 +241,92 @@ fn database_persons_are_matched_like_the_library_matches_them() {
         .collect();
     assert_eq!(found, expected);
 }
+
+/// The (a, b) pairs `kuzet dedup --database PATH --json` lists.
+fn database_pairs(database: &std::path::Path) -> Vec<(String, String)> {
+    let output = kuzet(&["dedup", "--database", database.to_str().unwrap(), "--json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    value["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|candidate| {
+            (
+                candidate["a"].as_str().unwrap().to_owned(),
+                candidate["b"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn database_pairs_marked_not_the_same_person_are_left_out() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dedup");
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("decided.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let store = kuzet_store::Store::open(database.to_str().unwrap())
+            .await
+            .unwrap();
+        // Constructed names, no real persons: two pairs of spellings of one name each.
+        for (name, city) in [
+            ("Жанар Қасымова", "Almaty"),
+            ("Kasymova Zhanar", "Almaty"),
+            ("Ерлан Ахметов", "Astana"),
+            ("Yerlan Akhmetov", "Astana"),
+        ] {
+            let mut person =
+                kuzet_register::Person::new(kuzet_register::PersonName::parse(name).unwrap());
+            person.city = Some(kuzet_register::City::parse(city).unwrap());
+            store
+                .add_person(
+                    &kuzet_register::Actor::system(),
+                    &kuzet_store::NewPerson::new(person),
+                )
+                .await
+                .unwrap();
+        }
+        store.close().await;
+    });
+    let before = database_pairs(&database);
+    assert_eq!(before.len(), 2, "{before:?}");
+    let (a, b) = before[0].clone();
+
+    // A reviewer decides the best candidate pair is two different people, as the web queue's
+    // "not the same person" button does.
+    runtime.block_on(async {
+        let store = kuzet_store::Store::open(database.to_str().unwrap())
+            .await
+            .unwrap();
+        store
+            .mark_not_duplicate(
+                &kuzet_register::Actor::system(),
+                kuzet_store::PersonId(a.parse().unwrap()),
+                kuzet_store::PersonId(b.parse().unwrap()),
+                "checked with the family",
+            )
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let after = database_pairs(&database);
+    let expected: Vec<(String, String)> = before
+        .iter()
+        .filter(|pair| **pair != (a.clone(), b.clone()))
+        .cloned()
+        .collect();
+    assert_eq!(after, expected);
+}
