@@ -187,6 +187,24 @@ pub mod totp {
         Some(bytes)
     }
 
+    /// The `otpauth://` URI of a base32 secret, which authenticator apps read (typed, pasted
+    /// or from a QR code made of it).
+    pub fn uri(username: &str, secret: &str) -> String {
+        let label: String = username
+            .trim()
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        format!(
+            "otpauth://totp/Kuzet:{label}?secret={secret}&issuer=Kuzet&algorithm=SHA1&digits=6&period=30"
+        )
+    }
+
     /// The step among `now_step - 1 ..= now_step + 1` whose code is `code`, if any. Compares
     /// every candidate in full so that timing does not tell which digits were right.
     pub fn matching_step(secret: &[u8], code: &str, now_step: i64) -> Option<i64> {
@@ -219,19 +237,7 @@ pub fn new_totp_enrolment(username: &str) -> Result<TotpEnrolment, StoreError> {
     getrandom::fill(&mut bytes)
         .map_err(|error| StoreError::corrupt(format!("no randomness from the system: {error}")))?;
     let secret = totp::base32_encode(&bytes);
-    let label: String = username
-        .trim()
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect();
-    let uri = format!(
-        "otpauth://totp/Kuzet:{label}?secret={secret}&issuer=Kuzet&algorithm=SHA1&digits=6&period=30"
-    );
+    let uri = totp::uri(username, &secret);
     Ok(TotpEnrolment { secret, uri })
 }
 
@@ -781,6 +787,44 @@ impl Store {
             )
             .await?;
         change.commit().await
+    }
+
+    /// Whether the account has a TOTP second factor.
+    pub async fn totp_enabled(&self, user: UserId) -> Result<bool, StoreError> {
+        let secret: Option<Option<String>> =
+            sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = ?")
+                .bind(user.0)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(secret.ok_or(StoreError::NotFound)?.is_some())
+    }
+
+    /// Checks the signed-in user's password again before a sensitive change of their own
+    /// account (enrolling TOTP on the web), so that a stolen session alone cannot make it.
+    /// Throttled and counted like sign-in failures.
+    pub async fn confirm_password(
+        &self,
+        user: UserId,
+        password: &str,
+        client_addr: &str,
+    ) -> Result<(), StoreError> {
+        let now = self.now_secs();
+        let row = sqlx::query("SELECT username_key, password_hash FROM users WHERE id = ?")
+            .bind(user.0)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let key: String = row.try_get("username_key")?;
+        if let Some(retry_after_secs) = self.throttled(&key, client_addr, now).await? {
+            return Err(StoreError::Throttled { retry_after_secs });
+        }
+        let hash: String = row.try_get("password_hash")?;
+        if password.len() <= 1024 && password_matches(password, Some(hash)).await? {
+            Ok(())
+        } else {
+            self.record_failure(&key, client_addr, now).await?;
+            Err(StoreError::WrongCredentials)
+        }
     }
 
     /// Removes an account's second factor and its pending logins. The user themselves or

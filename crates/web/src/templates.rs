@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("public.html", include_str!("../templates/public.html")),
     ("import.html", include_str!("../templates/import.html")),
     ("tokens.html", include_str!("../templates/tokens.html")),
+    ("totp.html", include_str!("../templates/totp.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("delete.html", include_str!("../templates/delete.html")),
     ("users.html", include_str!("../templates/users.html")),

@@ -376,3 +376,50 @@ async fn an_admin_removes_a_lost_second_factor_on_the_accounts_page() {
     let mut analyst = admin.browser();
     assert_eq!(post_password(&mut analyst, "analyst").await.status, StatusCode::SEE_OTHER, "the password alone signs in again");
 }
+
+/// The value of the hidden `secret` field of the TOTP page.
+fn secret_in(page: &str) -> String {
+    let marker = "name=\"secret\" value=\"";
+    let start = page.find(marker).expect("the page has an enrolment form") + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_user_enrols_their_own_authenticator_with_password_and_code() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    assert_eq!(app.get("/account/totp").await.status, StatusCode::SEE_OTHER, "visitors are sent to sign in");
+    app.login("volunteer").await;
+    let page = app.get("/account/totp").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("no second factor yet"), "{}", page.body);
+    let secret = secret_in(&page.body);
+    let shown = page.body.replace("&#x2f;", "/").replace("&amp;", "&");
+    assert!(shown.contains(&format!("otpauth://totp/Kuzet:volunteer?secret={secret}&issuer=Kuzet")), "{}", page.body);
+    let bytes = kuzet_store::totp::base32_decode(&secret).unwrap();
+    let csrf = csrf_in(&page.body);
+
+    let code = totp_now(&app, &bytes);
+    let wrong_password = app.post_form("/account/totp", &[("csrf", &csrf), ("secret", &secret), ("code", &code), ("password", "not my password")]).await;
+    assert_eq!(wrong_password.status, StatusCode::UNAUTHORIZED, "a stolen session alone cannot enrol");
+    assert_eq!(secret_in(&wrong_password.body), secret, "the same secret is offered again");
+    let wrong_code = app.post_form("/account/totp", &[("csrf", &csrf), ("secret", &secret), ("code", other_code(&code)), ("password", crate::PASSWORD)]).await;
+    assert_eq!(wrong_code.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong_code.body);
+    assert!(wrong_code.body.contains("does not match this secret now"), "{}", wrong_code.body);
+    let volunteer = kuzet_register::Actor::system();
+    assert!(!app.store.find_user(&volunteer, "volunteer").await.unwrap().unwrap().totp, "nothing stored yet");
+
+    let done = app.post_form("/account/totp", &[("csrf", &csrf), ("secret", &secret), ("code", &code), ("password", crate::PASSWORD)]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("The second factor is enabled"), "{}", done.body);
+    assert!(!done.body.contains(&secret), "the secret is not shown again");
+    assert!(app.store.find_user(&volunteer, "volunteer").await.unwrap().unwrap().totp);
+
+    // The next sign-in asks for a code from that secret.
+    app.clock.advance(time::Duration::seconds(30));
+    let mut again = app.browser();
+    let code_form = post_password(&mut again, "volunteer").await;
+    let current = totp_now(&app, &bytes);
+    assert_eq!(post_code(&mut again, &code_form.body, &current).await.status, StatusCode::SEE_OTHER);
+    let status = again.get("/account/totp").await;
+    assert!(status.body.contains("Your account has a second factor"), "{}", status.body);
+}
