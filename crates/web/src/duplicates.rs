@@ -228,3 +228,93 @@ pub async fn undo(State(state): State<AppState>, viewer: Viewer, Path(merge_id):
         Err(error) => refused(&state, &viewer, error).await,
     }
 }
+
+/// `GET /api/v1/duplicates?threshold=&limit=`: the review queue as JSON.
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiQueueQuery {
+    threshold: Option<String>,
+    limit: Option<String>,
+}
+
+/// At most this many pairs in one API answer, whatever `limit` asks.
+const API_MAX_PAIRS: usize = 1000;
+
+/// One record of a pair as the API gives it: ids rather than event titles, so that scripts
+/// can join with `/api/v1/events`.
+#[derive(Debug, Serialize)]
+struct ApiRecord {
+    id: i64,
+    version: i64,
+    name: String,
+    aliases: Vec<String>,
+    /// A full date for those who may see restricted fields, otherwise the year.
+    birth: Option<String>,
+    city: Option<String>,
+    event_ids: Vec<i64>,
+    police_stations: Vec<String>,
+}
+
+fn api_record(record: &MatchCandidate) -> ApiRecord {
+    ApiRecord {
+        id: record.id.0,
+        version: record.version,
+        name: record.names.first().cloned().unwrap_or_default(),
+        aliases: record.names.iter().skip(1).cloned().collect(),
+        birth: record.birth.map(|birth| birth.to_string()),
+        city: record.city.clone(),
+        event_ids: record.event_ids.iter().map(|event| event.0).collect(),
+        police_stations: record.police_stations.clone(),
+    }
+}
+
+/// The queue for scripts, best first; the same pairs as the page (without those marked "not
+/// the same person"), open to the same roles. The store gives no contact data at all and
+/// analysts birth years only.
+pub async fn api_queue(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ApiQueueQuery>) -> Result<Response, WebError> {
+    require_view(&viewer)?;
+    let mut errors = Vec::new();
+    let threshold = match query.threshold.as_deref().map(str::trim) {
+        None | Some("") => kuzet_names::DEFAULT_THRESHOLD,
+        Some(text) => match text.parse::<f64>() {
+            Ok(value) if (0.0..=1.0).contains(&value) => value,
+            _ => {
+                errors.push(("threshold", format!("\"{text}\" is not a number between 0 and 1")));
+                0.0
+            }
+        },
+    };
+    let limit = match query.limit.as_deref().map(str::trim) {
+        None | Some("") => 100,
+        Some(text) => match text.parse::<usize>() {
+            Ok(value) if (1..=API_MAX_PAIRS).contains(&value) => value,
+            _ => {
+                errors.push(("limit", format!("\"{text}\" is not a whole number from 1 to {API_MAX_PAIRS}")));
+                0
+            }
+        },
+    };
+    if !errors.is_empty() {
+        let errors: Vec<serde_json::Value> =
+            errors.iter().map(|(field, detail)| serde_json::json!({ "status": 422, "field": field, "detail": detail })).collect();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "errors": errors }))).into_response());
+    }
+    let pairs = state.store().duplicate_candidates(&viewer.actor, threshold).await?;
+    let items: Vec<serde_json::Value> = pairs
+        .iter()
+        .take(limit)
+        .map(|pair| {
+            serde_json::json!({
+                "a": api_record(&pair.a),
+                "b": api_record(&pair.b),
+                "score": (pair.score * 1000.0).round() / 1000.0,
+                "evidence": pair.evidence.iter().map(ToString::to_string).collect::<Vec<String>>(),
+            })
+        })
+        .collect();
+    Ok(axum::Json(serde_json::json!({
+        "threshold": threshold,
+        "total": pairs.len(),
+        "pairs": items,
+    }))
+    .into_response())
+}

@@ -231,9 +231,19 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
     viewer.require(Action::View, &Resource::of(ResourceKind::Person))?;
     let page = state.store().person(&viewer.actor, PersonId(id)).await?;
     let resource = person_resource(&page.person);
+    // A merge into this record that is not undone yet: the page points to the undo in the
+    // review queue. Read from the person's history, which those who may undo can see.
+    let merges_here = |action: &str| {
+        page.history
+            .iter()
+            .filter(|record| record.entity == "person" && record.entity_id == id && record.action == action)
+            .count()
+    };
+    let may_undo_merge = viewer.can(Action::Edit, &Resource::of(ResourceKind::Register)) && merges_here("merge") > merges_here("unmerge");
     let context = serde_json::json!({
         "page": page,
         "history": history_rows(&page.history),
+        "may_undo_merge": may_undo_merge,
         "may_edit": viewer.can(Action::Edit, &resource),
         "may_add": viewer.can(Action::Create, &Resource::of(ResourceKind::Detention)),
         "may_add_decision": viewer.can(Action::Create, &Resource::of(ResourceKind::Decision)),

@@ -58,6 +58,8 @@ pub struct Offers {
     pub create_person: bool,
     pub publish: bool,
     pub view_audit: bool,
+    /// The duplicate review queue, open to those who may export the register.
+    pub review_duplicates: bool,
     pub view_restricted: bool,
 }
 
@@ -97,6 +99,7 @@ impl Viewer {
             create_person: self.can(Action::Create, &person),
             publish: self.can(Action::Publish, &person),
             view_audit: self.can(Action::ViewAudit, &Resource::of(ResourceKind::AuditLog)),
+            review_duplicates: self.can(Action::Export, &Resource::of(ResourceKind::Register)),
             view_restricted: self.can(Action::View, &person.at_level(Confidentiality::Restricted)),
         }
     }

@@ -75,6 +75,8 @@ async fn the_queue_shows_the_pair_side_by_side_and_a_merge_is_undone_from_it() {
     assert!(matches!(app.store.person(&Actor::system(), second).await, Err(StoreError::NotFound)));
     let kept = app.store.person(&Actor::system(), first).await.unwrap();
     assert_eq!(kept.person.aliases, ["Айгерим Тестова"]);
+    let kept_page = app.get(&format!("/persons/{}", first.0)).await;
+    assert!(kept_page.body.contains("<a href=\"/duplicates#merges\">Undo merge</a>"), "{}", kept_page.body);
 
     let after_merge = app.get(&location).await;
     assert!(after_merge.body.contains(&format!("The records were merged (merge {merge_id})")), "{}", after_merge.body);
@@ -91,6 +93,8 @@ async fn the_queue_shows_the_pair_side_by_side_and_a_merge_is_undone_from_it() {
     assert_eq!(restored_first.person, before_first.person);
     assert_eq!(restored_first.detentions, before_first.detentions);
     assert_eq!(restored_second.person, before_second.person);
+    let restored_page = app.get(&format!("/persons/{}", first.0)).await;
+    assert!(!restored_page.body.contains("/duplicates#merges"), "no undo pointer once undone");
 
     let again = app.post_form(&format!("/duplicates/merges/{merge_id}/undo"), &[("csrf", &csrf)]).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
@@ -193,4 +197,84 @@ async fn merging_without_the_csrf_token_or_the_role_is_refused() {
     let page = visitor.get("/duplicates").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert!(page.header("location").starts_with("/login"));
+}
+
+#[tokio::test]
+async fn the_navigation_offers_the_queue_to_those_who_may_see_it() {
+    let (app, _fixture) = TestApp::with_fixture().await;
+    for (username, offered) in [("coordinator", true), ("admin", true), ("analyst", true), ("volunteer", false)] {
+        let mut browser = app.browser();
+        browser.login(username).await;
+        let dashboard = browser.get("/dashboard").await;
+        assert_eq!(dashboard.status, StatusCode::OK, "{username}");
+        assert_eq!(dashboard.body.contains("<a href=\"/duplicates\">Duplicates</a>"), offered, "{username}: {}", dashboard.body);
+        let russian = browser.get("/dashboard?lang=ru").await;
+        assert_eq!(russian.body.contains("<a href=\"/duplicates\">Дубли</a>"), offered, "{username}");
+        let queue = browser.get("/duplicates?lang=en").await;
+        assert_eq!(queue.status == StatusCode::OK, offered, "{username}: the link matches the permission");
+    }
+}
+
+/// The pair of `a` and `b` in an API answer, if listed.
+fn api_pair(answer: &serde_json::Value, a: PersonId, b: PersonId) -> Option<serde_json::Value> {
+    answer["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|pair| pair["a"]["id"] == a.0 && pair["b"]["id"] == b.0)
+        .cloned()
+}
+
+#[tokio::test]
+async fn the_api_lists_the_queue_for_the_same_roles_without_contact_data() {
+    let (app, fixture, second) = with_duplicate().await;
+    // Two more records of one constructed person, with a full birth date and contact data.
+    let mut ids = Vec::new();
+    for name in ["Нурлан Тестов", "Nurlan Testov"] {
+        let mut person = Person::new(PersonName::parse(name).unwrap());
+        person.city = Some(City::parse("Almaty").unwrap());
+        person.birth = Some(kuzet_register::BirthDate::parse("14.02.1987").unwrap());
+        person.contact = "+7 000 000 0077".into();
+        ids.push(app.store.add_person(&Actor::system(), &NewPerson::new(person)).await.unwrap());
+    }
+    let answer_for = |username: &'static str| {
+        let mut browser = app.browser();
+        async move {
+            browser.login(username).await;
+            browser.get("/api/v1/duplicates").await
+        }
+    };
+    for username in ["coordinator", "admin", "analyst"] {
+        let reply = answer_for(username).await;
+        assert_eq!(reply.status, StatusCode::OK, "{username}: {}", reply.body);
+        assert!(!reply.body.contains("+7 000 000 00"), "{username}: no contact data");
+        let answer: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        assert!(answer["total"].as_u64().unwrap() >= 2, "{username}: {answer}");
+        let first = api_pair(&answer, fixture.published, second).expect("the Aigerim pair");
+        assert_eq!(first["a"]["name"], "Aigerim Testova");
+        assert_eq!(first["b"]["name"], "Айгерим Тестова");
+        assert!(first["evidence"].as_array().unwrap().iter().any(|e| e == "same city"), "{first}");
+        let nurlan = api_pair(&answer, ids[0], ids[1]).expect("the Nurlan pair");
+        let birth = nurlan["a"]["birth"].as_str().unwrap();
+        if username == "analyst" {
+            assert_eq!(birth, "1987", "analysts get the year only");
+        } else {
+            assert!(birth.contains("1987") && birth != "1987", "{username}: {birth}");
+        }
+    }
+    assert_eq!(answer_for("volunteer").await.status, StatusCode::FORBIDDEN);
+
+    let mut coordinator = app.browser();
+    coordinator.login("coordinator").await;
+    let bad = coordinator.get("/api/v1/duplicates?threshold=2&limit=0").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("\"field\":\"threshold\"") && bad.body.contains("\"field\":\"limit\""), "{}", bad.body);
+    let limited: serde_json::Value = serde_json::from_str(&coordinator.get("/api/v1/duplicates?limit=1").await.body).unwrap();
+    assert_eq!(limited["pairs"].as_array().unwrap().len(), 1);
+
+    // A "not the same person" decision takes the pair out of the API's answer too.
+    app.store.mark_not_duplicate(&Actor::system(), ids[0], ids[1], "checked").await.unwrap();
+    let after: serde_json::Value = serde_json::from_str(&coordinator.get("/api/v1/duplicates").await.body).unwrap();
+    assert!(api_pair(&after, ids[0], ids[1]).is_none(), "{after}");
+    assert!(api_pair(&after, fixture.published, second).is_some());
 }
