@@ -106,12 +106,19 @@ async fn import(
         None
     };
     let refuse = rejected_rows > 0 && !args.skip_invalid;
-    let written = if args.dry_run || refuse { 0 } else { write_rows(store, &actor, &plan.accepted, &event_ids).await? };
+    let accepted = plan.accepted.len();
+    let written = if args.dry_run || refuse {
+        0
+    } else {
+        // The rows move into the store's records: a second copy of 100,000 rows would cost
+        // time and memory for nothing.
+        write_rows(store, &actor, std::mem::take(&mut plan.accepted), &event_ids).await?
+    };
 
     if args.json {
-        print_json(&plan, written, args.dry_run, refuse, report_path.as_deref())?;
+        print_json(&plan, accepted, written, args.dry_run, refuse, report_path.as_deref())?;
     } else {
-        print_text(&plan, written, args.dry_run, refuse, report_path.as_deref())?;
+        print_text(&plan, accepted, written, args.dry_run, refuse, report_path.as_deref())?;
     }
     if refuse {
         return Ok(ExitCode::from(2));
@@ -120,17 +127,17 @@ async fn import(
 }
 
 /// Writes the checked rows in one transaction: all of them, or (on any failure) none.
-async fn write_rows(store: &Store, actor: &Actor, rows: &[ImportRow], events: &[Option<EventId>]) -> anyhow::Result<usize> {
+async fn write_rows(store: &Store, actor: &Actor, rows: Vec<ImportRow>, events: &[Option<EventId>]) -> anyhow::Result<usize> {
     let records: Vec<ImportRecord> = rows
-        .iter()
+        .into_iter()
         .zip(events)
         .map(|(row, event_id)| ImportRecord {
-            person: NewPerson::new(row.person.clone()),
-            detention: Some(NewDetention { event_id: *event_id, detention: row.detention.clone() }),
-            decisions: row.decision.iter().cloned().collect(),
-            custody: row.custody.clone(),
+            person: NewPerson::new(row.person),
+            detention: Some(NewDetention { event_id: *event_id, detention: row.detention }),
+            decisions: row.decision.into_iter().collect(),
+            custody: row.custody,
             transfer: None,
-            source: Some(row.source.clone()),
+            source: Some(row.source),
         })
         .collect();
     let progress = ProgressBar::new(records.len() as u64);
@@ -186,7 +193,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_text(plan: &ImportPlan, written: usize, dry_run: bool, refused: bool, report: Option<&Path>) -> anyhow::Result<()> {
+/// `accepted` is the number of rows that passed the checks (they may have moved out of the plan
+/// into the store).
+fn print_text(plan: &ImportPlan, accepted: usize, written: usize, dry_run: bool, refused: bool, report: Option<&Path>) -> anyhow::Result<()> {
     let mut err = std::io::stderr().lock();
     for error in plan.errors() {
         writeln!(err, "{error}")?;
@@ -202,7 +211,7 @@ fn print_text(plan: &ImportPlan, written: usize, dry_run: bool, refused: bool, r
         .map(|(column, field)| format!("{} \"{}\" → {field}", column_letters(column + 1), plan.headers[*column]))
         .collect();
     writeln!(out, "{}: columns {}", plan.file, mapped.join(", "))?;
-    let (accepted, rejected) = (plan.accepted.len(), plan.rejected.len());
+    let rejected = plan.rejected.len();
     if refused {
         writeln!(
             out,
@@ -220,11 +229,11 @@ fn print_text(plan: &ImportPlan, written: usize, dry_run: bool, refused: bool, r
     Ok(())
 }
 
-fn print_json(plan: &ImportPlan, written: usize, dry_run: bool, refused: bool, report: Option<&Path>) -> anyhow::Result<()> {
+fn print_json(plan: &ImportPlan, accepted: usize, written: usize, dry_run: bool, refused: bool, report: Option<&Path>) -> anyhow::Result<()> {
     let errors: Vec<_> = plan.errors().collect();
     let value = json!({
         "file": plan.file,
-        "accepted": plan.accepted.len(),
+        "accepted": accepted,
         "rejected": plan.rejected.len(),
         "written": written,
         "dry_run": dry_run,
