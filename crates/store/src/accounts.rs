@@ -441,7 +441,7 @@ impl Store {
             ));
         }
         let hash = hash_password(password).await?;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "add_user").await?;
         let taken = sqlx::query("SELECT 1 FROM users WHERE username_key = ?")
             .bind(username_key(&username))
             .fetch_optional(&mut *change.tx)
@@ -483,7 +483,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, username, role, disabled, created_at, totp_secret FROM users ORDER BY username_key",
         )
-        .fetch_all(&self.read)
+        .fetch_all(self.sqlite_read("list_users")?)
         .await?;
         rows.iter().map(user_row).collect()
     }
@@ -499,7 +499,7 @@ impl Store {
             "SELECT id, username, role, disabled, created_at, totp_secret FROM users WHERE username_key = ?",
         )
         .bind(username_key(username))
-        .fetch_optional(&self.read)
+        .fetch_optional(self.sqlite_read("find_user")?)
         .await?;
         row.as_ref().map(user_row).transpose()
     }
@@ -520,7 +520,7 @@ impl Store {
         disabled: bool,
     ) -> Result<(), StoreError> {
         Store::require_manage_users(actor)?;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "set_disabled").await?;
         let row = sqlx::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
             .bind(user.0)
             .fetch_optional(&mut *change.tx)
@@ -563,7 +563,7 @@ impl Store {
         Store::require_manage_users(actor)?;
         check_password(new_password)?;
         let hash = hash_password(new_password).await?;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "reset_password").await?;
         let updated = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(&hash)
             .bind(user.0)
@@ -596,7 +596,7 @@ impl Store {
                 "public is the role of visitors without an account",
             ));
         }
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "set_user_role").await?;
         let row = sqlx::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
             .bind(user.0)
             .fetch_optional(&mut *change.tx)
@@ -641,7 +641,7 @@ impl Store {
             LoginStep::CodeNeeded(pending) => {
                 sqlx::query("DELETE FROM pending_logins WHERE token_hash = ?")
                     .bind(encode::sha256_hex(&pending.token))
-                    .execute(&self.write)
+                    .execute(self.sqlite_write("login")?)
                     .await?;
                 Err(StoreError::Forbidden)
             }
@@ -673,7 +673,7 @@ impl Store {
             let rows = sqlx::query(sql)
                 .bind(value)
                 .bind(window_start)
-                .fetch_all(&self.read)
+                .fetch_all(self.sqlite_read("throttled")?)
                 .await?;
             let failures = rows
                 .iter()
@@ -696,7 +696,7 @@ impl Store {
         .bind(key)
         .bind(client_addr)
         .bind(now)
-        .execute(&self.write)
+        .execute(self.sqlite_write("record_failure")?)
         .await?;
         Ok(())
     }
@@ -705,7 +705,7 @@ impl Store {
     pub async fn require_admin_totp(&self) -> Result<bool, StoreError> {
         let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
             .bind(REQUIRE_ADMIN_TOTP)
-            .fetch_optional(&self.read)
+            .fetch_optional(self.sqlite_read("require_admin_totp")?)
             .await?;
         Ok(value.as_deref() == Some("1"))
     }
@@ -718,7 +718,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         Store::require_manage_users(actor)?;
         let before = self.require_admin_totp().await?;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "set_require_admin_totp").await?;
         sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .bind(REQUIRE_ADMIN_TOTP)
             .bind(if required { "1" } else { "0" })
@@ -763,7 +763,7 @@ impl Store {
                     "does not match the secret at this time (check the device's clock)",
                 )
             })?;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "enable_totp").await?;
         let row = sqlx::query("SELECT totp_secret FROM users WHERE id = ?")
             .bind(user.0)
             .fetch_optional(&mut *change.tx)
@@ -794,7 +794,7 @@ impl Store {
         let secret: Option<Option<String>> =
             sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = ?")
                 .bind(user.0)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.sqlite_read("totp_enabled")?)
                 .await?;
         Ok(secret.ok_or(StoreError::NotFound)?.is_some())
     }
@@ -811,7 +811,7 @@ impl Store {
         let now = self.now_secs();
         let row = sqlx::query("SELECT username_key, password_hash FROM users WHERE id = ?")
             .bind(user.0)
-            .fetch_optional(&self.read)
+            .fetch_optional(self.sqlite_read("confirm_password")?)
             .await?
             .ok_or(StoreError::NotFound)?;
         let key: String = row.try_get("username_key")?;
@@ -833,7 +833,7 @@ impl Store {
         if actor.user_id != Some(user) {
             Store::require_manage_users(actor)?;
         }
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "disable_totp").await?;
         let row = sqlx::query("SELECT totp_secret FROM users WHERE id = ?")
             .bind(user.0)
             .fetch_optional(&mut *change.tx)
@@ -883,7 +883,7 @@ impl Store {
             "SELECT id, username, role, disabled, password_hash, totp_secret FROM users WHERE username_key = ?",
         )
         .bind(&key)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.sqlite_read("begin_login")?)
         .await?;
         let hash = match &user {
             Some(row) => Some(row.try_get::<String, _>("password_hash")?),
@@ -904,7 +904,7 @@ impl Store {
         let username: String = user.try_get("username")?;
         if user.try_get::<Option<String>, _>("totp_secret")?.is_some() {
             let token = encode::random_token()?;
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.sqlite_write("begin_login")?.begin().await?;
             sqlx::query("DELETE FROM pending_logins WHERE created_at <= ?")
                 .bind(now - PENDING_LOGIN_SECS)
                 .execute(&mut *tx)
@@ -947,7 +947,7 @@ impl Store {
              FROM pending_logins p JOIN users u ON u.id = p.user_id WHERE p.token_hash = ?",
         )
         .bind(&token_hash)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.sqlite_read("finish_login")?)
         .await?;
         let Some(row) = row else {
             return Err(StoreError::NotFound);
@@ -961,7 +961,7 @@ impl Store {
         if !usable {
             sqlx::query("DELETE FROM pending_logins WHERE token_hash = ?")
                 .bind(&token_hash)
-                .execute(&self.write)
+                .execute(self.sqlite_write("finish_login")?)
                 .await?;
             return Err(StoreError::NotFound);
         }
@@ -1028,7 +1028,7 @@ impl Store {
         let token = encode::random_token()?;
         let window_start = now - LOGIN_WINDOW_SECS;
 
-        let mut change = Change::begin(self, Actor::user(user_id, role)).await?;
+        let mut change = Change::begin(self, Actor::user(user_id, role), "open_session").await?;
         if let Some((pending_hash, step)) = totp {
             let used = sqlx::query(
                 "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
@@ -1090,7 +1090,7 @@ impl Store {
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
         )
         .bind(&token_hash)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.sqlite_read("session")?)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let created_at: i64 = row.try_get("created_at")?;
@@ -1100,7 +1100,7 @@ impl Store {
         if expired || row.try_get::<i64, _>("disabled")? != 0 {
             sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
                 .bind(&token_hash)
-                .execute(&self.write)
+                .execute(self.sqlite_write("session")?)
                 .await?;
             return Ok(None);
         }
@@ -1108,7 +1108,7 @@ impl Store {
             sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
                 .bind(now)
                 .bind(&token_hash)
-                .execute(&self.write)
+                .execute(self.sqlite_write("session")?)
                 .await?;
         }
         Ok(Some(SessionUser {
@@ -1123,7 +1123,7 @@ impl Store {
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(encode::sha256_hex(token))
-            .execute(&self.write)
+            .execute(self.sqlite_write("logout")?)
             .await?;
         Ok(())
     }
@@ -1150,7 +1150,7 @@ impl Store {
         scope_names.sort_unstable();
         scope_names.dedup();
         let token = format!("kzt_{}", encode::random_token()?);
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "create_api_token").await?;
         let id: i64 = sqlx::query(
             "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
@@ -1186,7 +1186,7 @@ impl Store {
         )
         .bind(all)
         .bind(user)
-        .fetch_all(&self.read)
+        .fetch_all(self.sqlite_read("list_api_tokens")?)
         .await?;
         rows.iter()
             .map(|row| {
@@ -1210,7 +1210,7 @@ impl Store {
         actor: &Actor,
         token: ApiTokenId,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "revoke_api_token").await?;
         let row = sqlx::query("SELECT user_id, revoked_at FROM api_tokens WHERE id = ?")
             .bind(token.0)
             .fetch_optional(&mut *change.tx)
@@ -1242,7 +1242,7 @@ impl Store {
              WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
         )
         .bind(&token_hash)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.sqlite_read("api_token")?)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let now = self.now_secs();
@@ -1251,7 +1251,7 @@ impl Store {
             sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?")
                 .bind(now)
                 .bind(&token_hash)
-                .execute(&self.write)
+                .execute(self.sqlite_write("api_token")?)
                 .await?;
         }
         let scopes: String = row.try_get("scopes")?;

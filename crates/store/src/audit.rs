@@ -79,11 +79,16 @@ pub(crate) struct Change {
 }
 
 impl Change {
-    pub(crate) async fn begin(store: &Store, actor: Actor) -> Result<Change, StoreError> {
+    /// `what` names the calling operation, for the error on a backend that lacks it.
+    pub(crate) async fn begin(
+        store: &Store,
+        actor: Actor,
+        what: &'static str,
+    ) -> Result<Change, StoreError> {
         // IMMEDIATE takes the write lock at once: another process writing the same file (the
         // CLI beside the server) is waited for (busy timeout) instead of failing later, when
         // this transaction's first read would be stale and its chain head wrong.
-        let tx = store.write.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = store.sqlite_write(what)?.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Change {
             tx,
             actor,
@@ -365,7 +370,7 @@ impl Store {
             )
             .bind(expected_seq)
             .bind(VERIFY_BATCH)
-            .fetch_all(&self.read)
+            .fetch_all(self.sqlite_read("verify_audit")?)
             .await?;
             if rows.is_empty() {
                 break;
@@ -406,7 +411,7 @@ impl Store {
         }
         let last_seq = expected_seq - 1;
         let head = sqlx::query("SELECT last_seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.read)
+            .fetch_optional(self.sqlite_read("verify_audit")?)
             .await?;
         let (head_seq, head_hash): (i64, String) = match head {
             Some(row) => (row.try_get("last_seq")?, row.try_get("hash")?),
@@ -492,7 +497,7 @@ impl Store {
             query = query.bind(before);
         }
         query = query.bind(i64::from(filter.limit.unwrap_or(100).min(10_000)));
-        let rows = query.fetch_all(&self.read).await?;
+        let rows = query.fetch_all(self.sqlite_read("audit_records_unchecked")?).await?;
         let sees_restricted = can(
             actor,
             Action::View,

@@ -148,6 +148,8 @@ pub struct RestoreSummary {
 impl Store {
     /// Writes an encrypted, consistent snapshot of the whole database to `out`.
     pub async fn write_backup(&self, out: &Path, key: &BackupKey) -> Result<SnapshotSummary, BackupError> {
+        // Refuse a PostgreSQL store before touching the file system.
+        self.sqlite_backup_pool()?;
         let recipients = recipients(key)?;
         let private = tempfile::Builder::new()
             .prefix("kuzet-backup-")
@@ -158,10 +160,10 @@ impl Store {
             .to_str()
             .ok_or_else(|| BackupError::Encrypt("the temporary folder's path is not UTF-8".into()))?;
         // On the writer connection, so that no write is half-way through the snapshot.
-        sqlx::query("VACUUM INTO ?").bind(snapshot_text).execute(&self.write).await.map_err(StoreError::from)?;
+        sqlx::query("VACUUM INTO ?").bind(snapshot_text).execute(self.sqlite_backup_pool()?).await.map_err(StoreError::from)?;
         let audit = self.verify_audit().await?;
         let schema_version = self.schema_version().await?;
-        let tables = table_digests(&self.read).await?;
+        let tables = table_digests(self.sqlite_read("table_digests")?).await?;
 
         let encrypted_bytes = encrypt_file(&snapshot, out, &recipients)?;
         // Dropping the folder removes the plaintext; do it now rather than at the end of scope,
@@ -172,7 +174,7 @@ impl Store {
 
     /// A digest of every table's rows, to compare two databases (a backup and its original).
     pub async fn table_digests(&self) -> Result<Vec<TableDigest>, StoreError> {
-        table_digests(&self.read).await
+        table_digests(self.sqlite_read("table_digests")?).await
     }
 }
 

@@ -16,7 +16,7 @@ impl Store {
     /// holds persons or events. The change is recorded as made by the system.
     pub async fn load_demo(&self, register: &DemoRegister) -> Result<DemoSummary, StoreError> {
         let actor = Actor::system();
-        let mut change = Change::begin(self, actor).await?;
+        let mut change = Change::begin(self, actor, "load_demo").await?;
         let existing = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM persons) + (SELECT COUNT(*) FROM events) AS n",
         )
@@ -71,7 +71,7 @@ impl Store {
         change.commit().await?;
         // A large batch changes the tables' shape: let SQLite refresh its statistics so that
         // the planner picks the right index for filtered lists.
-        sqlx::query("PRAGMA optimize").execute(&self.write).await?;
+        sqlx::query("PRAGMA optimize").execute(self.sqlite_write("load_demo")?).await?;
         Ok(DemoSummary {
             events: register.events.len(),
             claims: register.claims.len(),

@@ -20,6 +20,13 @@ pub enum StoreError {
     /// Too many failed logins; try again after this many seconds.
     #[error("too many failed attempts; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
+    /// The operation is not available on this database backend (PostgreSQL is partial);
+    /// `what` names the operation and `advice` says what to do instead.
+    #[error("{what} is not available on PostgreSQL: {advice}")]
+    Unsupported {
+        what: &'static str,
+        advice: &'static str,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -29,6 +36,14 @@ impl StoreError {
         StoreError::Invalid {
             field: field.to_owned(),
             message: message.into(),
+        }
+    }
+
+    /// An operation not yet ported to the PostgreSQL backend.
+    pub(crate) fn not_ported(what: &'static str) -> StoreError {
+        StoreError::Unsupported {
+            what,
+            advice: "not ported to the PostgreSQL backend yet; use a SQLite database for it",
         }
     }
 

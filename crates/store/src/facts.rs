@@ -191,7 +191,7 @@ impl Store {
         id: DecisionId,
         decision: &Decision,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "update_decision").await?;
         let fact = FactRef::Decision(id);
         let person = person_of_fact(&mut change.tx, fact)
             .await?
@@ -249,7 +249,7 @@ impl Store {
                 "only detentions, decisions, custody and transfers are deleted here",
             )
         })?;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "delete_fact").await?;
         let person = person_of_fact(&mut change.tx, fact)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -263,7 +263,7 @@ impl Store {
 
     /// Deletes one source.
     pub async fn delete_source(&self, actor: &Actor, id: SourceId) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "delete_source").await?;
         let row = sqlx::query("SELECT fact_kind, fact_id, person_id, kind, reference, anonymous FROM sources WHERE id = ?")
             .bind(id.0)
             .fetch_optional(&mut *change.tx)

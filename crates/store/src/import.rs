@@ -71,7 +71,7 @@ impl Store {
         if !can(actor, Action::Import, &Resource::of(ResourceKind::Register)) {
             return Err(StoreError::Forbidden);
         }
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "import_records").await?;
         let known_events: HashSet<i64> = sqlx::query_scalar::<_, i64>("SELECT id FROM events")
             .fetch_all(&mut *change.tx)
             .await?
@@ -108,7 +108,7 @@ impl Store {
         change.commit().await?;
         // A large batch changes the tables' shape: let SQLite refresh its statistics so that
         // the planner picks the right index for filtered lists.
-        sqlx::query("PRAGMA optimize").execute(&self.write).await?;
+        sqlx::query("PRAGMA optimize").execute(self.sqlite_write("import_records")?).await?;
         Ok(summary)
     }
 }

@@ -12,16 +12,17 @@
 //! What this crate must never do: log personal data, keep a secret (password, session or API
 //! token) in clear, or change stored data without an audit record in the same transaction.
 //!
-//! PostgreSQL is not built yet. What it needs, so that the web and CLI crates do not change:
-//! `Store` gains a private backend enum (`Sqlite { write, read }`, `Postgres(PgPool)`) and each
-//! method dispatches on it; `Change` gets a PostgreSQL twin (its chain head read under
-//! `LOCK TABLE audit_head IN EXCLUSIVE MODE`, since PostgreSQL has many writers); migrations
-//! in `migrations/postgres/` with `BIGINT` ids and flags (the row mapping reads `i64`),
-//! `DOUBLE PRECISION` hours, `pg_trgm` (or a `tsvector`) over the same `search_keys` text
-//! instead of FTS5, `lower(name)` instead of `COLLATE NOCASE`, `$n` placeholders; imports
-//! that assign ids must `setval` the sequences. The integration tests take their stores from
-//! `tests/it/support.rs::stores`, which is where a PostgreSQL store joins when
-//! `KUZET_TEST_POSTGRES_URL` is set.
+//! PostgreSQL is chosen by a `postgres://` URL and is partial: the store is a private
+//! [`Backend`] enum, and a method not yet ported returns [`StoreError::Unsupported`] naming
+//! itself (never a panic, never a silent no-op). PostgreSQL has its own migrations in
+//! `migrations/postgres/` (`BIGINT` ids and flags, since the row mapping reads `i64`;
+//! `DOUBLE PRECISION` hours; `pg_trgm` over the same `search_keys` text instead of FTS5;
+//! `lower(name)` instead of `COLLATE NOCASE`) and its own `schema_version` table. What remains
+//! for each method group: a PostgreSQL twin of `Change` (its chain head read under
+//! `LOCK TABLE audit_head IN EXCLUSIVE MODE`, since PostgreSQL has many writers), `$n`
+//! placeholders, and `setval` of the sequences after imports that assign ids. The integration
+//! tests take their stores from `tests/it/support.rs::stores`, which adds a PostgreSQL store
+//! when `KUZET_TEST_POSTGRES_URL` is set.
 
 mod accounts;
 mod audit;
@@ -43,7 +44,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::{PgPool, SqlitePool};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use accounts::{
@@ -64,19 +67,32 @@ pub use types::*;
 /// The register's storage. Cheap to clone: clones share the connection pools.
 #[derive(Clone)]
 pub struct Store {
-    /// One connection: SQLite allows one writer at a time, and queueing writers here rather
-    /// than in SQLite's busy loop keeps them in order and never fails with `SQLITE_BUSY`.
-    write: SqlitePool,
-    /// Readers; in WAL mode they never wait for the writer. For an in-memory database this is
-    /// the writer's pool, since every connection would otherwise see its own empty database.
-    read: SqlitePool,
+    backend: Backend,
     clock: Clock,
     path: Option<PathBuf>,
+}
+
+/// The database behind a store.
+#[derive(Clone)]
+enum Backend {
+    Sqlite {
+        /// One connection: SQLite allows one writer at a time, and queueing writers here
+        /// rather than in SQLite's busy loop keeps them in order and never fails with
+        /// `SQLITE_BUSY`.
+        write: SqlitePool,
+        /// Readers; in WAL mode they never wait for the writer. For an in-memory database
+        /// this is the writer's pool, since every connection would otherwise see its own
+        /// empty database.
+        read: SqlitePool,
+    },
+    /// Many writers: PostgreSQL's own locks order them.
+    Postgres(PgPool),
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
+            .field("backend", &self.backend_name())
             .field("path", &self.path)
             .finish_non_exhaustive()
     }
@@ -86,17 +102,16 @@ impl std::fmt::Debug for Store {
 /// a backup, may hold it for a moment).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_CONNECTIONS: u32 = 4;
+/// Connections to PostgreSQL per store (per `kuzet serve` process).
+const POSTGRES_CONNECTIONS: u32 = 16;
 
 impl Store {
     /// Opens (creating if needed) the database at `url_or_path` and brings its schema up to
-    /// date. Accepts `sqlite://path`, `sqlite:path` or a plain file path; `postgres://` URLs
-    /// are refused until the PostgreSQL backend exists.
+    /// date. Accepts `sqlite://path`, `sqlite:path`, a plain file path, or a `postgres://`
+    /// (`postgresql://`) URL for the partial PostgreSQL backend.
     pub async fn open(url_or_path: &str) -> Result<Store, StoreError> {
         if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
-            return Err(StoreError::invalid(
-                "database",
-                "PostgreSQL is not supported yet; use a SQLite file path",
-            ));
+            return Store::open_postgres(url_or_path).await;
         }
         let path = url_or_path
             .strip_prefix("sqlite://")
@@ -128,16 +143,29 @@ impl Store {
                     .pragma("cache_size", "-65536"),
             )
             .await?;
-        schema::migrate(&write).await?;
+        schema::migrate_sqlite(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
             .connect_with(base.read_only(true))
             .await?;
         Ok(Store {
-            write,
-            read,
+            backend: Backend::Sqlite { write, read },
             clock: Clock::system(),
             path: Some(path.to_owned()),
+        })
+    }
+
+    async fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_CONNECTIONS)
+            .connect_with(options)
+            .await?;
+        schema::migrate_postgres(&pool).await?;
+        Ok(Store {
+            backend: Backend::Postgres(pool),
+            clock: Clock::system(),
+            path: None,
         })
     }
 
@@ -152,10 +180,12 @@ impl Store {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        schema::migrate(&pool).await?;
+        schema::migrate_sqlite(&pool).await?;
         Ok(Store {
-            write: pool.clone(),
-            read: pool,
+            backend: Backend::Sqlite {
+                write: pool.clone(),
+                read: pool,
+            },
             clock: Clock::system(),
             path: None,
         })
@@ -168,19 +198,63 @@ impl Store {
         self
     }
 
-    /// The database file, or `None` in memory.
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The database file, or `None` in memory and on PostgreSQL.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
     /// The schema version the database is at (the number of applied migrations).
+    /// Both backends count the same migrations, so the number means the same schema.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        schema::current_version(&self.read).await
+        match &self.backend {
+            Backend::Sqlite { read, .. } => schema::current_version_sqlite(read).await,
+            Backend::Postgres(pool) => schema::current_version_postgres(pool).await,
+        }
     }
 
-    /// Closes all connections, checkpointing the WAL into the main file.
+    /// Closes all connections; on SQLite this checkpoints the WAL into the main file.
     pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
+        match &self.backend {
+            Backend::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// The SQLite writer, or `Unsupported` naming `what` on a backend where it is not ported.
+    pub(crate) fn sqlite_write(&self, what: &'static str) -> Result<&SqlitePool, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => Ok(write),
+            Backend::Postgres(_) => Err(StoreError::not_ported(what)),
+        }
+    }
+
+    /// The SQLite readers, or `Unsupported` naming `what` on a backend where it is not ported.
+    pub(crate) fn sqlite_read(&self, what: &'static str) -> Result<&SqlitePool, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { read, .. } => Ok(read),
+            Backend::Postgres(_) => Err(StoreError::not_ported(what)),
+        }
+    }
+
+    /// The SQLite writer for backups, which PostgreSQL leaves to its own tools.
+    pub(crate) fn sqlite_backup_pool(&self) -> Result<&SqlitePool, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => Ok(write),
+            Backend::Postgres(_) => Err(StoreError::Unsupported {
+                what: "backup",
+                advice: "back up a PostgreSQL database with pg_dump (and restore with pg_restore)",
+            }),
+        }
     }
 }

@@ -96,7 +96,7 @@ impl Store {
             Action::View,
             &Resource::of(ResourceKind::Person).field(kuzet_register::Field::BirthDateFull),
         );
-        let mut connection = self.read.acquire().await?;
+        let mut connection = self.sqlite_read("persons_for_matching")?.acquire().await?;
         let persons = sqlx::query(
             "SELECT id, name, aliases, birth_date, birth_year, city, version FROM persons ORDER BY id",
         )
@@ -206,7 +206,7 @@ impl Store {
 
     /// The pairs decided to be different people, the smaller id first.
     pub(crate) async fn not_duplicate_pairs(&self) -> Result<HashSet<(i64, i64)>, StoreError> {
-        let mut connection = self.read.acquire().await?;
+        let mut connection = self.sqlite_read("not_duplicate_pairs")?.acquire().await?;
         let rows = sqlx::query("SELECT person_a, person_b FROM not_duplicates")
             .fetch_all(&mut *connection)
             .await?;

@@ -358,7 +358,7 @@ impl Store {
                 "a record cannot be merged into itself",
             ));
         }
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "merge").await?;
         let keep_access = person_access(&mut change.tx, keep).await?;
         let duplicate_access = person_access(&mut change.tx, duplicate).await?;
         Store::require_role(
@@ -631,7 +631,7 @@ impl Store {
     /// later merges into it must be undone first), or the removed record's id is taken.
     pub async fn undo_merge(&self, actor: &Actor, merge_id: i64) -> Result<(), StoreError> {
         require_register_edit(actor)?;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "undo_merge").await?;
         let row = sqlx::query(
             "SELECT kept_id, removed_id, kept_version, audit_seq, before_json, undone_at FROM merges WHERE id = ?",
         )
@@ -866,7 +866,7 @@ impl Store {
             ));
         }
         let (low, high) = (a.min(b), a.max(b));
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "mark_not_duplicate").await?;
         person_access(&mut change.tx, low).await?;
         person_access(&mut change.tx, high).await?;
         let inserted = sqlx::query(
@@ -917,7 +917,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<MergeRecord>, StoreError> {
         crate::matching::require_queue(actor)?;
-        let mut connection = self.read.acquire().await?;
+        let mut connection = self.sqlite_read("merge_history")?.acquire().await?;
         let rows = sqlx::query(
             "SELECT m.id, m.kept_id, p.name AS kept_name, m.removed_id, m.before_json, m.merged_at, m.undone_at,
                     mu.username AS merged_by, uu.username AS undone_by

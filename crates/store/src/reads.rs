@@ -145,7 +145,7 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{EVENT_SELECT} ORDER BY e.date, e.id"
         )))
-        .fetch_all(&self.read)
+        .fetch_all(self.sqlite_read("events")?)
         .await?;
         rows.iter().map(event_row).collect()
     }
@@ -156,7 +156,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT e.id, e.title, e.date, e.city, e.place, e.description, 0 AS detentions FROM events e ORDER BY e.date, e.id",
         )
-        .fetch_all(&self.read)
+        .fetch_all(self.sqlite_read("event_choices")?)
         .await?;
         rows.iter().map(event_row).collect()
     }
@@ -166,7 +166,7 @@ impl Store {
             "{EVENT_SELECT} WHERE e.id = ?"
         )))
         .bind(id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.sqlite_read("event")?)
         .await?
         .ok_or(StoreError::NotFound)?;
         event_row(&row)
@@ -183,14 +183,14 @@ impl Store {
                     "{CLAIM_SELECT} WHERE event_id = ? ORDER BY said_on, id"
                 )))
                 .bind(event.0)
-                .fetch_all(&self.read)
+                .fetch_all(self.sqlite_read("official_claims")?)
                 .await?
             }
             None => {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "{CLAIM_SELECT} ORDER BY said_on, id"
                 )))
-                .fetch_all(&self.read)
+                .fetch_all(self.sqlite_read("official_claims")?)
                 .await?
             }
         };
@@ -205,7 +205,7 @@ impl Store {
         }
         let event = self.event(id).await?;
         let claims = self.official_claims(Some(id)).await?;
-        let mut connection = self.read.acquire().await?;
+        let mut connection = self.sqlite_read("event_page")?.acquire().await?;
         let (_, today) = self.status_today(&mut connection).await?;
         let by_outcome = sqlx::query(
             "SELECT COALESCE(p.latest_outcome, 'none') AS key, COUNT(*) AS count FROM persons p
@@ -260,7 +260,7 @@ impl Store {
         id: PersonId,
         with_history: bool,
     ) -> Result<PersonPage, StoreError> {
-        let mut connection = self.read.acquire().await?;
+        let mut connection = self.sqlite_read("person_page")?.acquire().await?;
         let access = match person_access(&mut connection, id).await {
             Ok(access) => access,
             Err(StoreError::NotFound) => return Err(StoreError::NotFound),
@@ -567,7 +567,7 @@ impl Store {
         ) {
             return Err(StoreError::Forbidden);
         }
-        let mut connection = self.read.acquire().await?;
+        let mut connection = self.sqlite_read("list_persons")?.acquire().await?;
         let (_, today) = self.status_today(&mut connection).await?;
         let (conditions, values) = conditions(query, &today, false);
         let (page, per_page, offset) = paging(query);
@@ -632,7 +632,7 @@ impl Store {
         &self,
         query: &PersonQuery,
     ) -> Result<Page<PublicPersonRow>, StoreError> {
-        let mut connection = self.read.acquire().await?;
+        let mut connection = self.sqlite_read("public_persons")?.acquire().await?;
         let (_, today) = self.status_today(&mut connection).await?;
         let (conditions, values) = conditions(query, &today, true);
         let (page, per_page, offset) = paging(query);
@@ -690,8 +690,10 @@ impl Store {
         if !can(actor, Action::View, &Resource::of(ResourceKind::Register)) {
             return Err(StoreError::Forbidden);
         }
+        // Named here, before the nested reads, so that a backend without it names this.
+        self.sqlite_read("dashboard")?;
         let claims = self.official_claims(None).await?;
-        let mut connection = self.read.acquire().await?;
+        let mut connection = self.sqlite_read("dashboard")?.acquire().await?;
         let (_, today) = self.status_today(&mut connection).await?;
         let totals = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM persons) AS persons, (SELECT COUNT(*) FROM detentions) AS detentions,
@@ -1095,7 +1097,7 @@ impl Store {
     /// setting (the demo register is seen as of 12 June 2019) or now. Pages show it beside
     /// statuses so that a reader knows what "serving arrest" is relative to.
     pub async fn status_as_of(&self) -> Result<StatusMoment, StoreError> {
-        let mut connection = self.read.acquire().await?;
+        let mut connection = self.sqlite_read("status_as_of")?.acquire().await?;
         let fixed = sqlx::query("SELECT value FROM settings WHERE key = ?")
             .bind(crate::register::STATUS_AS_OF)
             .fetch_optional(&mut *connection)
@@ -1118,7 +1120,7 @@ impl Store {
         if actor.role != Role::Admin {
             return Err(StoreError::Forbidden);
         }
-        let mut change = crate::audit::Change::begin(self, *actor).await?;
+        let mut change = crate::audit::Change::begin(self, *actor, "set_status_as_of").await?;
         match moment {
             Some(moment) => {
                 sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")

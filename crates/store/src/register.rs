@@ -795,7 +795,7 @@ impl Store {
 
     pub async fn add_event(&self, actor: &Actor, event: &Event) -> Result<EventId, StoreError> {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Event))?;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "add_event").await?;
         let id = change.insert_event(event).await?;
         change.commit().await?;
         Ok(id)
@@ -809,7 +809,7 @@ impl Store {
         claim: &OfficialClaim,
     ) -> Result<ClaimId, StoreError> {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Event))?;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "add_official_claim").await?;
         if let Some(event) = event {
             sqlx::query("SELECT id FROM events WHERE id = ?")
                 .bind(event.0)
@@ -828,7 +828,7 @@ impl Store {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Person))?;
         let new = consent_unchanged_unless_allowed(actor, new, false);
         let is_draft = actor.role == kuzet_register::Role::Volunteer;
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "add_person").await?;
         let id = change.insert_person(&new, is_draft).await?;
         change.commit().await?;
         Ok(id)
@@ -844,7 +844,7 @@ impl Store {
         expected_version: i64,
         new: &NewPerson,
     ) -> Result<i64, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "update_person").await?;
         let access = person_access(&mut change.tx, id).await?;
         Store::require(actor, Action::Edit, &access.resource(ResourceKind::Person))?;
         if access.version != expected_version {
@@ -922,7 +922,7 @@ impl Store {
         id: PersonId,
         approved: bool,
     ) -> Result<i64, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "set_publication").await?;
         let access = person_access(&mut change.tx, id).await?;
         Store::require(
             actor,
@@ -967,7 +967,7 @@ impl Store {
         id: PersonId,
         expected_version: i64,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "delete_person").await?;
         let access = person_access(&mut change.tx, id).await?;
         Store::require(
             actor,
@@ -1084,7 +1084,7 @@ impl Store {
         person: PersonId,
         new: &NewDetention,
     ) -> Result<DetentionId, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "add_detention").await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
             actor,
@@ -1114,7 +1114,7 @@ impl Store {
         id: DetentionId,
         new: &NewDetention,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "update_detention").await?;
         let person = person_of_detention(&mut change.tx, id).await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
@@ -1179,7 +1179,7 @@ impl Store {
         detention: DetentionId,
         decision: &Decision,
     ) -> Result<DecisionId, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "add_decision").await?;
         let person = person_of_detention(&mut change.tx, detention).await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
@@ -1200,7 +1200,7 @@ impl Store {
         detention: DetentionId,
         custody: &Custody,
     ) -> Result<CustodyId, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "add_custody").await?;
         let person = person_of_detention(&mut change.tx, detention).await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
@@ -1221,7 +1221,7 @@ impl Store {
         detention: DetentionId,
         transfer: &Transfer,
     ) -> Result<TransferId, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "add_transfer").await?;
         let person = person_of_detention(&mut change.tx, detention).await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
@@ -1243,7 +1243,7 @@ impl Store {
         fact: FactRef,
         source: &Source,
     ) -> Result<SourceId, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
+        let mut change = Change::begin(self, *actor, "add_source").await?;
         let person = person_of_fact(&mut change.tx, fact).await?;
         let resource = match person {
             Some(person) => person_access(&mut change.tx, person)

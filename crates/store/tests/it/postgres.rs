@@ -1,0 +1,107 @@
+//! The PostgreSQL backend itself: opening and migrating a database, and the clear refusal of
+//! every operation not yet ported (the backend is partial). The register, account and audit
+//! behaviour is tested by the other modules on every backend `support::stores` yields.
+
+use kuzet_store::backup::BackupKey;
+use kuzet_store::{NewPerson, PersonQuery, Store, StoreError};
+
+use crate::support::{POSTGRES_URL_VAR, admin, person, postgres_store, with_database};
+
+fn outcome<T>(result: Result<T, StoreError>) -> String {
+    match result {
+        Ok(_) => "ok".to_owned(),
+        Err(StoreError::Unsupported { what, .. }) => format!("unsupported: {what}"),
+        Err(error) => format!("error: {error}"),
+    }
+}
+
+#[tokio::test]
+async fn a_postgres_url_opens_a_migrated_database_and_reopening_keeps_it() {
+    let Some(test) = postgres_store().await else {
+        eprintln!("skipped: {POSTGRES_URL_VAR} not set");
+        return;
+    };
+    assert_eq!(test.store.backend_name(), "postgres");
+    assert_eq!(test.store.path(), None);
+    assert_eq!(
+        test.store.schema_version().await.unwrap(),
+        kuzet_store::SCHEMA_VERSION
+    );
+    let (server, name) = test.postgres.clone().expect("a PostgreSQL test store");
+    let url = with_database(&server, &name);
+    // A second process starting on the same database finds it migrated and changes nothing.
+    let reopened = Store::open(&url).await.expect("reopen");
+    assert_eq!(
+        reopened.schema_version().await.unwrap(),
+        kuzet_store::SCHEMA_VERSION
+    );
+    reopened.close().await;
+
+    use sqlx::Connection;
+    let mut raw = sqlx::PgConnection::connect(&url).await.unwrap();
+    let versions: Vec<(i64, String)> =
+        sqlx::query_as("SELECT version, name FROM schema_version ORDER BY version")
+            .fetch_all(&mut raw)
+            .await
+            .unwrap();
+    assert_eq!(versions.len() as i64, kuzet_store::SCHEMA_VERSION);
+    assert_eq!(versions.first().map(|v| v.1.as_str()), Some("register"));
+    assert_eq!(
+        versions.last().map(|v| v.1.as_str()),
+        Some("retired_person_ids")
+    );
+    // Trigram search over Cyrillic needs the extension and a UTF-8 character type.
+    let trigrams: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM show_trgm('Жанболат')",
+    )
+    .fetch_one(&mut raw)
+    .await
+    .unwrap();
+    assert!(trigrams > 0, "no trigrams of a Cyrillic name");
+    raw.close().await.unwrap();
+}
+
+/// Runs an operation and compares how it ended with `expected`.
+async fn check<T>(operation: impl Future<Output = Result<T, StoreError>>, expected: &str) {
+    assert_eq!(outcome(operation.await), expected);
+}
+
+#[tokio::test]
+async fn operations_not_ported_to_postgres_say_so_by_name() {
+    let Some(test) = postgres_store().await else {
+        eprintln!("skipped: {POSTGRES_URL_VAR} not set");
+        return;
+    };
+    let store = &test.store;
+    let new: NewPerson = person("Aigerim Nurlanovna");
+    check(store.add_person(&admin(), &new), "unsupported: add_person").await;
+    check(
+        store.list_persons(&admin(), &PersonQuery::default()),
+        "unsupported: list_persons",
+    )
+    .await;
+    check(store.dashboard(&admin()), "unsupported: dashboard").await;
+    check(store.table_digests(), "unsupported: table_digests").await;
+    check(store.events(), "unsupported: events").await;
+    check(
+        store.persons_for_matching(&admin()),
+        "unsupported: persons_for_matching",
+    )
+    .await;
+    // The message names the operation and says what to do.
+    let error = store.events().await.unwrap_err().to_string();
+    assert!(error.contains("events") && error.contains("PostgreSQL"), "{error}");
+}
+
+#[tokio::test]
+async fn backups_of_postgres_are_refused_with_pg_dump_advice() {
+    let Some(test) = postgres_store().await else {
+        eprintln!("skipped: {POSTGRES_URL_VAR} not set");
+        return;
+    };
+    let out = std::env::temp_dir().join(format!("kuzet-pg-backup-{}.age", std::process::id()));
+    let key = BackupKey::Passphrase("a passphrase long enough".to_owned().into());
+    let error = test.store.write_backup(&out, &key).await.unwrap_err().to_string();
+    assert!(error.contains("pg_dump"), "{error}");
+    assert!(!out.exists(), "a refused backup left a file");
+}
