@@ -19,10 +19,9 @@ use std::sync::OnceLock;
 
 use kuzet_register::{Action, Actor, Resource, ResourceKind, Role, UserId, can};
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::audit::Change;
+use crate::db::{self, DbRow};
 use crate::error::StoreError;
 use crate::{ApiTokenId, Store, encode};
 
@@ -376,12 +375,12 @@ async fn password_matches(password: &str, hash: Option<String>) -> Result<bool, 
     .map_err(|_| StoreError::corrupt("password check task failed"))
 }
 
-fn role_from_row(row: &SqliteRow) -> Result<Role, StoreError> {
+fn role_from_row(row: &DbRow) -> Result<Role, StoreError> {
     let role: String = row.try_get("role")?;
     Role::parse(&role).map_err(|_| StoreError::corrupt(format!("stored role `{role}` is unknown")))
 }
 
-fn user_row(row: &SqliteRow) -> Result<UserRow, StoreError> {
+fn user_row(row: &DbRow) -> Result<UserRow, StoreError> {
     Ok(UserRow {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
@@ -441,10 +440,10 @@ impl Store {
             ));
         }
         let hash = hash_password(password).await?;
-        let mut change = Change::begin(self, *actor, "add_user").await?;
-        let taken = sqlx::query("SELECT 1 FROM users WHERE username_key = ?")
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let taken = db::query("SELECT 1 FROM users WHERE username_key = ?")
             .bind(username_key(&username))
-            .fetch_optional(&mut *change.tx)
+            .fetch_optional(&mut change.tx)
             .await?;
         if taken.is_some() {
             return Err(StoreError::invalid(
@@ -452,7 +451,7 @@ impl Store {
                 format!("`{username}` is taken"),
             ));
         }
-        let id: i64 = sqlx::query(
+        let id: i64 = db::query(
             "INSERT INTO users (username, username_key, password_hash, role, disabled, created_at)
              VALUES (?, ?, ?, ?, 0, ?) RETURNING id",
         )
@@ -461,7 +460,7 @@ impl Store {
         .bind(&hash)
         .bind(role.as_str())
         .bind(&change.at)
-        .fetch_one(&mut *change.tx)
+        .fetch_one(&mut change.tx)
         .await?
         .try_get("id")?;
         change
@@ -480,10 +479,10 @@ impl Store {
 
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRow>, StoreError> {
         Store::require_manage_users(actor)?;
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, username, role, disabled, created_at, totp_secret FROM users ORDER BY username_key",
         )
-        .fetch_all(self.sqlite_read("list_users")?)
+        .fetch_all(self.db_read())
         .await?;
         rows.iter().map(user_row).collect()
     }
@@ -495,11 +494,11 @@ impl Store {
         username: &str,
     ) -> Result<Option<UserRow>, StoreError> {
         Store::require_manage_users(actor)?;
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT id, username, role, disabled, created_at, totp_secret FROM users WHERE username_key = ?",
         )
         .bind(username_key(username))
-        .fetch_optional(self.sqlite_read("find_user")?)
+        .fetch_optional(self.db_read())
         .await?;
         row.as_ref().map(user_row).transpose()
     }
@@ -520,24 +519,24 @@ impl Store {
         disabled: bool,
     ) -> Result<(), StoreError> {
         Store::require_manage_users(actor)?;
-        let mut change = Change::begin(self, *actor, "set_disabled").await?;
-        let row = sqlx::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let row = db::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
             .bind(user.0)
-            .fetch_optional(&mut *change.tx)
+            .fetch_optional(&mut change.tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let username: String = row.try_get("username")?;
         let role = role_from_row(&row)?;
         let was_disabled = row.try_get::<i64, _>("disabled")? != 0;
-        sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
+        db::query("UPDATE users SET disabled = ? WHERE id = ?")
             .bind(i64::from(disabled))
             .bind(user.0)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            db::query("DELETE FROM sessions WHERE user_id = ?")
                 .bind(user.0)
-                .execute(&mut *change.tx)
+                .execute(&mut change.tx)
                 .await?;
         }
         change
@@ -563,18 +562,18 @@ impl Store {
         Store::require_manage_users(actor)?;
         check_password(new_password)?;
         let hash = hash_password(new_password).await?;
-        let mut change = Change::begin(self, *actor, "reset_password").await?;
-        let updated = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let updated = db::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(&hash)
             .bind(user.0)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        db::query("DELETE FROM sessions WHERE user_id = ?")
             .bind(user.0)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
         change
             .audit("user", user.0, None, "reset_password", None, None)
@@ -596,23 +595,23 @@ impl Store {
                 "public is the role of visitors without an account",
             ));
         }
-        let mut change = Change::begin(self, *actor, "set_user_role").await?;
-        let row = sqlx::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let row = db::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
             .bind(user.0)
-            .fetch_optional(&mut *change.tx)
+            .fetch_optional(&mut change.tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let username: String = row.try_get("username")?;
         let old_role = role_from_row(&row)?;
         let disabled = row.try_get::<i64, _>("disabled")? != 0;
-        sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+        db::query("UPDATE users SET role = ? WHERE id = ?")
             .bind(role.as_str())
             .bind(user.0)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        db::query("DELETE FROM sessions WHERE user_id = ?")
             .bind(user.0)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
         change
             .audit(
@@ -639,9 +638,9 @@ impl Store {
         match self.begin_login(username, password, client_addr).await? {
             LoginStep::Session(session) => Ok(session),
             LoginStep::CodeNeeded(pending) => {
-                sqlx::query("DELETE FROM pending_logins WHERE token_hash = ?")
+                db::query("DELETE FROM pending_logins WHERE token_hash = ?")
                     .bind(encode::sha256_hex(&pending.token))
-                    .execute(self.sqlite_write("login")?)
+                    .execute(self.db_write())
                     .await?;
                 Err(StoreError::Forbidden)
             }
@@ -670,10 +669,10 @@ impl Store {
                 ADDRESS_FAILURE_LIMIT,
             ),
         ] {
-            let rows = sqlx::query(sql)
+            let rows = db::query(sql)
                 .bind(value)
                 .bind(window_start)
-                .fetch_all(self.sqlite_read("throttled")?)
+                .fetch_all(self.db_read())
                 .await?;
             let failures = rows
                 .iter()
@@ -690,23 +689,25 @@ impl Store {
         client_addr: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        db::query(
             "INSERT INTO login_attempts (username_key, address, at, succeeded) VALUES (?, ?, ?, 0)",
         )
         .bind(key)
         .bind(client_addr)
         .bind(now)
-        .execute(self.sqlite_write("record_failure")?)
+        .execute(self.db_write())
         .await?;
         Ok(())
     }
 
     /// Whether admins without TOTP are kept from signing in. Off until set.
     pub async fn require_admin_totp(&self) -> Result<bool, StoreError> {
-        let value: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+        let value: Option<String> = db::query("SELECT value FROM settings WHERE key = ?")
             .bind(REQUIRE_ADMIN_TOTP)
-            .fetch_optional(self.sqlite_read("require_admin_totp")?)
-            .await?;
+            .fetch_optional(self.db_read())
+            .await?
+            .map(|row| row.try_get("value"))
+            .transpose()?;
         Ok(value.as_deref() == Some("1"))
     }
 
@@ -718,11 +719,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         Store::require_manage_users(actor)?;
         let before = self.require_admin_totp().await?;
-        let mut change = Change::begin(self, *actor, "set_require_admin_totp").await?;
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        db::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .bind(REQUIRE_ADMIN_TOTP)
             .bind(if required { "1" } else { "0" })
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
         change
             .audit(
@@ -763,18 +764,18 @@ impl Store {
                     "does not match the secret at this time (check the device's clock)",
                 )
             })?;
-        let mut change = Change::begin(self, *actor, "enable_totp").await?;
-        let row = sqlx::query("SELECT totp_secret FROM users WHERE id = ?")
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let row = db::query("SELECT totp_secret FROM users WHERE id = ?")
             .bind(user.0)
-            .fetch_optional(&mut *change.tx)
+            .fetch_optional(&mut change.tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let had = row.try_get::<Option<String>, _>("totp_secret")?.is_some();
-        sqlx::query("UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?")
+        db::query("UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?")
             .bind(totp::base32_encode(&bytes))
             .bind(step)
             .bind(user.0)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
         change
             .audit(
@@ -792,10 +793,12 @@ impl Store {
     /// Whether the account has a TOTP second factor.
     pub async fn totp_enabled(&self, user: UserId) -> Result<bool, StoreError> {
         let secret: Option<Option<String>> =
-            sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = ?")
+            db::query("SELECT totp_secret FROM users WHERE id = ?")
                 .bind(user.0)
-                .fetch_optional(self.sqlite_read("totp_enabled")?)
-                .await?;
+                .fetch_optional(self.db_read())
+                .await?
+                .map(|row| row.try_get("totp_secret"))
+                .transpose()?;
         Ok(secret.ok_or(StoreError::NotFound)?.is_some())
     }
 
@@ -809,9 +812,9 @@ impl Store {
         client_addr: &str,
     ) -> Result<(), StoreError> {
         let now = self.now_secs();
-        let row = sqlx::query("SELECT username_key, password_hash FROM users WHERE id = ?")
+        let row = db::query("SELECT username_key, password_hash FROM users WHERE id = ?")
             .bind(user.0)
-            .fetch_optional(self.sqlite_read("confirm_password")?)
+            .fetch_optional(self.db_read())
             .await?
             .ok_or(StoreError::NotFound)?;
         let key: String = row.try_get("username_key")?;
@@ -833,20 +836,20 @@ impl Store {
         if actor.user_id != Some(user) {
             Store::require_manage_users(actor)?;
         }
-        let mut change = Change::begin(self, *actor, "disable_totp").await?;
-        let row = sqlx::query("SELECT totp_secret FROM users WHERE id = ?")
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let row = db::query("SELECT totp_secret FROM users WHERE id = ?")
             .bind(user.0)
-            .fetch_optional(&mut *change.tx)
+            .fetch_optional(&mut change.tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let had = row.try_get::<Option<String>, _>("totp_secret")?.is_some();
-        sqlx::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = ?")
+        db::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = ?")
             .bind(user.0)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
-        sqlx::query("DELETE FROM pending_logins WHERE user_id = ?")
+        db::query("DELETE FROM pending_logins WHERE user_id = ?")
             .bind(user.0)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
         change
             .audit(
@@ -879,11 +882,11 @@ impl Store {
             return Err(StoreError::Throttled { retry_after_secs });
         }
 
-        let user = sqlx::query(
+        let user = db::query(
             "SELECT id, username, role, disabled, password_hash, totp_secret FROM users WHERE username_key = ?",
         )
         .bind(&key)
-        .fetch_optional(self.sqlite_read("begin_login")?)
+        .fetch_optional(self.db_read())
         .await?;
         let hash = match &user {
             Some(row) => Some(row.try_get::<String, _>("password_hash")?),
@@ -904,17 +907,17 @@ impl Store {
         let username: String = user.try_get("username")?;
         if user.try_get::<Option<String>, _>("totp_secret")?.is_some() {
             let token = encode::random_token()?;
-            let mut tx = self.sqlite_write("begin_login")?.begin().await?;
-            sqlx::query("DELETE FROM pending_logins WHERE created_at <= ?")
+            let mut tx = self.db_begin().await?;
+            db::query("DELETE FROM pending_logins WHERE created_at <= ?")
                 .bind(now - PENDING_LOGIN_SECS)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
-            sqlx::query("INSERT INTO pending_logins (token_hash, user_id, address, created_at) VALUES (?, ?, ?, ?)")
+            db::query("INSERT INTO pending_logins (token_hash, user_id, address, created_at) VALUES (?, ?, ?, ?)")
                 .bind(encode::sha256_hex(&token))
                 .bind(user_id)
                 .bind(client_addr)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             tx.commit().await?;
             return Ok(LoginStep::CodeNeeded(PendingLogin { token }));
@@ -941,13 +944,13 @@ impl Store {
     ) -> Result<NewSession, StoreError> {
         let now = self.now_secs();
         let token_hash = encode::sha256_hex(pending_token);
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT p.user_id, p.address, p.created_at, u.username, u.username_key, u.role, u.disabled,
                     u.totp_secret, u.totp_last_step
              FROM pending_logins p JOIN users u ON u.id = p.user_id WHERE p.token_hash = ?",
         )
         .bind(&token_hash)
-        .fetch_optional(self.sqlite_read("finish_login")?)
+        .fetch_optional(self.db_read())
         .await?;
         let Some(row) = row else {
             return Err(StoreError::NotFound);
@@ -959,9 +962,9 @@ impl Store {
             && row.try_get::<i64, _>("disabled")? == 0
             && secret.is_some();
         if !usable {
-            sqlx::query("DELETE FROM pending_logins WHERE token_hash = ?")
+            db::query("DELETE FROM pending_logins WHERE token_hash = ?")
                 .bind(&token_hash)
-                .execute(self.sqlite_write("finish_login")?)
+                .execute(self.db_write())
                 .await?;
             return Err(StoreError::NotFound);
         }
@@ -1028,45 +1031,45 @@ impl Store {
         let token = encode::random_token()?;
         let window_start = now - LOGIN_WINDOW_SECS;
 
-        let mut change = Change::begin(self, Actor::user(user_id, role), "open_session").await?;
+        let mut change = Change::begin_on_any(self, Actor::user(user_id, role)).await?;
         if let Some((pending_hash, step)) = totp {
-            let used = sqlx::query(
+            let used = db::query(
                 "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
             )
             .bind(step)
             .bind(user_id.0)
             .bind(step)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
             if used.rows_affected() == 0 {
                 return Err(StoreError::Conflict { current_version: 0 });
             }
-            sqlx::query("DELETE FROM pending_logins WHERE token_hash = ?")
+            db::query("DELETE FROM pending_logins WHERE token_hash = ?")
                 .bind(pending_hash)
-                .execute(&mut *change.tx)
+                .execute(&mut change.tx)
                 .await?;
         }
         // A success forgives the account's earlier failures (not the address's).
-        sqlx::query("DELETE FROM login_attempts WHERE username_key = ? AND succeeded = 0")
+        db::query("DELETE FROM login_attempts WHERE username_key = ? AND succeeded = 0")
             .bind(key)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
-        sqlx::query("DELETE FROM login_attempts WHERE at <= ?")
+        db::query("DELETE FROM login_attempts WHERE at <= ?")
             .bind(window_start)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE last_seen_at <= ? OR created_at <= ?")
+        db::query("DELETE FROM sessions WHERE last_seen_at <= ? OR created_at <= ?")
             .bind(now - IDLE_SESSION_SECS)
             .bind(now - ABSOLUTE_SESSION_SECS)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)")
+        db::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)")
             .bind(encode::sha256_hex(&token))
             .bind(user_id.0)
             .bind(&session_user.csrf_token)
             .bind(now)
             .bind(now)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
         let after = totp.map(|_| serde_json::json!({ "second_factor": "totp" }));
         change
@@ -1085,12 +1088,12 @@ impl Store {
     pub async fn session(&self, token: &str) -> Result<Option<SessionUser>, StoreError> {
         let now = self.now_secs();
         let token_hash = encode::sha256_hex(token);
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen_at, u.username, u.role, u.disabled
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
         )
         .bind(&token_hash)
-        .fetch_optional(self.sqlite_read("session")?)
+        .fetch_optional(self.db_read())
         .await?;
         let Some(row) = row else { return Ok(None) };
         let created_at: i64 = row.try_get("created_at")?;
@@ -1098,17 +1101,17 @@ impl Store {
         let expired =
             now - last_seen_at >= IDLE_SESSION_SECS || now - created_at >= ABSOLUTE_SESSION_SECS;
         if expired || row.try_get::<i64, _>("disabled")? != 0 {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            db::query("DELETE FROM sessions WHERE token_hash = ?")
                 .bind(&token_hash)
-                .execute(self.sqlite_write("session")?)
+                .execute(self.db_write())
                 .await?;
             return Ok(None);
         }
         if now - last_seen_at >= LAST_SEEN_RESOLUTION_SECS {
-            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+            db::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
                 .bind(now)
                 .bind(&token_hash)
-                .execute(self.sqlite_write("session")?)
+                .execute(self.db_write())
                 .await?;
         }
         Ok(Some(SessionUser {
@@ -1121,9 +1124,9 @@ impl Store {
 
     /// Ends a session; an unknown token is not an error.
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        db::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(encode::sha256_hex(token))
-            .execute(self.sqlite_write("logout")?)
+            .execute(self.db_write())
             .await?;
         Ok(())
     }
@@ -1150,8 +1153,8 @@ impl Store {
         scope_names.sort_unstable();
         scope_names.dedup();
         let token = format!("kzt_{}", encode::random_token()?);
-        let mut change = Change::begin(self, *actor, "create_api_token").await?;
-        let id: i64 = sqlx::query(
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let id: i64 = db::query(
             "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(user.0)
@@ -1159,7 +1162,7 @@ impl Store {
         .bind(encode::sha256_hex(&token))
         .bind(scope_names.join(","))
         .bind(&change.at)
-        .fetch_one(&mut *change.tx)
+        .fetch_one(&mut change.tx)
         .await?
         .try_get("id")?;
         let after = serde_json::json!({ "user_id": user.0, "name": name, "scopes": scope_names });
@@ -1180,13 +1183,13 @@ impl Store {
         if !all && user.is_none() {
             return Err(StoreError::Forbidden);
         }
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, user_id, name, scopes, created_at, last_used_at, revoked_at FROM api_tokens
-             WHERE ? OR user_id = ? ORDER BY id",
+             WHERE ? = 1 OR user_id = ? ORDER BY id",
         )
-        .bind(all)
+        .bind(i64::from(all))
         .bind(user)
-        .fetch_all(self.sqlite_read("list_api_tokens")?)
+        .fetch_all(self.db_read())
         .await?;
         rows.iter()
             .map(|row| {
@@ -1210,10 +1213,10 @@ impl Store {
         actor: &Actor,
         token: ApiTokenId,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor, "revoke_api_token").await?;
-        let row = sqlx::query("SELECT user_id, revoked_at FROM api_tokens WHERE id = ?")
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let row = db::query("SELECT user_id, revoked_at FROM api_tokens WHERE id = ?")
             .bind(token.0)
-            .fetch_optional(&mut *change.tx)
+            .fetch_optional(&mut change.tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let owner: i64 = row.try_get("user_id")?;
@@ -1223,10 +1226,10 @@ impl Store {
         if row.try_get::<Option<String>, _>("revoked_at")?.is_some() {
             return Ok(());
         }
-        sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ?")
+        db::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ?")
             .bind(&change.at)
             .bind(token.0)
-            .execute(&mut *change.tx)
+            .execute(&mut change.tx)
             .await?;
         change
             .audit("api_token", token.0, None, "revoke", None, None)
@@ -1237,21 +1240,21 @@ impl Store {
     /// The user behind an API token, or `None` when unknown, revoked or the account disabled.
     pub async fn api_token(&self, token: &str) -> Result<Option<TokenUser>, StoreError> {
         let token_hash = encode::sha256_hex(token);
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT t.id, t.user_id, t.scopes, t.last_used_at, u.username, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
         )
         .bind(&token_hash)
-        .fetch_optional(self.sqlite_read("api_token")?)
+        .fetch_optional(self.db_read())
         .await?;
         let Some(row) = row else { return Ok(None) };
         let now = self.now_secs();
         let last_used: Option<i64> = row.try_get("last_used_at")?;
         if last_used.is_none_or(|at| now - at >= LAST_SEEN_RESOLUTION_SECS) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?")
+            db::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?")
                 .bind(now)
                 .bind(&token_hash)
-                .execute(self.sqlite_write("api_token")?)
+                .execute(self.db_write())
                 .await?;
         }
         let scopes: String = row.try_get("scopes")?;

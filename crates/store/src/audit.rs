@@ -11,11 +11,11 @@
 use kuzet_register::{Action, Actor, Confidentiality, Resource, ResourceKind, Role, UserId, can};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Postgres, Sqlite};
 
+use crate::db::{self, DbRow, WriteTx};
 use crate::error::StoreError;
-use crate::{Store, encode};
+use crate::{Backend, Store, encode};
 
 /// The `prev_hash` of the first record.
 const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -69,7 +69,7 @@ pub enum AuditVerdict {
 
 /// A write transaction with its audit chain. Every change of stored data goes through one.
 pub(crate) struct Change {
-    pub(crate) tx: Transaction<'static, Sqlite>,
+    pub(crate) tx: WriteTx,
     pub(crate) actor: Actor,
     /// The moment of the change, UTC, as stored.
     pub(crate) at: String,
@@ -89,6 +89,31 @@ impl Change {
         // CLI beside the server) is waited for (busy timeout) instead of failing later, when
         // this transaction's first read would be stale and its chain head wrong.
         let tx = store.sqlite_write(what)?.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Change {
+            tx: WriteTx::Sqlite(tx),
+            actor,
+            at: encode::moment(store.clock.now()),
+            chain: None,
+            chain_moved: false,
+        })
+    }
+
+    /// A change on either backend, for methods whose statements all run on both (through
+    /// [`crate::db`]). On PostgreSQL the transaction first takes `audit_head` in EXCLUSIVE
+    /// mode: writers queue there one at a time, as SQLite's one writer does, so the chain head
+    /// read later is the latest and two changes never append the same `seq`. Readers are not
+    /// blocked (plain reads take no lock that conflicts with EXCLUSIVE).
+    pub(crate) async fn begin_on_any(store: &Store, actor: Actor) -> Result<Change, StoreError> {
+        let tx = match &store.backend {
+            Backend::Sqlite { write, .. } => WriteTx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("LOCK TABLE audit_head IN EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await?;
+                WriteTx::Postgres(tx)
+            }
+        };
         Ok(Change {
             tx,
             actor,
@@ -127,8 +152,8 @@ impl Change {
         let (mut last_seq, mut prev_hash) = match self.chain.take() {
             Some(chain) => chain,
             None => {
-                let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *self.tx)
+                let row = db::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut self.tx)
                     .await?;
                 match row {
                     Some(row) => (row.try_get("seq")?, row.try_get("hash")?),
@@ -199,17 +224,16 @@ impl Change {
         if self.chain_moved
             && let Some((seq, hash)) = &self.chain
         {
-            sqlx::query(
+            db::query(
                 "INSERT INTO audit_head (id, last_seq, hash) VALUES (1, ?, ?)
                  ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, hash = excluded.hash",
             )
             .bind(seq)
             .bind(hash)
-            .execute(&mut *self.tx)
+            .execute(&mut self.tx)
             .await?;
         }
-        self.tx.commit().await?;
-        Ok(())
+        self.tx.commit().await
     }
 }
 
@@ -230,12 +254,55 @@ pub(crate) enum Cell {
     Text(Option<String>),
 }
 
-/// SQLite allows 32,766 bound values in one statement; stay below.
+/// SQLite allows 32,766 bound values in one statement (PostgreSQL 65,535); stay below.
 const MAX_BOUND_VALUES: usize = 30_000;
 
-/// Inserts `rows` into `table` with multi-row `INSERT` statements. `table` and `columns` are
-/// constants of this crate, never user input.
+/// Inserts `rows` into `table` with multi-row `INSERT` statements, on either backend.
+/// `table` and `columns` are constants of this crate, never user input.
 pub(crate) async fn insert_rows(
+    tx: &mut WriteTx,
+    table: &'static str,
+    columns: &'static [&'static str],
+    rows: Vec<Vec<Cell>>,
+) -> Result<(), StoreError> {
+    match tx {
+        WriteTx::Sqlite(tx) => insert_rows_sqlite(tx, table, columns, rows).await,
+        WriteTx::Postgres(tx) => insert_rows_postgres(tx, table, columns, rows).await,
+    }
+}
+
+async fn insert_rows_postgres(
+    connection: &mut sqlx::PgConnection,
+    table: &'static str,
+    columns: &'static [&'static str],
+    rows: Vec<Vec<Cell>>,
+) -> Result<(), StoreError> {
+    let per_statement = (MAX_BOUND_VALUES / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
+        let mut builder = sqlx::QueryBuilder::<Postgres>::new(format!(
+            "INSERT INTO {table} ({}) ",
+            columns.join(", ")
+        ));
+        builder.push_values(chunk, |mut values, row| {
+            debug_assert_eq!(row.len(), columns.len(), "{table}");
+            for cell in row {
+                match cell {
+                    Cell::Int(value) => values.push_bind(value),
+                    Cell::Real(value) => values.push_bind(value),
+                    Cell::Text(value) => values.push_bind(value),
+                };
+            }
+        });
+        builder.build().execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+/// Inserts `rows` on a SQLite connection (imports insert into `persons_fts`, which only
+/// SQLite has).
+pub(crate) async fn insert_rows_sqlite(
     connection: &mut sqlx::SqliteConnection,
     table: &'static str,
     columns: &'static [&'static str],
@@ -280,7 +347,7 @@ struct RawRecord {
 }
 
 impl RawRecord {
-    fn from_row(row: &SqliteRow) -> Result<RawRecord, StoreError> {
+    fn from_row(row: &DbRow) -> Result<RawRecord, StoreError> {
         Ok(RawRecord {
             seq: row.try_get("seq")?,
             at: row.try_get("at")?,
@@ -363,14 +430,14 @@ impl Store {
         let mut expected_seq = 1i64;
         let mut prev_hash = GENESIS_HASH.to_owned();
         loop {
-            let rows = sqlx::query(
+            let rows = db::query(
                 "SELECT seq, at, actor_user_id, actor_role, entity, entity_id, person_id, action,
                     before_json, after_json, prev_hash, hash
                  FROM audit_log WHERE seq >= ? ORDER BY seq LIMIT ?",
             )
             .bind(expected_seq)
             .bind(VERIFY_BATCH)
-            .fetch_all(self.sqlite_read("verify_audit")?)
+            .fetch_all(self.db_read())
             .await?;
             if rows.is_empty() {
                 break;
@@ -410,8 +477,8 @@ impl Store {
             }
         }
         let last_seq = expected_seq - 1;
-        let head = sqlx::query("SELECT last_seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(self.sqlite_read("verify_audit")?)
+        let head = db::query("SELECT last_seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(self.db_read())
             .await?;
         let (head_seq, head_hash): (i64, String) = match head {
             Some(row) => (row.try_get("last_seq")?, row.try_get("hash")?),
@@ -480,7 +547,7 @@ impl Store {
         }
         sql.push_str(" ORDER BY a.seq DESC LIMIT ?");
         // The SQL text is assembled from fixed fragments only; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = db::query(sql);
         if let Some(entity) = &filter.entity {
             query = query.bind(entity.clone());
         }
@@ -497,7 +564,7 @@ impl Store {
             query = query.bind(before);
         }
         query = query.bind(i64::from(filter.limit.unwrap_or(100).min(10_000)));
-        let rows = query.fetch_all(self.sqlite_read("audit_records_unchecked")?).await?;
+        let rows = query.fetch_all(self.db_read()).await?;
         let sees_restricted = can(
             actor,
             Action::View,

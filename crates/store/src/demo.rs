@@ -20,7 +20,7 @@ impl Store {
         let existing = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM persons) + (SELECT COUNT(*) FROM events) AS n",
         )
-        .fetch_one(&mut *change.tx)
+        .fetch_one(change.tx.sqlite()?)
         .await?;
         if sqlx::Row::try_get::<i64, _>(&existing, "n")? > 0 {
             return Err(StoreError::invalid(
@@ -31,7 +31,7 @@ impl Store {
         sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(STATUS_AS_OF)
             .bind(encode::date_time(DEMO_NOW))
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         change
             .audit(

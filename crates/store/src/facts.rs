@@ -96,7 +96,7 @@ impl Change {
         let rows = sqlx::query("SELECT id, kind, reference, anonymous FROM sources WHERE fact_kind = ? AND fact_id = ? ORDER BY id")
             .bind(fact.kind())
             .bind(fact.id())
-            .fetch_all(&mut *self.tx)
+            .fetch_all(self.tx.sqlite()?)
             .await?;
         for row in &rows {
             let before = serde_json::json!({
@@ -116,7 +116,7 @@ impl Change {
         sqlx::query("DELETE FROM sources WHERE fact_kind = ? AND fact_id = ?")
             .bind(fact.kind())
             .bind(fact.id())
-            .execute(&mut *self.tx)
+            .execute(self.tx.sqlite()?)
             .await?;
         Ok(())
     }
@@ -141,7 +141,7 @@ impl Change {
                     "SELECT id FROM {table} WHERE detention_id = ? ORDER BY id"
                 )))
                 .bind(detention.0)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.tx.sqlite()?)
                 .await?;
                 children.extend(ids.into_iter().map(make));
             }
@@ -154,7 +154,7 @@ impl Change {
 
     /// Deletes one fact row and its sources.
     async fn delete_one(&mut self, fact: FactRef, person: PersonId) -> Result<(), StoreError> {
-        let before = fact_json(&mut self.tx, fact).await?;
+        let before = fact_json(self.tx.sqlite()?, fact).await?;
         self.delete_sources_of(fact, person).await?;
         let table = match fact {
             FactRef::Detention(_) => "detentions",
@@ -169,7 +169,7 @@ impl Change {
             "DELETE FROM {table} WHERE id = ?"
         )))
         .bind(fact.id())
-        .execute(&mut *self.tx)
+        .execute(self.tx.sqlite()?)
         .await?;
         self.audit(
             fact.kind(),
@@ -193,19 +193,19 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut change = Change::begin(self, *actor, "update_decision").await?;
         let fact = FactRef::Decision(id);
-        let person = person_of_fact(&mut change.tx, fact)
+        let person = person_of_fact(change.tx.sqlite()?, fact)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let access = person_access(&mut change.tx, person).await?;
+        let access = person_access(change.tx.sqlite()?, person).await?;
         Store::require_role(
             actor,
             Action::Edit,
             &access.resource(ResourceKind::Decision),
         )?;
-        let before = fact_json(&mut change.tx, fact).await?;
+        let before = fact_json(change.tx.sqlite()?, fact).await?;
         let detention: i64 = sqlx::query_scalar("SELECT detention_id FROM decisions WHERE id = ?")
             .bind(id.0)
-            .fetch_one(&mut *change.tx)
+            .fetch_one(change.tx.sqlite()?)
             .await?;
         sqlx::query(
             "UPDATE decisions SET authority = ?, decided_on = ?, hearing_minutes = ?, lawyer_present = ?, article_code = ?,
@@ -221,7 +221,7 @@ impl Store {
         .bind(decision.outcome.amount().map(i64::from))
         .bind(decision.outcome.appeal_result())
         .bind(id.0)
-        .execute(&mut *change.tx)
+        .execute(change.tx.sqlite()?)
         .await?;
         let after = decision_json(DetentionId(detention), decision);
         change
@@ -234,7 +234,7 @@ impl Store {
                 Some(&after),
             )
             .await?;
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await
     }
@@ -250,13 +250,13 @@ impl Store {
             )
         })?;
         let mut change = Change::begin(self, *actor, "delete_fact").await?;
-        let person = person_of_fact(&mut change.tx, fact)
+        let person = person_of_fact(change.tx.sqlite()?, fact)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let access = person_access(&mut change.tx, person).await?;
+        let access = person_access(change.tx.sqlite()?, person).await?;
         Store::require_role(actor, Action::Delete, &access.resource(kind))?;
         change.delete_fact_rows(fact, person).await?;
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await
     }
@@ -266,12 +266,12 @@ impl Store {
         let mut change = Change::begin(self, *actor, "delete_source").await?;
         let row = sqlx::query("SELECT fact_kind, fact_id, person_id, kind, reference, anonymous FROM sources WHERE id = ?")
             .bind(id.0)
-            .fetch_optional(&mut *change.tx)
+            .fetch_optional(change.tx.sqlite()?)
             .await?
             .ok_or(StoreError::NotFound)?;
         let person: Option<i64> = row.try_get("person_id")?;
         let resource = match person {
-            Some(person) => person_access(&mut change.tx, PersonId(person))
+            Some(person) => person_access(change.tx.sqlite()?, PersonId(person))
                 .await?
                 .resource(ResourceKind::Source),
             None => kuzet_register::Resource::of(ResourceKind::Event),
@@ -286,7 +286,7 @@ impl Store {
         });
         sqlx::query("DELETE FROM sources WHERE id = ?")
             .bind(id.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         change
             .audit("source", id.0, person, "delete", Some(&before), None)

@@ -10,7 +10,7 @@ use kuzet_register::{
 use serde::Serialize;
 use time::PrimitiveDateTime;
 
-use crate::audit::{AuditEntry, Cell, Change, insert_rows};
+use crate::audit::{AuditEntry, Cell, Change, insert_rows_sqlite};
 use crate::error::StoreError;
 use crate::register::{
     article_code, custody_json, decision_json, detention_json, person_json, roles_column,
@@ -73,7 +73,7 @@ impl Store {
         }
         let mut change = Change::begin(self, *actor, "import_records").await?;
         let known_events: HashSet<i64> = sqlx::query_scalar::<_, i64>("SELECT id FROM events")
-            .fetch_all(&mut *change.tx)
+            .fetch_all(change.tx.sqlite()?)
             .await?
             .into_iter()
             .collect();
@@ -103,7 +103,7 @@ impl Store {
                 _ => {}
             }
         }
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         let summary = change.import_bulk(records, now, &mut progress).await?;
         change.commit().await?;
         // A large batch changes the tables' shape: let SQLite refresh its statistics so that
@@ -157,7 +157,7 @@ impl Change {
     async fn next_id(&mut self, table: &'static str) -> Result<i64, StoreError> {
         let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
         Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-            .fetch_one(&mut *self.tx)
+            .fetch_one(self.tx.sqlite()?)
             .await?)
     }
 
@@ -170,7 +170,7 @@ impl Change {
         mut progress: impl FnMut(usize) + Send,
     ) -> Result<ImportSummary, StoreError> {
         let mut ids = NextIds {
-            person: crate::register::next_person_id(&mut self.tx).await?,
+            person: crate::register::next_person_id(self.tx.sqlite()?).await?,
             detention: self.next_id("detentions").await?,
             decision: self.next_id("decisions").await?,
             custody: self.next_id("custody").await?,
@@ -418,8 +418,8 @@ impl Change {
     }
 
     async fn store_round(&mut self, round: Round) -> Result<(), StoreError> {
-        let tx = &mut *self.tx;
-        insert_rows(
+        let tx = self.tx.sqlite()?;
+        insert_rows_sqlite(
             tx,
             "persons",
             &[
@@ -455,8 +455,8 @@ impl Change {
             round.persons,
         )
         .await?;
-        insert_rows(tx, "persons_fts", &["rowid", "search_keys"], round.search).await?;
-        insert_rows(
+        insert_rows_sqlite(tx, "persons_fts", &["rowid", "search_keys"], round.search).await?;
+        insert_rows_sqlite(
             tx,
             "detentions",
             &[
@@ -477,7 +477,7 @@ impl Change {
             round.detentions,
         )
         .await?;
-        insert_rows(
+        insert_rows_sqlite(
             tx,
             "decisions",
             &[
@@ -498,7 +498,7 @@ impl Change {
             round.decisions,
         )
         .await?;
-        insert_rows(
+        insert_rows_sqlite(
             tx,
             "custody",
             &[
@@ -514,7 +514,7 @@ impl Change {
             round.custody,
         )
         .await?;
-        insert_rows(
+        insert_rows_sqlite(
             tx,
             "transfers",
             &[
@@ -532,7 +532,7 @@ impl Change {
             round.transfers,
         )
         .await?;
-        insert_rows(
+        insert_rows_sqlite(
             tx,
             "sources",
             &[

@@ -28,6 +28,7 @@ mod accounts;
 mod audit;
 pub mod backup;
 mod clock;
+mod db;
 mod demo;
 mod encode;
 mod error;
@@ -229,6 +230,32 @@ impl Store {
             }
             Backend::Postgres(pool) => pool.close().await,
         }
+    }
+
+    /// The readers of either backend, for queries written once for both.
+    pub(crate) fn db_read(&self) -> db::Db<'_> {
+        match &self.backend {
+            Backend::Sqlite { read, .. } => db::Db::Sqlite(read),
+            Backend::Postgres(pool) => db::Db::Postgres(pool),
+        }
+    }
+
+    /// The writer of either backend, for single statements outside a `Change` (session
+    /// touches, login attempts) written once for both.
+    pub(crate) fn db_write(&self) -> db::Db<'_> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => db::Db::Sqlite(write),
+            Backend::Postgres(pool) => db::Db::Postgres(pool),
+        }
+    }
+
+    /// A plain write transaction on either backend, for statements that change no audited
+    /// data (pending logins).
+    pub(crate) async fn db_begin(&self) -> Result<db::WriteTx, StoreError> {
+        Ok(match &self.backend {
+            Backend::Sqlite { write, .. } => db::WriteTx::Sqlite(write.begin().await?),
+            Backend::Postgres(pool) => db::WriteTx::Postgres(pool.begin().await?),
+        })
     }
 
     /// The SQLite writer, or `Unsupported` naming `what` on a backend where it is not ported.

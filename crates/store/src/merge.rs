@@ -359,8 +359,8 @@ impl Store {
             ));
         }
         let mut change = Change::begin(self, *actor, "merge").await?;
-        let keep_access = person_access(&mut change.tx, keep).await?;
-        let duplicate_access = person_access(&mut change.tx, duplicate).await?;
+        let keep_access = person_access(change.tx.sqlite()?, keep).await?;
+        let duplicate_access = person_access(change.tx.sqlite()?, duplicate).await?;
         Store::require_role(
             actor,
             Action::Edit,
@@ -381,13 +381,13 @@ impl Store {
                 current_version: duplicate_access.version,
             });
         }
-        let keep_image = person_image(&mut change.tx, keep).await?;
-        let duplicate_image = person_image(&mut change.tx, duplicate).await?;
-        let keep_before = self.person_json_in(&mut change.tx, keep).await?;
-        let duplicate_before = self.person_json_in(&mut change.tx, duplicate).await?;
+        let keep_image = person_image(change.tx.sqlite()?, keep).await?;
+        let duplicate_image = person_image(change.tx.sqlite()?, duplicate).await?;
+        let keep_before = self.person_json_in(change.tx.sqlite()?, keep).await?;
+        let duplicate_before = self.person_json_in(change.tx.sqlite()?, duplicate).await?;
         let mut merged = combine(
-            stored(&mut change.tx, keep).await?,
-            stored(&mut change.tx, duplicate).await?,
+            stored(change.tx.sqlite()?, keep).await?,
+            stored(change.tx.sqlite()?, duplicate).await?,
         );
         if actor.role != Role::Volunteer {
             merged.is_draft = false;
@@ -397,12 +397,12 @@ impl Store {
         // its own id, and the kept person's history shows what arrived.
         let moved = sqlx::query("SELECT id FROM detentions WHERE person_id = ? ORDER BY id")
             .bind(duplicate.0)
-            .fetch_all(&mut *change.tx)
+            .fetch_all(change.tx.sqlite()?)
             .await?;
         let sources = sqlx::query("SELECT id, person_id, fact_kind, fact_id FROM sources WHERE person_id = ? OR (fact_kind = 'person' AND fact_id = ?) ORDER BY id")
             .bind(duplicate.0)
             .bind(duplicate.0)
-            .fetch_all(&mut *change.tx)
+            .fetch_all(change.tx.sqlite()?)
             .await?;
         let moved_detentions: Vec<i64> = moved
             .iter()
@@ -426,7 +426,7 @@ impl Store {
              FROM not_duplicates WHERE (person_a = ?1 OR person_b = ?1) ORDER BY id",
         )
         .bind(duplicate.0)
-        .fetch_all(&mut *change.tx)
+        .fetch_all(change.tx.sqlite()?)
         .await?;
         let mut added_pairs: Vec<(i64, i64, String, Option<i64>, String)> = Vec::new();
         for row in &carried {
@@ -439,7 +439,7 @@ impl Store {
                 sqlx::query("SELECT 1 FROM not_duplicates WHERE person_a = ? AND person_b = ?")
                     .bind(pair.0)
                     .bind(pair.1)
-                    .fetch_optional(&mut *change.tx)
+                    .fetch_optional(change.tx.sqlite()?)
                     .await?
                     .is_some();
             if !exists && !added_pairs.iter().any(|added| (added.0, added.1) == pair) {
@@ -470,7 +470,7 @@ impl Store {
         .bind(before_image.to_string())
         .bind(actor.user_id.map(|id| id.0))
         .bind(&change.at)
-        .fetch_one(&mut *change.tx)
+        .fetch_one(change.tx.sqlite()?)
         .await?
         .try_get("id")?;
         for (a, b, reason, decided_by, decided_at) in &added_pairs {
@@ -482,7 +482,7 @@ impl Store {
             .bind(reason)
             .bind(decided_by)
             .bind(decided_at)
-            .fetch_one(&mut *change.tx)
+            .fetch_one(change.tx.sqlite()?)
             .await?
             .try_get("id")?;
             let after =
@@ -517,7 +517,7 @@ impl Store {
         sqlx::query("UPDATE detentions SET person_id = ? WHERE person_id = ?")
             .bind(keep.0)
             .bind(duplicate.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         for row in &sources {
             let source: i64 = row.try_get("id")?;
@@ -537,12 +537,12 @@ impl Store {
         sqlx::query("UPDATE sources SET fact_id = ? WHERE fact_kind = 'person' AND fact_id = ?")
             .bind(keep.0)
             .bind(duplicate.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         sqlx::query("UPDATE sources SET person_id = ? WHERE person_id = ?")
             .bind(keep.0)
             .bind(duplicate.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
 
         let mut names = vec![merged.name.as_str()];
@@ -573,23 +573,23 @@ impl Store {
         .bind(version)
         .bind(&change.at)
         .bind(keep.0)
-        .execute(&mut *change.tx)
+        .execute(change.tx.sqlite()?)
         .await?;
         sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?")
             .bind(&keys)
             .bind(keep.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         sqlx::query("DELETE FROM persons_fts WHERE rowid = ?")
             .bind(duplicate.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         sqlx::query("DELETE FROM persons WHERE id = ?")
             .bind(duplicate.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
-        retire_person_id(&mut change.tx, duplicate).await?;
-        let keep_after = self.person_json_in(&mut change.tx, keep).await?;
+        retire_person_id(change.tx.sqlite()?, duplicate).await?;
+        let keep_after = self.person_json_in(change.tx.sqlite()?, keep).await?;
         change
             .audit(
                 "person",
@@ -611,11 +611,11 @@ impl Store {
                 Some(&merged_into),
             )
             .await?;
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         change.refresh_person(keep, now).await?;
         sqlx::query("UPDATE merges SET audit_seq = (SELECT COALESCE(MAX(seq), 0) FROM audit_log) WHERE id = ?")
             .bind(merge_id)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         change.commit().await?;
         Ok(Merged { merge_id, version })
@@ -636,7 +636,7 @@ impl Store {
             "SELECT kept_id, removed_id, kept_version, audit_seq, before_json, undone_at FROM merges WHERE id = ?",
         )
         .bind(merge_id)
-        .fetch_optional(&mut *change.tx)
+        .fetch_optional(change.tx.sqlite()?)
         .await?
         .ok_or(StoreError::NotFound)?;
         let keep = PersonId(row.try_get("kept_id")?);
@@ -649,7 +649,7 @@ impl Store {
                 "this merge was already undone",
             ));
         }
-        let access = match person_access(&mut change.tx, keep).await {
+        let access = match person_access(change.tx.sqlite()?, keep).await {
             Err(StoreError::NotFound) => {
                 return Err(StoreError::invalid(
                     "merge",
@@ -664,7 +664,7 @@ impl Store {
         )
         .bind(keep.0)
         .bind(audit_seq)
-        .fetch_one(&mut *change.tx)
+        .fetch_one(change.tx.sqlite()?)
         .await?
         .try_get("changes")?;
         if access.version != kept_version || later_changes > 0 {
@@ -675,7 +675,7 @@ impl Store {
         }
         let taken = sqlx::query("SELECT 1 FROM persons WHERE id = ?")
             .bind(removed.0)
-            .fetch_optional(&mut *change.tx)
+            .fetch_optional(change.tx.sqlite()?)
             .await?
             .is_some();
         if taken {
@@ -706,13 +706,13 @@ impl Store {
                 .cloned()
                 .unwrap_or_default()
         };
-        let kept_after_merge = self.person_json_in(&mut change.tx, keep).await?;
+        let kept_after_merge = self.person_json_in(change.tx.sqlite()?, keep).await?;
 
-        restore_person(&mut change.tx, &removed_image, true).await?;
+        restore_person(change.tx.sqlite()?, &removed_image, true).await?;
         // The id is a live person's again; a later delete or merge retires it anew.
         sqlx::query("DELETE FROM retired_person_ids WHERE id = ?")
             .bind(removed.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         for detention in list("detentions") {
             let detention = detention.as_i64().ok_or_else(|| {
@@ -723,7 +723,7 @@ impl Store {
                     .bind(removed.0)
                     .bind(detention)
                     .bind(keep.0)
-                    .execute(&mut *change.tx)
+                    .execute(change.tx.sqlite()?)
                     .await?;
             if moved.rows_affected() != 1 {
                 return Err(StoreError::invalid(
@@ -757,7 +757,7 @@ impl Store {
                 .bind(person_id)
                 .bind(fact_id)
                 .bind(id)
-                .execute(&mut *change.tx)
+                .execute(change.tx.sqlite()?)
                 .await?;
             if moved.rows_affected() != 1 {
                 return Err(StoreError::invalid(
@@ -778,7 +778,7 @@ impl Store {
                 )
                 .await?;
         }
-        restore_person(&mut change.tx, &kept_image, false).await?;
+        restore_person(change.tx.sqlite()?, &kept_image, false).await?;
         for pair in list("added_not_duplicates") {
             let (Some(a), Some(b)) = (
                 pair.get(0).and_then(serde_json::Value::as_i64),
@@ -793,7 +793,7 @@ impl Store {
             )
             .bind(a)
             .bind(b)
-            .fetch_optional(&mut *change.tx)
+            .fetch_optional(change.tx.sqlite()?)
             .await?;
             if let Some(deleted) = deleted {
                 let id: i64 = deleted.try_get("id")?;
@@ -810,7 +810,7 @@ impl Store {
                     .await?;
             }
         }
-        let removed_after = self.person_json_in(&mut change.tx, removed).await?;
+        let removed_after = self.person_json_in(change.tx.sqlite()?, removed).await?;
         let undone = serde_json::json!({ "merged_into": keep.0, "merge_id": merge_id });
         change
             .audit(
@@ -822,7 +822,7 @@ impl Store {
                 Some(&removed_after),
             )
             .await?;
-        let kept_after = self.person_json_in(&mut change.tx, keep).await?;
+        let kept_after = self.person_json_in(change.tx.sqlite()?, keep).await?;
         change
             .audit(
                 "person",
@@ -837,7 +837,7 @@ impl Store {
             .bind(actor.user_id.map(|id| id.0))
             .bind(&change.at)
             .bind(merge_id)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         change.commit().await
     }
@@ -867,8 +867,8 @@ impl Store {
         }
         let (low, high) = (a.min(b), a.max(b));
         let mut change = Change::begin(self, *actor, "mark_not_duplicate").await?;
-        person_access(&mut change.tx, low).await?;
-        person_access(&mut change.tx, high).await?;
+        person_access(change.tx.sqlite()?, low).await?;
+        person_access(change.tx.sqlite()?, high).await?;
         let inserted = sqlx::query(
             "INSERT INTO not_duplicates (person_a, person_b, reason, decided_by, decided_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (person_a, person_b) DO NOTHING RETURNING id",
@@ -878,7 +878,7 @@ impl Store {
         .bind(reason)
         .bind(actor.user_id.map(|id| id.0))
         .bind(&change.at)
-        .fetch_optional(&mut *change.tx)
+        .fetch_optional(change.tx.sqlite()?)
         .await?;
         if let Some(row) = inserted {
             // One record in each person's history: either page shows the decision.

@@ -1126,13 +1126,13 @@ impl Store {
                 sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                     .bind(crate::register::STATUS_AS_OF)
                     .bind(encode::date_time(moment))
-                    .execute(&mut *change.tx)
+                    .execute(change.tx.sqlite()?)
                     .await?;
             }
             None => {
                 sqlx::query("DELETE FROM settings WHERE key = ?")
                     .bind(crate::register::STATUS_AS_OF)
-                    .execute(&mut *change.tx)
+                    .execute(change.tx.sqlite()?)
                     .await?;
             }
         }
@@ -1141,9 +1141,9 @@ impl Store {
         change
             .audit("setting", 0, None, "set", None, Some(&after))
             .await?;
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         let persons: Vec<i64> = sqlx::query_scalar("SELECT id FROM persons ORDER BY id")
-            .fetch_all(&mut *change.tx)
+            .fetch_all(change.tx.sqlite()?)
             .await?;
         for person in persons {
             change.refresh_person(PersonId(person), now).await?;

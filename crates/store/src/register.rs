@@ -354,7 +354,7 @@ impl Change {
         .bind(&event.description)
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx.sqlite()?)
         .await?
         .try_get("id")?;
         let after = serde_json::json!({
@@ -385,7 +385,7 @@ impl Change {
         .bind(&claim.source_url)
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx.sqlite()?)
         .await?
         .try_get("id")?;
         let after = serde_json::json!({
@@ -407,7 +407,7 @@ impl Change {
         let mut names = vec![person.name.as_str()];
         names.extend(aliases.iter().copied());
         let keys = search_keys(&names);
-        let id = next_person_id(&mut self.tx).await?;
+        let id = next_person_id(self.tx.sqlite()?).await?;
         sqlx::query(
             "INSERT INTO persons (id, name, aliases, search_keys, birth_date, birth_year, city, roles, contact, address, consent,
                 publication_approved, notes, is_draft, version, created_by, created_at, updated_at)
@@ -430,12 +430,12 @@ impl Change {
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
         .bind(&self.at)
-        .execute(&mut *self.tx)
+        .execute(self.tx.sqlite()?)
         .await?;
         sqlx::query("INSERT INTO persons_fts (rowid, search_keys) VALUES (?, ?)")
             .bind(id)
             .bind(&keys)
-            .execute(&mut *self.tx)
+            .execute(self.tx.sqlite()?)
             .await?;
         self.audit(
             "person",
@@ -473,7 +473,7 @@ impl Change {
         .bind(&detention.injuries)
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx.sqlite()?)
         .await?
         .try_get("id")?;
         self.audit(
@@ -511,7 +511,7 @@ impl Change {
         .bind(decision.outcome.appeal_result())
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx.sqlite()?)
         .await?
         .try_get("id")?;
         self.audit(
@@ -543,7 +543,7 @@ impl Change {
         .bind(custody.until.map(encode::date))
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx.sqlite()?)
         .await?
         .try_get("id")?;
         let after = custody_json(detention, custody);
@@ -572,7 +572,7 @@ impl Change {
         .bind(transfer.relatives_told_on.map(encode::date))
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx.sqlite()?)
         .await?
         .try_get("id")?;
         let after = transfer_json(detention, transfer);
@@ -599,7 +599,7 @@ impl Change {
         .bind(i64::from(source.anonymous))
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx.sqlite()?)
         .await?
         .try_get("id")?;
         let after = source_json(fact, source);
@@ -625,7 +625,7 @@ impl Change {
             "SELECT {DETENTION_COLUMNS} FROM detentions WHERE person_id = ? ORDER BY detained_at DESC, id DESC LIMIT 1"
         )))
         .bind(person.0)
-        .fetch_optional(&mut *self.tx)
+        .fetch_optional(self.tx.sqlite()?)
         .await?;
         let Some(latest) = latest else {
             sqlx::query(
@@ -634,7 +634,7 @@ impl Change {
                     latest_police_station = NULL, latest_hours_held = NULL WHERE id = ?",
             )
             .bind(person.0)
-            .execute(&mut *self.tx)
+            .execute(self.tx.sqlite()?)
             .await?;
             return Ok(());
         };
@@ -642,7 +642,7 @@ impl Change {
         let event_id: Option<i64> = latest.try_get("event_id")?;
         let detention = detention_from_row(&latest)?;
         let summary =
-            detention_summary(&mut self.tx, DetentionId(detention_id), &detention, now).await?;
+            detention_summary(self.tx.sqlite()?, DetentionId(detention_id), &detention, now).await?;
         self.set_summary(
             person,
             DetentionId(detention_id),
@@ -678,7 +678,7 @@ impl Change {
         .bind(&detention.police_station)
         .bind(detention.hours_held())
         .bind(person.0)
-        .execute(&mut *self.tx)
+        .execute(self.tx.sqlite()?)
         .await?;
         Ok(())
     }
@@ -813,7 +813,7 @@ impl Store {
         if let Some(event) = event {
             sqlx::query("SELECT id FROM events WHERE id = ?")
                 .bind(event.0)
-                .fetch_optional(&mut *change.tx)
+                .fetch_optional(change.tx.sqlite()?)
                 .await?
                 .ok_or(StoreError::NotFound)?;
         }
@@ -845,14 +845,14 @@ impl Store {
         new: &NewPerson,
     ) -> Result<i64, StoreError> {
         let mut change = Change::begin(self, *actor, "update_person").await?;
-        let access = person_access(&mut change.tx, id).await?;
+        let access = person_access(change.tx.sqlite()?, id).await?;
         Store::require(actor, Action::Edit, &access.resource(ResourceKind::Person))?;
         if access.version != expected_version {
             return Err(StoreError::Conflict {
                 current_version: access.version,
             });
         }
-        let before = self.person_json_in(&mut change.tx, id).await?;
+        let before = self.person_json_in(change.tx.sqlite()?, id).await?;
         let current_approved = before
             .get("publication_approved")
             .and_then(serde_json::Value::as_bool)
@@ -888,7 +888,7 @@ impl Store {
         .bind(&change.at)
         .bind(id.0)
         .bind(expected_version)
-        .execute(&mut *change.tx)
+        .execute(change.tx.sqlite()?)
         .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::Conflict {
@@ -898,7 +898,7 @@ impl Store {
         sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?")
             .bind(&keys)
             .bind(id.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         change
             .audit(
@@ -923,13 +923,13 @@ impl Store {
         approved: bool,
     ) -> Result<i64, StoreError> {
         let mut change = Change::begin(self, *actor, "set_publication").await?;
-        let access = person_access(&mut change.tx, id).await?;
+        let access = person_access(change.tx.sqlite()?, id).await?;
         Store::require(
             actor,
             Action::Publish,
             &access.resource(ResourceKind::Person),
         )?;
-        let before = self.person_json_in(&mut change.tx, id).await?;
+        let before = self.person_json_in(change.tx.sqlite()?, id).await?;
         let version = access.version + 1;
         sqlx::query(
             "UPDATE persons SET publication_approved = ?, version = ?, updated_at = ? WHERE id = ?",
@@ -938,9 +938,9 @@ impl Store {
         .bind(version)
         .bind(&change.at)
         .bind(id.0)
-        .execute(&mut *change.tx)
+        .execute(change.tx.sqlite()?)
         .await?;
-        let after = self.person_json_in(&mut change.tx, id).await?;
+        let after = self.person_json_in(change.tx.sqlite()?, id).await?;
         change
             .audit(
                 "person",
@@ -968,7 +968,7 @@ impl Store {
         expected_version: i64,
     ) -> Result<(), StoreError> {
         let mut change = Change::begin(self, *actor, "delete_person").await?;
-        let access = person_access(&mut change.tx, id).await?;
+        let access = person_access(change.tx.sqlite()?, id).await?;
         Store::require(
             actor,
             Action::Delete,
@@ -979,7 +979,7 @@ impl Store {
                 current_version: access.version,
             });
         }
-        let before = self.person_json_in(&mut change.tx, id).await?;
+        let before = self.person_json_in(change.tx.sqlite()?, id).await?;
         for (entity, sql) in [
             (
                 "source",
@@ -1004,7 +1004,7 @@ impl Store {
         ] {
             let rows = sqlx::query(sql)
                 .bind(id.0)
-                .fetch_all(&mut *change.tx)
+                .fetch_all(change.tx.sqlite()?)
                 .await?;
             for row in rows {
                 let fact_id: i64 = row.try_get("id")?;
@@ -1026,17 +1026,17 @@ impl Store {
         )
         .bind(id.0)
         .bind(id.0)
-        .execute(&mut *change.tx)
+        .execute(change.tx.sqlite()?)
         .await?;
         sqlx::query("DELETE FROM persons_fts WHERE rowid = ?")
             .bind(id.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
         sqlx::query("DELETE FROM persons WHERE id = ?")
             .bind(id.0)
-            .execute(&mut *change.tx)
+            .execute(change.tx.sqlite()?)
             .await?;
-        retire_person_id(&mut change.tx, id).await?;
+        retire_person_id(change.tx.sqlite()?, id).await?;
         change
             .audit("person", id.0, Some(id.0), "delete", Some(&before), None)
             .await?;
@@ -1085,7 +1085,7 @@ impl Store {
         new: &NewDetention,
     ) -> Result<DetentionId, StoreError> {
         let mut change = Change::begin(self, *actor, "add_detention").await?;
-        let access = person_access(&mut change.tx, person).await?;
+        let access = person_access(change.tx.sqlite()?, person).await?;
         Store::require(
             actor,
             Action::Create,
@@ -1094,13 +1094,13 @@ impl Store {
         if let Some(event) = new.event_id {
             sqlx::query("SELECT id FROM events WHERE id = ?")
                 .bind(event.0)
-                .fetch_optional(&mut *change.tx)
+                .fetch_optional(change.tx.sqlite()?)
                 .await?
                 .ok_or_else(|| {
                     StoreError::invalid("event", format!("event {event} does not exist"))
                 })?;
         }
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         let id = change.insert_detention(person, new, now).await?;
         change.refresh_person(person, now).await?;
         change.commit().await?;
@@ -1115,8 +1115,8 @@ impl Store {
         new: &NewDetention,
     ) -> Result<(), StoreError> {
         let mut change = Change::begin(self, *actor, "update_detention").await?;
-        let person = person_of_detention(&mut change.tx, id).await?;
-        let access = person_access(&mut change.tx, person).await?;
+        let person = person_of_detention(change.tx.sqlite()?, id).await?;
+        let access = person_access(change.tx.sqlite()?, person).await?;
         Store::require(
             actor,
             Action::Edit,
@@ -1126,7 +1126,7 @@ impl Store {
             "SELECT {DETENTION_COLUMNS} FROM detentions WHERE id = ?"
         )))
         .bind(id.0)
-        .fetch_one(&mut *change.tx)
+        .fetch_one(change.tx.sqlite()?)
         .await?;
         let before = NewDetention {
             event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId),
@@ -1135,13 +1135,13 @@ impl Store {
         if let Some(event) = new.event_id {
             sqlx::query("SELECT id FROM events WHERE id = ?")
                 .bind(event.0)
-                .fetch_optional(&mut *change.tx)
+                .fetch_optional(change.tx.sqlite()?)
                 .await?
                 .ok_or_else(|| {
                     StoreError::invalid("event", format!("event {event} does not exist"))
                 })?;
         }
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         let detention = &new.detention;
         sqlx::query(
             "UPDATE detentions SET event_id = ?, detained_at = ?, released_at = ?, hours_held = ?, over_legal_limit = ?,
@@ -1157,7 +1157,7 @@ impl Store {
         .bind(i64::from(detention.treatment.bits()))
         .bind(&detention.injuries)
         .bind(id.0)
-        .execute(&mut *change.tx)
+        .execute(change.tx.sqlite()?)
         .await?;
         change
             .audit(
@@ -1180,15 +1180,15 @@ impl Store {
         decision: &Decision,
     ) -> Result<DecisionId, StoreError> {
         let mut change = Change::begin(self, *actor, "add_decision").await?;
-        let person = person_of_detention(&mut change.tx, detention).await?;
-        let access = person_access(&mut change.tx, person).await?;
+        let person = person_of_detention(change.tx.sqlite()?, detention).await?;
+        let access = person_access(change.tx.sqlite()?, person).await?;
         Store::require(
             actor,
             Action::Create,
             &access.resource(ResourceKind::Decision),
         )?;
         let id = change.insert_decision(person, detention, decision).await?;
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await?;
         Ok(id)
@@ -1201,15 +1201,15 @@ impl Store {
         custody: &Custody,
     ) -> Result<CustodyId, StoreError> {
         let mut change = Change::begin(self, *actor, "add_custody").await?;
-        let person = person_of_detention(&mut change.tx, detention).await?;
-        let access = person_access(&mut change.tx, person).await?;
+        let person = person_of_detention(change.tx.sqlite()?, detention).await?;
+        let access = person_access(change.tx.sqlite()?, person).await?;
         Store::require(
             actor,
             Action::Create,
             &access.resource(ResourceKind::Custody),
         )?;
         let id = change.insert_custody(person, detention, custody).await?;
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await?;
         Ok(id)
@@ -1222,15 +1222,15 @@ impl Store {
         transfer: &Transfer,
     ) -> Result<TransferId, StoreError> {
         let mut change = Change::begin(self, *actor, "add_transfer").await?;
-        let person = person_of_detention(&mut change.tx, detention).await?;
-        let access = person_access(&mut change.tx, person).await?;
+        let person = person_of_detention(change.tx.sqlite()?, detention).await?;
+        let access = person_access(change.tx.sqlite()?, person).await?;
         Store::require(
             actor,
             Action::Create,
             &access.resource(ResourceKind::Custody),
         )?;
         let id = change.insert_transfer(person, detention, transfer).await?;
-        let now = status_now(&mut change.tx, self).await?;
+        let now = status_now(change.tx.sqlite()?, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await?;
         Ok(id)
@@ -1244,9 +1244,9 @@ impl Store {
         source: &Source,
     ) -> Result<SourceId, StoreError> {
         let mut change = Change::begin(self, *actor, "add_source").await?;
-        let person = person_of_fact(&mut change.tx, fact).await?;
+        let person = person_of_fact(change.tx.sqlite()?, fact).await?;
         let resource = match person {
-            Some(person) => person_access(&mut change.tx, person)
+            Some(person) => person_access(change.tx.sqlite()?, person)
                 .await?
                 .resource(ResourceKind::Source),
             // Sources of events and claims: whoever may create events may source them.

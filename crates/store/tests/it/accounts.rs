@@ -7,7 +7,7 @@ use kuzet_store::{
 };
 use time::Duration;
 
-use crate::support::{START, actor, admin, file_store, sqlite_stores, user};
+use crate::support::{START, actor, admin, file_store, stores, user};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -29,7 +29,7 @@ async fn check_add_user(store: &Store, username: &str, password: &str, role: Rol
 
 #[tokio::test]
 async fn adding_users_validates_names_passwords_and_roles() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         check_add_user(store, "aigul", PASSWORD, Role::Coordinator, "ok").await;
         check_add_user(
@@ -116,7 +116,7 @@ async fn adding_users_validates_names_passwords_and_roles() {
 
 #[tokio::test]
 async fn login_gives_a_new_session_each_time_and_logout_ends_it() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let volunteer = user(store, "dana", Role::Volunteer).await;
         let first = store.login("Dana", PASSWORD, "10.0.0.1").await.unwrap();
@@ -149,7 +149,7 @@ async fn login_gives_a_new_session_each_time_and_logout_ends_it() {
 
 #[tokio::test]
 async fn wrong_passwords_unknown_users_and_disabled_accounts_look_the_same() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let analyst = user(store, "marat", Role::Analyst).await;
         let huge = "x".repeat(1_000_000);
@@ -191,7 +191,7 @@ async fn wrong_passwords_unknown_users_and_disabled_accounts_look_the_same() {
 
 #[tokio::test]
 async fn sessions_expire_when_idle_and_after_twelve_hours() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let clock = kuzet_store::Clock::manual(START);
         let store = store.clone().with_clock(clock.clone());
@@ -244,7 +244,7 @@ async fn sessions_expire_when_idle_and_after_twelve_hours() {
 
 #[tokio::test]
 async fn failed_logins_throttle_the_account_then_the_window_passes() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let clock = kuzet_store::Clock::manual(START);
         let store = test.store.clone().with_clock(clock.clone());
         user(&store, "nurlan", Role::Volunteer).await;
@@ -289,7 +289,7 @@ async fn failed_logins_throttle_the_account_then_the_window_passes() {
 
 #[tokio::test]
 async fn failed_logins_from_one_address_throttle_that_address() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         user(store, "gulnara", Role::Volunteer).await;
         for attempt in 0..ADDRESS_FAILURE_LIMIT {
@@ -321,7 +321,7 @@ async fn failed_logins_from_one_address_throttle_that_address() {
 
 #[tokio::test]
 async fn resetting_a_password_ends_sessions_and_changes_the_password() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let volunteer = user(store, "asel", Role::Volunteer).await;
         let session = store.login("asel", PASSWORD, "10.0.0.4").await.unwrap();
@@ -563,7 +563,7 @@ async fn pending(store: &Store, name: &str, address: &str) -> String {
 
 #[tokio::test]
 async fn enrolment_needs_a_current_code_and_is_audited_without_the_secret() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let dana = user(store, "dana", Role::Coordinator).await;
         let id = dana.user_id.unwrap();
@@ -657,7 +657,7 @@ async fn enrolment_needs_a_current_code_and_is_audited_without_the_secret() {
 
 #[tokio::test]
 async fn an_account_with_totp_signs_in_with_password_then_code() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         user(store, "erlan", Role::Volunteer).await;
         let secret = enrol(&test, "erlan").await;
@@ -728,7 +728,7 @@ async fn an_account_with_totp_signs_in_with_password_then_code() {
 
 #[tokio::test]
 async fn pending_logins_expire_and_wrong_codes_are_throttled() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         user(store, "farida", Role::Analyst).await;
         let secret = enrol(&test, "farida").await;
@@ -775,7 +775,7 @@ async fn pending_logins_expire_and_wrong_codes_are_throttled() {
 
 #[tokio::test]
 async fn admins_need_totp_when_the_setting_requires_it() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         user(store, "gaukhar", Role::Admin).await;
         user(store, "halyk", Role::Coordinator).await;

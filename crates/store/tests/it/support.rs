@@ -83,8 +83,6 @@ pub const POSTGRES_URL_VAR: &str = "KUZET_TEST_POSTGRES_URL";
 /// Every backend to run a test against, each fresh and on a manual clock at `START`: SQLite
 /// in memory, SQLite in a file, and PostgreSQL when `KUZET_TEST_POSTGRES_URL` is set. For
 /// tests whose methods are ported to PostgreSQL.
-// Unused until the first test group is ported to PostgreSQL.
-#[allow(dead_code)]
 pub async fn stores() -> Vec<TestStore> {
     let mut stores = sqlite_stores().await;
     match postgres_store().await {
