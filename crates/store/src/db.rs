@@ -50,6 +50,24 @@ impl WriteTx {
 pub(crate) enum Exec<'a> {
     Pool(Db<'a>),
     Tx(&'a mut WriteTx),
+    SqliteConnection(&'a mut sqlx::SqliteConnection),
+}
+
+impl Exec<'_> {
+    /// The same executor for one more query, so a helper can run several.
+    pub(crate) fn reborrow(&mut self) -> Exec<'_> {
+        match self {
+            Exec::Pool(db) => Exec::Pool(*db),
+            Exec::Tx(tx) => Exec::Tx(&mut **tx),
+            Exec::SqliteConnection(connection) => Exec::SqliteConnection(&mut **connection),
+        }
+    }
+}
+
+impl<'a> From<&'a mut sqlx::SqliteConnection> for Exec<'a> {
+    fn from(connection: &'a mut sqlx::SqliteConnection) -> Exec<'a> {
+        Exec::SqliteConnection(connection)
+    }
 }
 
 impl<'a> From<Db<'a>> for Exec<'a> {
@@ -61,6 +79,35 @@ impl<'a> From<Db<'a>> for Exec<'a> {
 impl<'a> From<&'a mut WriteTx> for Exec<'a> {
     fn from(tx: &'a mut WriteTx) -> Exec<'a> {
         Exec::Tx(tx)
+    }
+}
+
+/// Reading a column, for row mapping shared by both backends' rows (and SQLite code not yet
+/// ported, which still holds `SqliteRow`s).
+pub(crate) trait ReadRow {
+    fn try_get<'r, T, I>(&'r self, index: I) -> Result<T, sqlx::Error>
+    where
+        T: Decode<'r, Sqlite> + Type<Sqlite> + Decode<'r, Postgres> + Type<Postgres>,
+        I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow>;
+}
+
+impl ReadRow for SqliteRow {
+    fn try_get<'r, T, I>(&'r self, index: I) -> Result<T, sqlx::Error>
+    where
+        T: Decode<'r, Sqlite> + Type<Sqlite> + Decode<'r, Postgres> + Type<Postgres>,
+        I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow>,
+    {
+        Row::try_get(self, index)
+    }
+}
+
+impl ReadRow for DbRow {
+    fn try_get<'r, T, I>(&'r self, index: I) -> Result<T, sqlx::Error>
+    where
+        T: Decode<'r, Sqlite> + Type<Sqlite> + Decode<'r, Postgres> + Type<Postgres>,
+        I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow>,
+    {
+        DbRow::try_get(self, index)
     }
 }
 
@@ -78,8 +125,8 @@ impl DbRow {
         I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow>,
     {
         match self {
-            DbRow::Sqlite(row) => row.try_get(index),
-            DbRow::Postgres(row) => row.try_get(index),
+            DbRow::Sqlite(row) => Row::try_get(row, index),
+            DbRow::Postgres(row) => Row::try_get(row, index),
         }
     }
 }
@@ -125,6 +172,7 @@ impl Query {
             Exec::Pool(Db::Postgres(pool)) => Ok(self.postgres().fetch_all(pool).await?.into_iter().map(DbRow::Postgres).collect()),
             Exec::Tx(WriteTx::Sqlite(tx)) => Ok(self.sqlite().fetch_all(&mut **tx).await?.into_iter().map(DbRow::Sqlite).collect()),
             Exec::Tx(WriteTx::Postgres(tx)) => Ok(self.postgres().fetch_all(&mut **tx).await?.into_iter().map(DbRow::Postgres).collect()),
+            Exec::SqliteConnection(connection) => Ok(self.sqlite().fetch_all(connection).await?.into_iter().map(DbRow::Sqlite).collect()),
         }
     }
 
@@ -137,6 +185,7 @@ impl Query {
             Exec::Pool(Db::Postgres(pool)) => Ok(self.postgres().fetch_optional(pool).await?.map(DbRow::Postgres)),
             Exec::Tx(WriteTx::Sqlite(tx)) => Ok(self.sqlite().fetch_optional(&mut **tx).await?.map(DbRow::Sqlite)),
             Exec::Tx(WriteTx::Postgres(tx)) => Ok(self.postgres().fetch_optional(&mut **tx).await?.map(DbRow::Postgres)),
+            Exec::SqliteConnection(connection) => Ok(self.sqlite().fetch_optional(connection).await?.map(DbRow::Sqlite)),
         }
     }
 
@@ -150,6 +199,7 @@ impl Query {
             Exec::Pool(Db::Postgres(pool)) => self.postgres().execute(pool).await?.rows_affected(),
             Exec::Tx(WriteTx::Sqlite(tx)) => self.sqlite().execute(&mut **tx).await?.rows_affected(),
             Exec::Tx(WriteTx::Postgres(tx)) => self.postgres().execute(&mut **tx).await?.rows_affected(),
+            Exec::SqliteConnection(connection) => self.sqlite().execute(connection).await?.rows_affected(),
         };
         Ok(Done { rows_affected })
     }
@@ -229,6 +279,30 @@ pub(crate) fn numbered_placeholders(sql: &str) -> String {
         }
     }
     out
+}
+
+impl<'a> From<&'a mut sqlx::pool::PoolConnection<Sqlite>> for Exec<'a> {
+    fn from(connection: &'a mut sqlx::pool::PoolConnection<Sqlite>) -> Exec<'a> {
+        Exec::SqliteConnection(&mut **connection)
+    }
+}
+
+impl From<i32> for Cell {
+    fn from(value: i32) -> Cell {
+        Cell::Int(Some(i64::from(value)))
+    }
+}
+
+impl From<Option<i32>> for Cell {
+    fn from(value: Option<i32>) -> Cell {
+        Cell::Int(value.map(i64::from))
+    }
+}
+
+impl From<&Option<String>> for Cell {
+    fn from(value: &Option<String>) -> Cell {
+        Cell::Text(value.clone())
+    }
 }
 
 impl From<i64> for Cell {

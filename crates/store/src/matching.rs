@@ -167,6 +167,7 @@ impl Store {
         actor: &Actor,
         threshold: f64,
     ) -> Result<Vec<DuplicatePair>, StoreError> {
+        self.sqlite_read("duplicate_candidates")?;
         require_queue(actor)?;
         if !(0.0..=1.0).contains(&threshold) {
             return Err(StoreError::invalid(

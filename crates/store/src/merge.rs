@@ -334,6 +334,7 @@ impl Store {
         duplicate: PersonId,
         duplicate_version: i64,
     ) -> Result<i64, StoreError> {
+        self.sqlite_read("merge_persons")?;
         self.merge(actor, keep, keep_version, duplicate, duplicate_version)
             .await
             .map(|merged| merged.version)

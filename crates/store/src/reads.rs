@@ -241,6 +241,7 @@ impl Store {
     /// The person page, filtered for `actor`. The public gets `NotFound` for a person who is
     /// not published, so that the public site does not reveal who is in the register.
     pub async fn person(&self, actor: &Actor, id: PersonId) -> Result<PersonPage, StoreError> {
+        self.sqlite_read("person")?;
         self.person_page(actor, id, true).await
     }
 
@@ -251,6 +252,7 @@ impl Store {
         actor: &Actor,
         id: PersonId,
     ) -> Result<PersonPage, StoreError> {
+        self.sqlite_read("person_record")?;
         self.person_page(actor, id, false).await
     }
 

@@ -8,11 +8,10 @@ use kuzet_register::{
     Detention, DetentionStatus, Event, OfficialClaim, Outcome, PersonRole, Resource, ResourceKind,
     Source, Transfer, TreatmentSet, can, derive_status,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
 use time::PrimitiveDateTime;
 
 use crate::audit::Change;
+use crate::db::{self, Exec, ReadRow, WriteTx};
 use crate::error::StoreError;
 use crate::{
     ClaimId, CustodyId, DecisionId, DetentionId, EventId, FactRef, NewDetention, NewPerson,
@@ -25,12 +24,13 @@ pub(crate) const STATUS_AS_OF: &str = "status_as_of";
 /// The moment statuses are derived at: the `status_as_of` setting (the demo register is seen as
 /// of 12 June 2019), or now in UTC.
 pub(crate) async fn status_now(
-    connection: &mut SqliteConnection,
+    connection: impl Into<Exec<'_>>,
     store: &Store,
 ) -> Result<PrimitiveDateTime, StoreError> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = ?")
+    let mut connection = connection.into();
+    let row = db::query("SELECT value FROM settings WHERE key = ?")
         .bind(STATUS_AS_OF)
-        .fetch_optional(&mut *connection)
+        .fetch_optional(connection.reborrow())
         .await?;
     match row {
         Some(row) => encode::parse_date_time(&row.try_get::<String, _>("value")?),
@@ -164,7 +164,7 @@ pub(crate) fn article_code(code: Code) -> &'static str {
     }
 }
 
-pub(crate) fn detention_from_row(row: &SqliteRow) -> Result<Detention, StoreError> {
+pub(crate) fn detention_from_row(row: &impl ReadRow) -> Result<Detention, StoreError> {
     let mut detention = Detention::new(encode::parse_date_time(
         &row.try_get::<String, _>("detained_at")?,
     )?);
@@ -184,7 +184,7 @@ pub(crate) fn detention_from_row(row: &SqliteRow) -> Result<Detention, StoreErro
     Ok(detention)
 }
 
-pub(crate) fn decision_from_row(row: &SqliteRow) -> Result<Decision, StoreError> {
+pub(crate) fn decision_from_row(row: &impl ReadRow) -> Result<Decision, StoreError> {
     let code: Option<String> = row.try_get("article_code")?;
     let number: Option<i64> = row.try_get("article_number")?;
     let article = match (code.as_deref(), number) {
@@ -217,7 +217,7 @@ pub(crate) fn decision_from_row(row: &SqliteRow) -> Result<Decision, StoreError>
     })
 }
 
-pub(crate) fn transfer_from_row(row: &SqliteRow) -> Result<Transfer, StoreError> {
+pub(crate) fn transfer_from_row(row: &impl ReadRow) -> Result<Transfer, StoreError> {
     let departed: Option<String> = row.try_get("departed_at")?;
     let told: Option<String> = row.try_get("relatives_told_on")?;
     Ok(Transfer {
@@ -235,7 +235,7 @@ pub(crate) fn transfer_from_row(row: &SqliteRow) -> Result<Transfer, StoreError>
     })
 }
 
-pub(crate) fn custody_from_row(row: &SqliteRow) -> Result<Custody, StoreError> {
+pub(crate) fn custody_from_row(row: &impl ReadRow) -> Result<Custody, StoreError> {
     let until: Option<String> = row.try_get("until_date")?;
     Ok(Custody {
         place: row.try_get("place")?,
@@ -278,12 +278,13 @@ pub(crate) fn publishable(consent: &str, approved: bool) -> bool {
 }
 
 pub(crate) async fn person_access(
-    connection: &mut SqliteConnection,
+    connection: impl Into<Exec<'_>>,
     person: PersonId,
 ) -> Result<PersonAccess, StoreError> {
-    let row = sqlx::query("SELECT created_by, is_draft, consent, publication_approved, version FROM persons WHERE id = ?")
+    let mut connection = connection.into();
+    let row = db::query("SELECT created_by, is_draft, consent, publication_approved, version FROM persons WHERE id = ?")
         .bind(person.0)
-        .fetch_optional(&mut *connection)
+        .fetch_optional(connection.reborrow())
         .await?
         .ok_or(StoreError::NotFound)?;
     let consent: String = row.try_get("consent")?;
@@ -299,12 +300,13 @@ pub(crate) async fn person_access(
 }
 
 async fn person_of_detention(
-    connection: &mut SqliteConnection,
+    connection: impl Into<Exec<'_>>,
     detention: DetentionId,
 ) -> Result<PersonId, StoreError> {
-    let row = sqlx::query("SELECT person_id FROM detentions WHERE id = ?")
+    let mut connection = connection.into();
+    let row = db::query("SELECT person_id FROM detentions WHERE id = ?")
         .bind(detention.0)
-        .fetch_optional(&mut *connection)
+        .fetch_optional(connection.reborrow())
         .await?
         .ok_or(StoreError::NotFound)?;
     Ok(PersonId(row.try_get("person_id")?))
@@ -313,12 +315,13 @@ async fn person_of_detention(
 /// The person a fact belongs to, or `None` for events and claims; `NotFound` when the fact
 /// does not exist.
 pub(crate) async fn person_of_fact(
-    connection: &mut SqliteConnection,
+    connection: impl Into<Exec<'_>>,
     fact: FactRef,
 ) -> Result<Option<PersonId>, StoreError> {
+    let mut connection = connection.into();
     let sql = match fact {
-        FactRef::Event(_) => "SELECT NULL AS person_id FROM events WHERE id = ?",
-        FactRef::Claim(_) => "SELECT NULL AS person_id FROM official_claims WHERE id = ?",
+        FactRef::Event(_) => "SELECT CAST(NULL AS BIGINT) AS person_id FROM events WHERE id = ?",
+        FactRef::Claim(_) => "SELECT CAST(NULL AS BIGINT) AS person_id FROM official_claims WHERE id = ?",
         FactRef::Person(_) => "SELECT id AS person_id FROM persons WHERE id = ?",
         FactRef::Detention(_) => "SELECT person_id FROM detentions WHERE id = ?",
         FactRef::Decision(_) => {
@@ -331,9 +334,9 @@ pub(crate) async fn person_of_fact(
             "SELECT d.person_id FROM transfers x JOIN detentions d ON d.id = x.detention_id WHERE x.id = ?"
         }
     };
-    let row = sqlx::query(sql)
+    let row = db::query(sql)
         .bind(fact.id())
-        .fetch_optional(&mut *connection)
+        .fetch_optional(connection.reborrow())
         .await?
         .ok_or(StoreError::NotFound)?;
     Ok(row.try_get::<Option<i64>, _>("person_id")?.map(PersonId))
@@ -343,7 +346,7 @@ pub(crate) async fn person_of_fact(
 /// check permissions first.
 impl Change {
     pub(crate) async fn insert_event(&mut self, event: &Event) -> Result<EventId, StoreError> {
-        let id: i64 = sqlx::query(
+        let id: i64 = db::query(
             "INSERT INTO events (title, date, city, place, description, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -354,7 +357,7 @@ impl Change {
         .bind(&event.description)
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(self.tx.sqlite()?)
+        .fetch_one(&mut self.tx)
         .await?
         .try_get("id")?;
         let after = serde_json::json!({
@@ -371,7 +374,7 @@ impl Change {
         event: Option<EventId>,
         claim: &OfficialClaim,
     ) -> Result<ClaimId, StoreError> {
-        let id: i64 = sqlx::query(
+        let id: i64 = db::query(
             "INSERT INTO official_claims (event_id, said_by, said_on, count_qualifier, count_value, subject, source_url,
                 created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -385,7 +388,7 @@ impl Change {
         .bind(&claim.source_url)
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(self.tx.sqlite()?)
+        .fetch_one(&mut self.tx)
         .await?
         .try_get("id")?;
         let after = serde_json::json!({
@@ -407,8 +410,8 @@ impl Change {
         let mut names = vec![person.name.as_str()];
         names.extend(aliases.iter().copied());
         let keys = search_keys(&names);
-        let id = next_person_id(self.tx.sqlite()?).await?;
-        sqlx::query(
+        let id = next_person_id(&mut self.tx).await?;
+        db::query(
             "INSERT INTO persons (id, name, aliases, search_keys, birth_date, birth_year, city, roles, contact, address, consent,
                 publication_approved, notes, is_draft, version, created_by, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
@@ -430,13 +433,16 @@ impl Change {
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
         .bind(&self.at)
-        .execute(self.tx.sqlite()?)
+        .execute(&mut self.tx)
         .await?;
-        sqlx::query("INSERT INTO persons_fts (rowid, search_keys) VALUES (?, ?)")
-            .bind(id)
-            .bind(&keys)
-            .execute(self.tx.sqlite()?)
-            .await?;
+        // PostgreSQL searches `persons.search_keys` itself (trigram index); SQLite keeps FTS5.
+        if let WriteTx::Sqlite(tx) = &mut self.tx {
+            sqlx::query("INSERT INTO persons_fts (rowid, search_keys) VALUES (?, ?)")
+                .bind(id)
+                .bind(&keys)
+                .execute(&mut **tx)
+                .await?;
+        }
         self.audit(
             "person",
             id,
@@ -456,7 +462,7 @@ impl Change {
         now: PrimitiveDateTime,
     ) -> Result<DetentionId, StoreError> {
         let detention = &new.detention;
-        let id: i64 = sqlx::query(
+        let id: i64 = db::query(
             "INSERT INTO detentions (person_id, event_id, detained_at, released_at, hours_held, over_legal_limit, detained_by,
                 police_station, treatment_bits, injuries, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -473,7 +479,7 @@ impl Change {
         .bind(&detention.injuries)
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(self.tx.sqlite()?)
+        .fetch_one(&mut self.tx)
         .await?
         .try_get("id")?;
         self.audit(
@@ -494,7 +500,7 @@ impl Change {
         detention: DetentionId,
         decision: &Decision,
     ) -> Result<DecisionId, StoreError> {
-        let id: i64 = sqlx::query(
+        let id: i64 = db::query(
             "INSERT INTO decisions (detention_id, authority, decided_on, hearing_minutes, lawyer_present, article_code,
                 article_number, outcome_kind, outcome_amount, appeal_result, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -511,7 +517,7 @@ impl Change {
         .bind(decision.outcome.appeal_result())
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(self.tx.sqlite()?)
+        .fetch_one(&mut self.tx)
         .await?
         .try_get("id")?;
         self.audit(
@@ -532,7 +538,7 @@ impl Change {
         detention: DetentionId,
         custody: &Custody,
     ) -> Result<CustodyId, StoreError> {
-        let id: i64 = sqlx::query(
+        let id: i64 = db::query(
             "INSERT INTO custody (detention_id, place, region, from_date, until_date, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -543,7 +549,7 @@ impl Change {
         .bind(custody.until.map(encode::date))
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(self.tx.sqlite()?)
+        .fetch_one(&mut self.tx)
         .await?
         .try_get("id")?;
         let after = custody_json(detention, custody);
@@ -558,7 +564,7 @@ impl Change {
         detention: DetentionId,
         transfer: &Transfer,
     ) -> Result<TransferId, StoreError> {
-        let id: i64 = sqlx::query(
+        let id: i64 = db::query(
             "INSERT INTO transfers (detention_id, from_place, to_place, departed_at, distance_km, hours_in_transport,
                 relatives_told_on, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -572,7 +578,7 @@ impl Change {
         .bind(transfer.relatives_told_on.map(encode::date))
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(self.tx.sqlite()?)
+        .fetch_one(&mut self.tx)
         .await?
         .try_get("id")?;
         let after = transfer_json(detention, transfer);
@@ -587,7 +593,7 @@ impl Change {
         person: Option<PersonId>,
         source: &Source,
     ) -> Result<SourceId, StoreError> {
-        let id: i64 = sqlx::query(
+        let id: i64 = db::query(
             "INSERT INTO sources (fact_kind, fact_id, person_id, kind, reference, anonymous, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -599,7 +605,7 @@ impl Change {
         .bind(i64::from(source.anonymous))
         .bind(self.actor.user_id.map(|id| id.0))
         .bind(&self.at)
-        .fetch_one(self.tx.sqlite()?)
+        .fetch_one(&mut self.tx)
         .await?
         .try_get("id")?;
         let after = source_json(fact, source);
@@ -621,20 +627,20 @@ impl Change {
         person: PersonId,
         now: PrimitiveDateTime,
     ) -> Result<(), StoreError> {
-        let latest = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let latest = db::query(format!(
             "SELECT {DETENTION_COLUMNS} FROM detentions WHERE person_id = ? ORDER BY detained_at DESC, id DESC LIMIT 1"
-        )))
+        ))
         .bind(person.0)
-        .fetch_optional(self.tx.sqlite()?)
+        .fetch_optional(&mut self.tx)
         .await?;
         let Some(latest) = latest else {
-            sqlx::query(
+            db::query(
                 "UPDATE persons SET status = 'unknown', status_until = NULL, status_place = NULL, latest_outcome = NULL,
                     latest_outcome_text = NULL, latest_detention_id = NULL, latest_detained_at = NULL, latest_event_id = NULL,
                     latest_police_station = NULL, latest_hours_held = NULL WHERE id = ?",
             )
             .bind(person.0)
-            .execute(self.tx.sqlite()?)
+            .execute(&mut self.tx)
             .await?;
             return Ok(());
         };
@@ -642,7 +648,7 @@ impl Change {
         let event_id: Option<i64> = latest.try_get("event_id")?;
         let detention = detention_from_row(&latest)?;
         let summary =
-            detention_summary(self.tx.sqlite()?, DetentionId(detention_id), &detention, now).await?;
+            detention_summary(&mut self.tx, DetentionId(detention_id), &detention, now).await?;
         self.set_summary(
             person,
             DetentionId(detention_id),
@@ -662,7 +668,7 @@ impl Change {
         detention: &Detention,
         summary: &DetentionSummary,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        db::query(
             "UPDATE persons SET status = ?, status_until = ?, status_place = ?, latest_outcome = ?, latest_outcome_text = ?,
                 latest_detention_id = ?, latest_detained_at = ?, latest_event_id = ?, latest_police_station = ?,
                 latest_hours_held = ? WHERE id = ?",
@@ -678,7 +684,7 @@ impl Change {
         .bind(&detention.police_station)
         .bind(detention.hours_held())
         .bind(person.0)
-        .execute(self.tx.sqlite()?)
+        .execute(&mut self.tx)
         .await?;
         Ok(())
     }
@@ -693,36 +699,37 @@ pub(crate) struct DetentionSummary {
 }
 
 pub(crate) async fn detention_summary(
-    connection: &mut SqliteConnection,
+    connection: impl Into<Exec<'_>>,
     detention_id: DetentionId,
     detention: &Detention,
     now: PrimitiveDateTime,
 ) -> Result<DetentionSummary, StoreError> {
-    let decision_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut connection = connection.into();
+    let decision_rows = db::query(format!(
         "SELECT {DECISION_COLUMNS} FROM decisions WHERE detention_id = ? ORDER BY decided_on, id"
-    )))
+    ))
     .bind(detention_id.0)
-    .fetch_all(&mut *connection)
+    .fetch_all(connection.reborrow())
     .await?;
     let decisions = decision_rows
         .iter()
         .map(decision_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let transfer_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE detention_id = ? ORDER BY departed_at, id"
-    )))
+    let transfer_rows = db::query(format!(
+        "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE detention_id = ? ORDER BY departed_at NULLS FIRST, id"
+    ))
     .bind(detention_id.0)
-    .fetch_all(&mut *connection)
+    .fetch_all(connection.reborrow())
     .await?;
     let transfers = transfer_rows
         .iter()
         .map(transfer_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let custody_place: Option<String> = sqlx::query(
+    let custody_place: Option<String> = db::query(
         "SELECT place FROM custody WHERE detention_id = ? ORDER BY from_date DESC, id DESC LIMIT 1",
     )
     .bind(detention_id.0)
-    .fetch_optional(&mut *connection)
+    .fetch_optional(connection.reborrow())
     .await?
     .map(|row| row.try_get("place"))
     .transpose()?;
@@ -795,7 +802,7 @@ impl Store {
 
     pub async fn add_event(&self, actor: &Actor, event: &Event) -> Result<EventId, StoreError> {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Event))?;
-        let mut change = Change::begin(self, *actor, "add_event").await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
         let id = change.insert_event(event).await?;
         change.commit().await?;
         Ok(id)
@@ -809,11 +816,11 @@ impl Store {
         claim: &OfficialClaim,
     ) -> Result<ClaimId, StoreError> {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Event))?;
-        let mut change = Change::begin(self, *actor, "add_official_claim").await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
         if let Some(event) = event {
-            sqlx::query("SELECT id FROM events WHERE id = ?")
+            db::query("SELECT id FROM events WHERE id = ?")
                 .bind(event.0)
-                .fetch_optional(change.tx.sqlite()?)
+                .fetch_optional(&mut change.tx)
                 .await?
                 .ok_or(StoreError::NotFound)?;
         }
@@ -828,7 +835,7 @@ impl Store {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Person))?;
         let new = consent_unchanged_unless_allowed(actor, new, false);
         let is_draft = actor.role == kuzet_register::Role::Volunteer;
-        let mut change = Change::begin(self, *actor, "add_person").await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
         let id = change.insert_person(&new, is_draft).await?;
         change.commit().await?;
         Ok(id)
@@ -844,15 +851,15 @@ impl Store {
         expected_version: i64,
         new: &NewPerson,
     ) -> Result<i64, StoreError> {
-        let mut change = Change::begin(self, *actor, "update_person").await?;
-        let access = person_access(change.tx.sqlite()?, id).await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let access = person_access(&mut change.tx, id).await?;
         Store::require(actor, Action::Edit, &access.resource(ResourceKind::Person))?;
         if access.version != expected_version {
             return Err(StoreError::Conflict {
                 current_version: access.version,
             });
         }
-        let before = self.person_json_in(change.tx.sqlite()?, id).await?;
+        let before = self.person_json_in(&mut change.tx, id).await?;
         let current_approved = before
             .get("publication_approved")
             .and_then(serde_json::Value::as_bool)
@@ -865,7 +872,7 @@ impl Store {
         names.extend(aliases.iter().copied());
         let keys = search_keys(&names);
         let version = expected_version + 1;
-        let updated = sqlx::query(
+        let updated = db::query(
             "UPDATE persons SET name = ?, aliases = ?, search_keys = ?, birth_date = ?, birth_year = ?, city = ?, roles = ?,
                 contact = ?, address = ?, consent = ?, publication_approved = ?, notes = ?, is_draft = ?, version = ?,
                 updated_at = ?
@@ -888,18 +895,20 @@ impl Store {
         .bind(&change.at)
         .bind(id.0)
         .bind(expected_version)
-        .execute(change.tx.sqlite()?)
+        .execute(&mut change.tx)
         .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::Conflict {
                 current_version: access.version,
             });
         }
-        sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?")
-            .bind(&keys)
-            .bind(id.0)
-            .execute(change.tx.sqlite()?)
-            .await?;
+        if let WriteTx::Sqlite(tx) = &mut change.tx {
+            sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?")
+                .bind(&keys)
+                .bind(id.0)
+                .execute(&mut **tx)
+                .await?;
+        }
         change
             .audit(
                 "person",
@@ -922,25 +931,25 @@ impl Store {
         id: PersonId,
         approved: bool,
     ) -> Result<i64, StoreError> {
-        let mut change = Change::begin(self, *actor, "set_publication").await?;
-        let access = person_access(change.tx.sqlite()?, id).await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let access = person_access(&mut change.tx, id).await?;
         Store::require(
             actor,
             Action::Publish,
             &access.resource(ResourceKind::Person),
         )?;
-        let before = self.person_json_in(change.tx.sqlite()?, id).await?;
+        let before = self.person_json_in(&mut change.tx, id).await?;
         let version = access.version + 1;
-        sqlx::query(
+        db::query(
             "UPDATE persons SET publication_approved = ?, version = ?, updated_at = ? WHERE id = ?",
         )
         .bind(i64::from(approved))
         .bind(version)
         .bind(&change.at)
         .bind(id.0)
-        .execute(change.tx.sqlite()?)
+        .execute(&mut change.tx)
         .await?;
-        let after = self.person_json_in(change.tx.sqlite()?, id).await?;
+        let after = self.person_json_in(&mut change.tx, id).await?;
         change
             .audit(
                 "person",
@@ -967,8 +976,8 @@ impl Store {
         id: PersonId,
         expected_version: i64,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor, "delete_person").await?;
-        let access = person_access(change.tx.sqlite()?, id).await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let access = person_access(&mut change.tx, id).await?;
         Store::require(
             actor,
             Action::Delete,
@@ -979,7 +988,7 @@ impl Store {
                 current_version: access.version,
             });
         }
-        let before = self.person_json_in(change.tx.sqlite()?, id).await?;
+        let before = self.person_json_in(&mut change.tx, id).await?;
         for (entity, sql) in [
             (
                 "source",
@@ -1002,9 +1011,9 @@ impl Store {
                 "SELECT id, detained_at AS what FROM detentions WHERE person_id = ?",
             ),
         ] {
-            let rows = sqlx::query(sql)
+            let rows = db::query(sql)
                 .bind(id.0)
-                .fetch_all(change.tx.sqlite()?)
+                .fetch_all(&mut change.tx)
                 .await?;
             for row in rows {
                 let fact_id: i64 = row.try_get("id")?;
@@ -1021,22 +1030,24 @@ impl Store {
                     .await?;
             }
         }
-        sqlx::query(
+        db::query(
             "DELETE FROM sources WHERE person_id = ? OR (fact_kind = 'person' AND fact_id = ?)",
         )
         .bind(id.0)
         .bind(id.0)
-        .execute(change.tx.sqlite()?)
+        .execute(&mut change.tx)
         .await?;
-        sqlx::query("DELETE FROM persons_fts WHERE rowid = ?")
+        if let WriteTx::Sqlite(tx) = &mut change.tx {
+            sqlx::query("DELETE FROM persons_fts WHERE rowid = ?")
+                .bind(id.0)
+                .execute(&mut **tx)
+                .await?;
+        }
+        db::query("DELETE FROM persons WHERE id = ?")
             .bind(id.0)
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
-        sqlx::query("DELETE FROM persons WHERE id = ?")
-            .bind(id.0)
-            .execute(change.tx.sqlite()?)
-            .await?;
-        retire_person_id(change.tx.sqlite()?, id).await?;
+        retire_person_id(&mut change.tx, id).await?;
         change
             .audit("person", id.0, Some(id.0), "delete", Some(&before), None)
             .await?;
@@ -1046,15 +1057,16 @@ impl Store {
     /// The person's own fields as the audit log records them.
     pub(crate) async fn person_json_in(
         &self,
-        connection: &mut SqliteConnection,
+        connection: impl Into<Exec<'_>>,
         id: PersonId,
     ) -> Result<serde_json::Value, StoreError> {
-        let row = sqlx::query(
+        let mut connection = connection.into();
+        let row = db::query(
             "SELECT name, aliases, birth_date, birth_year, city, roles, contact, address, consent, publication_approved, notes,
                 is_draft, version FROM persons WHERE id = ?",
         )
         .bind(id.0)
-        .fetch_optional(&mut *connection)
+        .fetch_optional(connection.reborrow())
         .await?
         .ok_or(StoreError::NotFound)?;
         let aliases: String = row.try_get("aliases")?;
@@ -1084,23 +1096,23 @@ impl Store {
         person: PersonId,
         new: &NewDetention,
     ) -> Result<DetentionId, StoreError> {
-        let mut change = Change::begin(self, *actor, "add_detention").await?;
-        let access = person_access(change.tx.sqlite()?, person).await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let access = person_access(&mut change.tx, person).await?;
         Store::require(
             actor,
             Action::Create,
             &access.resource(ResourceKind::Detention),
         )?;
         if let Some(event) = new.event_id {
-            sqlx::query("SELECT id FROM events WHERE id = ?")
+            db::query("SELECT id FROM events WHERE id = ?")
                 .bind(event.0)
-                .fetch_optional(change.tx.sqlite()?)
+                .fetch_optional(&mut change.tx)
                 .await?
                 .ok_or_else(|| {
                     StoreError::invalid("event", format!("event {event} does not exist"))
                 })?;
         }
-        let now = status_now(change.tx.sqlite()?, self).await?;
+        let now = status_now(&mut change.tx, self).await?;
         let id = change.insert_detention(person, new, now).await?;
         change.refresh_person(person, now).await?;
         change.commit().await?;
@@ -1114,36 +1126,36 @@ impl Store {
         id: DetentionId,
         new: &NewDetention,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor, "update_detention").await?;
-        let person = person_of_detention(change.tx.sqlite()?, id).await?;
-        let access = person_access(change.tx.sqlite()?, person).await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let person = person_of_detention(&mut change.tx, id).await?;
+        let access = person_access(&mut change.tx, person).await?;
         Store::require(
             actor,
             Action::Edit,
             &access.resource(ResourceKind::Detention),
         )?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row = db::query(format!(
             "SELECT {DETENTION_COLUMNS} FROM detentions WHERE id = ?"
-        )))
+        ))
         .bind(id.0)
-        .fetch_one(change.tx.sqlite()?)
+        .fetch_one(&mut change.tx)
         .await?;
         let before = NewDetention {
             event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId),
             detention: detention_from_row(&row)?,
         };
         if let Some(event) = new.event_id {
-            sqlx::query("SELECT id FROM events WHERE id = ?")
+            db::query("SELECT id FROM events WHERE id = ?")
                 .bind(event.0)
-                .fetch_optional(change.tx.sqlite()?)
+                .fetch_optional(&mut change.tx)
                 .await?
                 .ok_or_else(|| {
                     StoreError::invalid("event", format!("event {event} does not exist"))
                 })?;
         }
-        let now = status_now(change.tx.sqlite()?, self).await?;
+        let now = status_now(&mut change.tx, self).await?;
         let detention = &new.detention;
-        sqlx::query(
+        db::query(
             "UPDATE detentions SET event_id = ?, detained_at = ?, released_at = ?, hours_held = ?, over_legal_limit = ?,
                 detained_by = ?, police_station = ?, treatment_bits = ?, injuries = ? WHERE id = ?",
         )
@@ -1157,7 +1169,7 @@ impl Store {
         .bind(i64::from(detention.treatment.bits()))
         .bind(&detention.injuries)
         .bind(id.0)
-        .execute(change.tx.sqlite()?)
+        .execute(&mut change.tx)
         .await?;
         change
             .audit(
@@ -1179,16 +1191,16 @@ impl Store {
         detention: DetentionId,
         decision: &Decision,
     ) -> Result<DecisionId, StoreError> {
-        let mut change = Change::begin(self, *actor, "add_decision").await?;
-        let person = person_of_detention(change.tx.sqlite()?, detention).await?;
-        let access = person_access(change.tx.sqlite()?, person).await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let person = person_of_detention(&mut change.tx, detention).await?;
+        let access = person_access(&mut change.tx, person).await?;
         Store::require(
             actor,
             Action::Create,
             &access.resource(ResourceKind::Decision),
         )?;
         let id = change.insert_decision(person, detention, decision).await?;
-        let now = status_now(change.tx.sqlite()?, self).await?;
+        let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await?;
         Ok(id)
@@ -1200,16 +1212,16 @@ impl Store {
         detention: DetentionId,
         custody: &Custody,
     ) -> Result<CustodyId, StoreError> {
-        let mut change = Change::begin(self, *actor, "add_custody").await?;
-        let person = person_of_detention(change.tx.sqlite()?, detention).await?;
-        let access = person_access(change.tx.sqlite()?, person).await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let person = person_of_detention(&mut change.tx, detention).await?;
+        let access = person_access(&mut change.tx, person).await?;
         Store::require(
             actor,
             Action::Create,
             &access.resource(ResourceKind::Custody),
         )?;
         let id = change.insert_custody(person, detention, custody).await?;
-        let now = status_now(change.tx.sqlite()?, self).await?;
+        let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await?;
         Ok(id)
@@ -1221,16 +1233,16 @@ impl Store {
         detention: DetentionId,
         transfer: &Transfer,
     ) -> Result<TransferId, StoreError> {
-        let mut change = Change::begin(self, *actor, "add_transfer").await?;
-        let person = person_of_detention(change.tx.sqlite()?, detention).await?;
-        let access = person_access(change.tx.sqlite()?, person).await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let person = person_of_detention(&mut change.tx, detention).await?;
+        let access = person_access(&mut change.tx, person).await?;
         Store::require(
             actor,
             Action::Create,
             &access.resource(ResourceKind::Custody),
         )?;
         let id = change.insert_transfer(person, detention, transfer).await?;
-        let now = status_now(change.tx.sqlite()?, self).await?;
+        let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await?;
         Ok(id)
@@ -1243,10 +1255,10 @@ impl Store {
         fact: FactRef,
         source: &Source,
     ) -> Result<SourceId, StoreError> {
-        let mut change = Change::begin(self, *actor, "add_source").await?;
-        let person = person_of_fact(change.tx.sqlite()?, fact).await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let person = person_of_fact(&mut change.tx, fact).await?;
         let resource = match person {
-            Some(person) => person_access(change.tx.sqlite()?, person)
+            Some(person) => person_access(&mut change.tx, person)
                 .await?
                 .resource(ResourceKind::Source),
             // Sources of events and claims: whoever may create events may source them.
@@ -1275,25 +1287,30 @@ pub(crate) fn consent(raw: &str) -> Result<Consent, StoreError> {
 /// would hand out the id of a removed highest-numbered person again, blocking the undo of
 /// its merge or attaching its audit history and decisions to a stranger.
 pub(crate) async fn next_person_id(
-    connection: &mut sqlx::SqliteConnection,
+    connection: impl Into<Exec<'_>>,
 ) -> Result<i64, StoreError> {
-    let next: i64 = sqlx::query_scalar(
-        "SELECT MAX(COALESCE((SELECT MAX(id) FROM persons), 0),
-                    COALESCE((SELECT MAX(id) FROM retired_person_ids), 0)) + 1",
+    let mut connection = connection.into();
+    // Two columns rather than SQL's two-argument MAX, which PostgreSQL spells GREATEST.
+    let row = db::query(
+        "SELECT COALESCE((SELECT MAX(id) FROM persons), 0) AS live,
+                COALESCE((SELECT MAX(id) FROM retired_person_ids), 0) AS retired",
     )
-    .fetch_one(&mut *connection)
+    .fetch_one(connection.reborrow())
     .await?;
-    Ok(next)
+    let live: i64 = row.try_get("live")?;
+    let retired: i64 = row.try_get("retired")?;
+    Ok(live.max(retired) + 1)
 }
 
 /// Records that `id` no longer names a live person and must not be given to a new one.
 pub(crate) async fn retire_person_id(
-    connection: &mut sqlx::SqliteConnection,
+    connection: impl Into<Exec<'_>>,
     id: PersonId,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT OR IGNORE INTO retired_person_ids (id) VALUES (?)")
+    let mut connection = connection.into();
+    db::query("INSERT INTO retired_person_ids (id) VALUES (?) ON CONFLICT DO NOTHING")
         .bind(id.0)
-        .execute(&mut *connection)
+        .execute(connection.reborrow())
         .await?;
     Ok(())
 }

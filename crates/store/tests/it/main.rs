@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod concurrency;
 mod backup;
 mod confidentiality;
 mod demo;
