@@ -5,11 +5,11 @@
 use kuzet_register::{
     Action, Actor, Confidentiality, Field, PersonRole, Resource, ResourceKind, Role, can,
 };
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use time::{Duration, PrimitiveDateTime};
 
 use crate::audit::AuditFilter;
+use crate::db::{self, DbRow, Exec};
 use crate::error::StoreError;
 use crate::register::{
     CUSTODY_COLUMNS, DECISION_COLUMNS, DETENTION_COLUMNS, PersonAccess, TRANSFER_COLUMNS,
@@ -61,7 +61,7 @@ fn fts_query(text: &str) -> Option<String> {
     }
 }
 
-fn event_row(row: &SqliteRow) -> Result<EventRow, StoreError> {
+fn event_row(row: &DbRow) -> Result<EventRow, StoreError> {
     Ok(EventRow {
         id: EventId(row.try_get("id")?),
         title: row.try_get("title")?,
@@ -73,7 +73,7 @@ fn event_row(row: &SqliteRow) -> Result<EventRow, StoreError> {
     })
 }
 
-fn claim_row(row: &SqliteRow) -> Result<ClaimRow, StoreError> {
+fn claim_row(row: &DbRow) -> Result<ClaimRow, StoreError> {
     let qualifier: String = row.try_get("count_qualifier")?;
     let value: i64 = row.try_get("count_value")?;
     let count = claimed_count(&qualifier, value)?;
@@ -90,7 +90,7 @@ fn claim_row(row: &SqliteRow) -> Result<ClaimRow, StoreError> {
     })
 }
 
-fn counts(rows: &[SqliteRow]) -> Result<Vec<Count>, StoreError> {
+fn counts(rows: &[impl crate::db::ReadRow]) -> Result<Vec<Count>, StoreError> {
     rows.iter()
         .map(|row| {
             Ok(Count {
@@ -134,7 +134,7 @@ impl Store {
     /// Today's date for statuses, as stored text.
     async fn status_today(
         &self,
-        connection: &mut SqliteConnection,
+        connection: impl Into<Exec<'_>>,
     ) -> Result<(PrimitiveDateTime, String), StoreError> {
         let now = status_now(connection, self).await?;
         Ok((now, encode::date(now.date())))
@@ -142,10 +142,10 @@ impl Store {
 
     /// All events, oldest first. Events are public information.
     pub async fn events(&self) -> Result<Vec<EventRow>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = db::query(format!(
             "{EVENT_SELECT} ORDER BY e.date, e.id"
-        )))
-        .fetch_all(self.sqlite_read("events")?)
+        ))
+        .fetch_all(self.db_read())
         .await?;
         rows.iter().map(event_row).collect()
     }
@@ -153,20 +153,20 @@ impl Store {
     /// All events, oldest first, without counting their detentions (`detentions` is 0): for
     /// filter forms on every list request, where the counts would cost a pass over detentions.
     pub async fn event_choices(&self) -> Result<Vec<EventRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT e.id, e.title, e.date, e.city, e.place, e.description, 0 AS detentions FROM events e ORDER BY e.date, e.id",
+        let rows = db::query(
+            "SELECT e.id, e.title, e.date, e.city, e.place, e.description, CAST(0 AS BIGINT) AS detentions FROM events e ORDER BY e.date, e.id",
         )
-        .fetch_all(self.sqlite_read("event_choices")?)
+        .fetch_all(self.db_read())
         .await?;
         rows.iter().map(event_row).collect()
     }
 
     pub async fn event(&self, id: EventId) -> Result<EventRow, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row = db::query(format!(
             "{EVENT_SELECT} WHERE e.id = ?"
-        )))
+        ))
         .bind(id.0)
-        .fetch_optional(self.sqlite_read("event")?)
+        .fetch_optional(self.db_read())
         .await?
         .ok_or(StoreError::NotFound)?;
         event_row(&row)
@@ -179,18 +179,18 @@ impl Store {
     ) -> Result<Vec<ClaimRow>, StoreError> {
         let rows = match event {
             Some(event) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
+                db::query(format!(
                     "{CLAIM_SELECT} WHERE event_id = ? ORDER BY said_on, id"
-                )))
+                ))
                 .bind(event.0)
-                .fetch_all(self.sqlite_read("official_claims")?)
+                .fetch_all(self.db_read())
                 .await?
             }
             None => {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
+                db::query(format!(
                     "{CLAIM_SELECT} ORDER BY said_on, id"
-                )))
-                .fetch_all(self.sqlite_read("official_claims")?)
+                ))
+                .fetch_all(self.db_read())
                 .await?
             }
         };
@@ -205,29 +205,29 @@ impl Store {
         }
         let event = self.event(id).await?;
         let claims = self.official_claims(Some(id)).await?;
-        let mut connection = self.sqlite_read("event_page")?.acquire().await?;
-        let (_, today) = self.status_today(&mut connection).await?;
-        let by_outcome = sqlx::query(
+        let mut connection = Exec::from(self.db_read());
+        let (_, today) = self.status_today(connection.reborrow()).await?;
+        let by_outcome = db::query(
             "SELECT COALESCE(p.latest_outcome, 'none') AS key, COUNT(*) AS count FROM persons p
              WHERE p.id IN (SELECT person_id FROM detentions WHERE event_id = ?) GROUP BY key ORDER BY count DESC, key",
         )
         .bind(id.0)
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
-        let by_status = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let by_status = db::query(format!(
             "SELECT {EFFECTIVE_STATUS} AS key, COUNT(*) AS count FROM persons p
              WHERE p.id IN (SELECT person_id FROM detentions WHERE event_id = ?) GROUP BY key ORDER BY count DESC, key"
-        )))
+        ))
         .bind(&today)
         .bind(id.0)
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
-        let by_police_station = sqlx::query(
+        let by_police_station = db::query(
             "SELECT CASE WHEN police_station = '' THEN 'unknown' ELSE police_station END AS key, COUNT(*) AS count
              FROM detentions WHERE event_id = ? GROUP BY key ORDER BY count DESC, key",
         )
         .bind(id.0)
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
         Ok(EventPage {
             event,
@@ -241,7 +241,6 @@ impl Store {
     /// The person page, filtered for `actor`. The public gets `NotFound` for a person who is
     /// not published, so that the public site does not reveal who is in the register.
     pub async fn person(&self, actor: &Actor, id: PersonId) -> Result<PersonPage, StoreError> {
-        self.sqlite_read("person")?;
         self.person_page(actor, id, true).await
     }
 
@@ -252,7 +251,6 @@ impl Store {
         actor: &Actor,
         id: PersonId,
     ) -> Result<PersonPage, StoreError> {
-        self.sqlite_read("person_record")?;
         self.person_page(actor, id, false).await
     }
 
@@ -262,8 +260,8 @@ impl Store {
         id: PersonId,
         with_history: bool,
     ) -> Result<PersonPage, StoreError> {
-        let mut connection = self.sqlite_read("person_page")?.acquire().await?;
-        let access = match person_access(&mut connection, id).await {
+        let mut connection = Exec::from(self.db_read());
+        let access = match person_access(connection.reborrow(), id).await {
             Ok(access) => access,
             Err(StoreError::NotFound) => return Err(StoreError::NotFound),
             Err(error) => return Err(error),
@@ -279,23 +277,23 @@ impl Store {
                 StoreError::Forbidden
             });
         }
-        let (now, today) = self.status_today(&mut connection).await?;
+        let (now, today) = self.status_today(connection.reborrow()).await?;
         let person = self
-            .person_view(&mut connection, id, &visibility, &today)
+            .person_view(connection.reborrow(), id, &visibility, &today)
             .await?;
 
-        let detention_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let detention_rows = db::query(format!(
             "SELECT {DETENTION_COLUMNS}, (SELECT title FROM events e WHERE e.id = detentions.event_id) AS event_title
              FROM detentions WHERE person_id = ? ORDER BY detained_at, id"
-        )))
+        ))
         .bind(id.0)
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
         let mut detentions = Vec::new();
         for row in &detention_rows {
             let detention_id = DetentionId(row.try_get("id")?);
             let detention = detention_from_row(row)?;
-            let summary = detention_summary(&mut connection, detention_id, &detention, now).await?;
+            let summary = detention_summary(connection.reborrow(), detention_id, &detention, now).await?;
             let kind = ResourceKind::Detention;
             detentions.push(DetentionView {
                 id: detention_id,
@@ -326,12 +324,12 @@ impl Store {
             });
         }
 
-        let decision_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let decision_rows = db::query(format!(
             "SELECT {DECISION_COLUMNS} FROM decisions WHERE detention_id IN (SELECT id FROM detentions WHERE person_id = ?)
              ORDER BY decided_on, id"
-        )))
+        ))
         .bind(id.0)
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
         let mut decisions = Vec::new();
         for row in &decision_rows {
@@ -356,12 +354,12 @@ impl Store {
             });
         }
 
-        let custody_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let custody_rows = db::query(format!(
             "SELECT {CUSTODY_COLUMNS} FROM custody WHERE detention_id IN (SELECT id FROM detentions WHERE person_id = ?)
              ORDER BY from_date, id"
-        )))
+        ))
         .bind(id.0)
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
         let mut custody = Vec::new();
         if visibility.sees(ResourceKind::Custody, Field::CustodyPlace) {
@@ -380,12 +378,12 @@ impl Store {
 
         let mut transfers = Vec::new();
         if visibility.sees(ResourceKind::Custody, Field::Transfer) {
-            let transfer_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let transfer_rows = db::query(format!(
                 "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE detention_id IN (SELECT id FROM detentions WHERE person_id = ?)
                  ORDER BY departed_at, id"
-            )))
+            ))
             .bind(id.0)
-            .fetch_all(&mut *connection)
+            .fetch_all(connection.reborrow())
             .await?;
             for row in &transfer_rows {
                 let value = transfer_from_row(row)?;
@@ -405,13 +403,13 @@ impl Store {
 
         let mut sources = Vec::new();
         if visibility.sees(ResourceKind::Source, Field::SourceReference) {
-            let source_rows = sqlx::query(
+            let source_rows = db::query(
                 "SELECT id, fact_kind, fact_id, kind, reference, anonymous FROM sources
                  WHERE person_id = ? OR (fact_kind = 'person' AND fact_id = ?) ORDER BY id",
             )
             .bind(id.0)
             .bind(id.0)
-            .fetch_all(&mut *connection)
+            .fetch_all(connection.reborrow())
             .await?;
             for row in &source_rows {
                 let anonymous = row.try_get::<i64, _>("anonymous")? != 0;
@@ -470,20 +468,21 @@ impl Store {
 
     async fn person_view(
         &self,
-        connection: &mut SqliteConnection,
+        connection: impl Into<Exec<'_>>,
         id: PersonId,
         visibility: &Visibility<'_>,
         today: &str,
     ) -> Result<PersonView, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let mut connection = connection.into();
+        let row = db::query(format!(
             "SELECT p.id, p.version, p.name, p.aliases, p.birth_date, p.birth_year, p.city, p.roles, p.contact, p.address,
                 p.consent, p.publication_approved, p.notes, p.is_draft, p.created_by, {EFFECTIVE_STATUS} AS effective_status,
                 p.status_until, p.status_place
              FROM persons p WHERE p.id = ?"
-        )))
+        ))
         .bind(today)
         .bind(id.0)
-        .fetch_optional(&mut *connection)
+        .fetch_optional(connection.reborrow())
         .await?
         .ok_or(StoreError::NotFound)?;
         let kind = ResourceKind::Person;
@@ -1099,13 +1098,13 @@ impl Store {
     /// setting (the demo register is seen as of 12 June 2019) or now. Pages show it beside
     /// statuses so that a reader knows what "serving arrest" is relative to.
     pub async fn status_as_of(&self) -> Result<StatusMoment, StoreError> {
-        let mut connection = self.sqlite_read("status_as_of")?.acquire().await?;
-        let fixed = sqlx::query("SELECT value FROM settings WHERE key = ?")
+        let mut connection = Exec::from(self.db_read());
+        let fixed = db::query("SELECT value FROM settings WHERE key = ?")
             .bind(crate::register::STATUS_AS_OF)
-            .fetch_optional(&mut *connection)
+            .fetch_optional(connection.reborrow())
             .await?
             .is_some();
-        let now = status_now(&mut connection, self).await?;
+        let now = status_now(connection.reborrow(), self).await?;
         Ok(StatusMoment {
             as_of: encode::date_time(now),
             fixed,
@@ -1122,19 +1121,19 @@ impl Store {
         if actor.role != Role::Admin {
             return Err(StoreError::Forbidden);
         }
-        let mut change = crate::audit::Change::begin(self, *actor, "set_status_as_of").await?;
+        let mut change = crate::audit::Change::begin_on_any(self, *actor).await?;
         match moment {
             Some(moment) => {
-                sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                db::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                     .bind(crate::register::STATUS_AS_OF)
                     .bind(encode::date_time(moment))
-                    .execute(change.tx.sqlite()?)
+                    .execute(&mut change.tx)
                     .await?;
             }
             None => {
-                sqlx::query("DELETE FROM settings WHERE key = ?")
+                db::query("DELETE FROM settings WHERE key = ?")
                     .bind(crate::register::STATUS_AS_OF)
-                    .execute(change.tx.sqlite()?)
+                    .execute(&mut change.tx)
                     .await?;
             }
         }
@@ -1143,10 +1142,13 @@ impl Store {
         change
             .audit("setting", 0, None, "set", None, Some(&after))
             .await?;
-        let now = status_now(change.tx.sqlite()?, self).await?;
-        let persons: Vec<i64> = sqlx::query_scalar("SELECT id FROM persons ORDER BY id")
-            .fetch_all(change.tx.sqlite()?)
-            .await?;
+        let now = status_now(&mut change.tx, self).await?;
+        let persons: Vec<i64> = db::query("SELECT id FROM persons ORDER BY id")
+            .fetch_all(&mut change.tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<Result<_, _>>()?;
         for person in persons {
             change.refresh_person(PersonId(person), now).await?;
         }

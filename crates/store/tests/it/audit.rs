@@ -4,7 +4,7 @@
 use kuzet_register::Role;
 use kuzet_store::{AuditFilter, AuditVerdict, StoreError};
 
-use crate::support::{TestStore, admin, file_store, person, sqlite_stores, user};
+use crate::support::{TestStore, admin, file_store, person, stores, user};
 
 /// A file store with a log of at least eight records: a user, four persons, two updates.
 async fn store_with_log() -> (TestStore, i64) {
@@ -121,7 +121,7 @@ async fn tampering_is_detected_at_the_first_broken_record() {
 
 #[tokio::test]
 async fn every_change_is_recorded_with_before_and_after() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let coordinator = user(store, "coordinator", Role::Coordinator).await;
         let analyst = user(store, "analyst", Role::Analyst).await;
@@ -240,7 +240,7 @@ async fn every_change_is_recorded_with_before_and_after() {
 
 #[tokio::test]
 async fn concurrent_changes_keep_one_unbroken_chain() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let coordinator = user(store, "coordinator", Role::Coordinator).await;
         let mut tasks = Vec::new();

@@ -5,7 +5,7 @@ use kuzet_register::{Actor, Consent, Role};
 use kuzet_store::{PersonPage, PersonQuery, StoreError};
 
 use crate::register::scenario;
-use crate::support::{admin, person, sqlite_stores, user};
+use crate::support::{admin, person, sqlite_stores, stores, user};
 
 /// The fields of a person page that are filled, in a fixed order.
 fn visible(page: &PersonPage) -> String {
@@ -56,7 +56,7 @@ fn visible(page: &PersonPage) -> String {
 
 #[tokio::test]
 async fn each_role_sees_only_its_fields_of_a_person() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let volunteer = user(store, "volunteer", Role::Volunteer).await;

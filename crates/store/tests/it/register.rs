@@ -11,7 +11,7 @@ use kuzet_store::{
 };
 use time::Duration;
 
-use crate::support::{TestStore, admin, date, date_time, detention, person, sqlite_stores, user};
+use crate::support::{TestStore, admin, date, date_time, detention, person, sqlite_stores, stores, user};
 
 /// The ids of the small register every test here starts from.
 pub struct Scenario {
@@ -703,7 +703,7 @@ async fn the_list_filters_searches_sorts_and_pages() {
 
 #[tokio::test]
 async fn the_person_page_has_a_timeline_with_sources_and_a_history() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let page = store.person(&s.coordinator, s.aidar).await.unwrap();

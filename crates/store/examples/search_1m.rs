@@ -1,0 +1,333 @@
+//! The register's name search at scale, through the path the web list takes: builds (or
+//! reuses) a SQLite register of `--persons` synthetic persons, then times a fixed, seeded set
+//! of 250 queries typed as users type them through `Store::list_persons` (FTS5 over the search
+//! keys, default sort and page size of the web list) and reports latency percentiles and how
+//! often the intended person is on the first page.
+//!
+//! `cargo run --release -p kuzet-store --example search_1m -- [--persons N] [--database PATH]`
+//! (defaults: 1,000,000 persons, `/tmp/kuzet-search-<N>.sqlite`). Every name is constructed
+//! (`kuzet_names::synthetic`), never a real person's; the other facts (event, detention,
+//! decisions, source) are the register demo generator's.
+
+use std::time::Instant;
+
+use kuzet_names::synthetic::{Layout, Rng, Spelling, SyntheticName, write};
+use kuzet_register::{Actor, PersonName, demo};
+use kuzet_store::{ImportRecord, NewDetention, NewPerson, PersonId, PersonQuery, Store};
+
+/// Records per import call: each call is one transaction.
+const BATCH: usize = 20_000;
+/// Queries per kind; five kinds.
+const QUERIES_PER_KIND: usize = 50;
+const NAME_SEED: u64 = 1_000_001;
+const QUERY_SEED: u64 = 2026;
+
+const CYRILLIC: [Spelling; 2] = [Spelling::KazakhCyrillic, Spelling::RussianCyrillic];
+const LATIN: [Spelling; 5] = [
+    Spelling::Passport,
+    Spelling::Bgn,
+    Spelling::Iso9,
+    Spelling::Kazakh2021,
+    Spelling::AdHoc,
+];
+
+/// One stored person's name: the constructed person and how the register wrote it.
+struct StoredName {
+    name: SyntheticName,
+    text: String,
+    latin: bool,
+}
+
+/// The names of the synthetic persons, in import order; the same for the same count, so that
+/// a reused database is queried with the names it holds.
+fn stored_names(count: usize) -> Vec<StoredName> {
+    let mut rng = Rng::new(NAME_SEED);
+    (0..count)
+        .map(|_| {
+            let name = SyntheticName::random_diverse(&mut rng);
+            let layout = match rng.below(10) {
+                0..=4 => Layout::SurnameGiven,
+                5..=7 => Layout::GivenSurname,
+                _ => Layout::SurnameGivenPatronymic {
+                    kazakh: rng.chance(0.3),
+                },
+            };
+            // Volunteers mostly type Cyrillic; foreign reports and court lists bring Latin.
+            let latin = rng.chance(0.35);
+            let spelling = if latin {
+                *rng.pick(&LATIN)
+            } else {
+                *rng.pick(&CYRILLIC)
+            };
+            let text = write(&name.cyrillic(layout), spelling, &mut rng);
+            StoredName { name, text, latin }
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Surname,
+    GivenSurname,
+    OtherScript,
+    Misspelt,
+    Initials,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::Surname,
+        Kind::GivenSurname,
+        Kind::OtherScript,
+        Kind::Misspelt,
+        Kind::Initials,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Surname => "surname only",
+            Kind::GivenSurname => "given + surname",
+            Kind::OtherScript => "other script (Latin <-> Cyrillic)",
+            Kind::Misspelt => "misspelt surname + given",
+            Kind::Initials => "surname + initial",
+        }
+    }
+}
+
+struct Query {
+    kind: Kind,
+    text: String,
+    /// Index into the stored names.
+    target: usize,
+}
+
+/// One letter of a word replaced by a neighbouring vowel or dropped, as a hurried typist does,
+/// never the first letter (people rarely get that wrong).
+fn misspell(word: &str, rng: &mut Rng) -> String {
+    let mut letters: Vec<char> = word.chars().collect();
+    if letters.len() < 4 {
+        return word.to_owned();
+    }
+    let at = 1 + rng.below(letters.len() - 2);
+    if rng.chance(0.5) {
+        letters.remove(at);
+    } else {
+        let swaps = [('а', 'о'), ('о', 'а'), ('е', 'и'), ('и', 'е'), ('ы', 'и'), ('у', 'ю')];
+        let current = letters[at];
+        letters[at] = swaps
+            .iter()
+            .find(|(from, _)| *from == current)
+            .map(|(_, to)| *to)
+            .unwrap_or('а');
+    }
+    letters.into_iter().collect()
+}
+
+/// The fixed query set: the targets are drawn from the synthetic persons, each query written
+/// from the target's constructed name the way a user would type it.
+fn queries(names: &[StoredName]) -> Vec<Query> {
+    let mut rng = Rng::new(QUERY_SEED);
+    let mut out = Vec::new();
+    for kind in Kind::ALL {
+        for _ in 0..QUERIES_PER_KIND {
+            let target = rng.below(names.len());
+            let stored = &names[target];
+            let name = &stored.name;
+            // Searchers type on a Russian keyboard unless they copy a Latin spelling.
+            let typed = |text: &str, rng: &mut Rng| write(text, Spelling::RussianCyrillic, rng);
+            let text = match kind {
+                Kind::Surname => typed(&name.surname, &mut rng),
+                Kind::GivenSurname => typed(&name.cyrillic(Layout::GivenSurname), &mut rng),
+                Kind::OtherScript => {
+                    let spelling = if stored.latin {
+                        *rng.pick(&CYRILLIC)
+                    } else {
+                        *rng.pick(&LATIN)
+                    };
+                    write(&name.cyrillic(Layout::GivenSurname), spelling, &mut rng)
+                }
+                Kind::Misspelt => {
+                    let surname = typed(&name.surname, &mut rng).to_lowercase();
+                    let given = typed(&name.given, &mut rng);
+                    format!("{given} {}", misspell(&surname, &mut rng))
+                }
+                Kind::Initials => typed(&name.cyrillic(Layout::SurnameInitial), &mut rng),
+            };
+            out.push(Query { kind, text, target });
+        }
+    }
+    out
+}
+
+struct Timing {
+    kind: Kind,
+    millis: f64,
+    total: u64,
+    on_first_page: bool,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+fn summary(label: &str, timings: &[&Timing]) {
+    let mut millis: Vec<f64> = timings.iter().map(|t| t.millis).collect();
+    millis.sort_by(f64::total_cmp);
+    let found = timings.iter().filter(|t| t.on_first_page).count();
+    let mut totals: Vec<u64> = timings.iter().map(|t| t.total).collect();
+    totals.sort_unstable();
+    println!(
+        "| {label} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} ({:.0} %) | {} |",
+        timings.len(),
+        percentile(&millis, 0.50),
+        percentile(&millis, 0.95),
+        percentile(&millis, 0.99),
+        millis[millis.len() - 1],
+        found,
+        100.0 * found as f64 / timings.len() as f64,
+        totals[totals.len() / 2],
+    );
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut persons = 1_000_000usize;
+    let mut database: Option<String> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--persons" => persons = args.next().ok_or("--persons needs a number")?.parse()?,
+            "--database" => database = Some(args.next().ok_or("--database needs a path")?),
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    let path = database.unwrap_or_else(|| format!("/tmp/kuzet-search-{persons}.sqlite"));
+    let system = Actor::system();
+    let first = demo::generate(1);
+    let demo_persons = first.people.len();
+    let mine = persons.checked_sub(demo_persons).ok_or("too few persons")?;
+    let names = stored_names(mine);
+    let exists = std::path::Path::new(&path).exists();
+    let store = Store::open(&path).await?;
+    if !exists {
+        let started = Instant::now();
+        store.load_demo(&first).await?;
+        let events = store.events().await?;
+        let mut stored = 0usize;
+        let mut seed = 2;
+        let mut pending: Vec<ImportRecord> = Vec::with_capacity(BATCH);
+        while stored < mine {
+            // The other facts come from the demo generator; only the names are replaced.
+            let register = demo::generate(seed);
+            seed += 1;
+            for demo in &register.people {
+                if stored + pending.len() == mine {
+                    break;
+                }
+                let mut person = demo.person.clone();
+                person.name = PersonName::parse(&names[stored + pending.len()].text)?;
+                pending.push(ImportRecord {
+                    person: NewPerson::new(person),
+                    detention: Some(NewDetention {
+                        event_id: events.get(demo.event_index).map(|event| event.id),
+                        detention: demo.detention.clone(),
+                    }),
+                    decisions: demo.decisions.clone(),
+                    custody: None,
+                    transfer: demo.transfer.clone(),
+                    source: Some(demo.source.clone()),
+                });
+                if pending.len() == BATCH {
+                    stored += store.import_records(&system, &pending, |_| {}).await?.persons;
+                    pending.clear();
+                    eprintln!(
+                        "{} persons, {:.0} s",
+                        demo_persons + stored,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            }
+        }
+        if !pending.is_empty() {
+            stored += store.import_records(&system, &pending, |_| {}).await?.persons;
+        }
+        println!(
+            "built {path}: {} persons in {:.0} s",
+            demo_persons + stored,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let total = store.list_persons(&system, &PersonQuery::default()).await?.total;
+    if total != persons as u64 {
+        return Err(format!("{path} holds {total} persons, not {persons}").into());
+    }
+    let bytes = std::fs::metadata(&path)?.len();
+    println!("{path}: {total} persons, {:.0} MB", bytes as f64 / 1e6);
+
+    // The synthetic persons were imported after the demo's, with consecutive ids; checked
+    // below against each target's stored name.
+    let id_of = |target: usize| PersonId((demo_persons + target + 1) as i64);
+    let queries = queries(&names);
+    for query in &queries {
+        let page = store.person(&system, id_of(query.target)).await?;
+        if page.person.name != names[query.target].text {
+            return Err(format!("person {} is not the expected target", id_of(query.target)).into());
+        }
+    }
+
+    // Two passes: the first warms SQLite's page cache as a running server's would be; the
+    // second is reported.
+    let mut passes = Vec::new();
+    for _ in 0..2 {
+        let mut timings = Vec::with_capacity(queries.len());
+        for query in &queries {
+            let request = PersonQuery {
+                text: Some(query.text.clone()),
+                ..PersonQuery::default()
+            };
+            let started = Instant::now();
+            let page = store.list_persons(&system, &request).await?;
+            let millis = started.elapsed().as_secs_f64() * 1000.0;
+            timings.push(Timing {
+                kind: query.kind,
+                millis,
+                total: page.total,
+                on_first_page: page.items.iter().any(|row| row.id == id_of(query.target)),
+            });
+        }
+        passes.push(timings);
+    }
+    let mut first_pass: Vec<f64> = passes[0].iter().map(|t| t.millis).collect();
+    first_pass.sort_by(f64::total_cmp);
+    println!(
+        "first (cold) pass: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        percentile(&first_pass, 0.5),
+        percentile(&first_pass, 0.95),
+        first_pass[first_pass.len() - 1]
+    );
+    println!("second pass, list_persons(text), default sort (newest detention first), 50 per page:");
+    println!("| queries | n | p50 ms | p95 ms | p99 ms | max ms | target on page 1 | median matches |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let timings = &passes[1];
+    summary("all", &timings.iter().collect::<Vec<_>>());
+    for kind in Kind::ALL {
+        summary(
+            kind.label(),
+            &timings.iter().filter(|t| t.kind == kind).collect::<Vec<_>>(),
+        );
+    }
+    if std::env::var_os("SEARCH_1M_SHOW").is_some() {
+        for (query, timing) in queries.iter().zip(timings) {
+            println!(
+                "{:>8.1} ms {:>7} {} | {} -> {}",
+                timing.millis,
+                timing.total,
+                if timing.on_first_page { "hit " } else { "miss" },
+                query.text,
+                names[query.target].text
+            );
+        }
+    }
+    store.close().await;
+    Ok(())
+}
