@@ -3,9 +3,9 @@
 //! log, and the person's derived status follows.
 
 use kuzet_register::{Action, Actor, Decision, ResourceKind, SourceKind};
-use sqlx::{Row, SqliteConnection};
 
 use crate::audit::Change;
+use crate::db::{self, Exec};
 use crate::error::StoreError;
 use crate::register::{
     CUSTODY_COLUMNS, DECISION_COLUMNS, DETENTION_COLUMNS, TRANSFER_COLUMNS, article_code,
@@ -28,17 +28,18 @@ fn resource_kind(fact: FactRef) -> Option<ResourceKind> {
 
 /// The fact as the audit log records it.
 async fn fact_json(
-    connection: &mut SqliteConnection,
+    connection: impl Into<Exec<'_>>,
     fact: FactRef,
 ) -> Result<serde_json::Value, StoreError> {
+    let mut connection = connection.into();
     let id = fact.id();
     Ok(match fact {
         FactRef::Detention(_) => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let row = db::query(format!(
                 "SELECT {DETENTION_COLUMNS} FROM detentions WHERE id = ?"
-            )))
+            ))
             .bind(id)
-            .fetch_one(&mut *connection)
+            .fetch_one(connection.reborrow())
             .await?;
             let new = NewDetention {
                 event_id: row.try_get::<Option<i64>, _>("event_id")?.map(EventId),
@@ -47,11 +48,11 @@ async fn fact_json(
             detention_json(PersonId(row.try_get("person_id")?), &new)
         }
         FactRef::Decision(_) => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let row = db::query(format!(
                 "SELECT {DECISION_COLUMNS} FROM decisions WHERE id = ?"
-            )))
+            ))
             .bind(id)
-            .fetch_one(&mut *connection)
+            .fetch_one(connection.reborrow())
             .await?;
             decision_json(
                 DetentionId(row.try_get("detention_id")?),
@@ -59,11 +60,11 @@ async fn fact_json(
             )
         }
         FactRef::Custody(_) => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let row = db::query(format!(
                 "SELECT {CUSTODY_COLUMNS} FROM custody WHERE id = ?"
-            )))
+            ))
             .bind(id)
-            .fetch_one(&mut *connection)
+            .fetch_one(connection.reborrow())
             .await?;
             custody_json(
                 DetentionId(row.try_get("detention_id")?),
@@ -71,11 +72,11 @@ async fn fact_json(
             )
         }
         FactRef::Transfer(_) => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let row = db::query(format!(
                 "SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = ?"
-            )))
+            ))
             .bind(id)
-            .fetch_one(&mut *connection)
+            .fetch_one(connection.reborrow())
             .await?;
             transfer_json(
                 DetentionId(row.try_get("detention_id")?),
@@ -93,10 +94,10 @@ impl Change {
         fact: FactRef,
         person: PersonId,
     ) -> Result<(), StoreError> {
-        let rows = sqlx::query("SELECT id, kind, reference, anonymous FROM sources WHERE fact_kind = ? AND fact_id = ? ORDER BY id")
+        let rows = db::query("SELECT id, kind, reference, anonymous FROM sources WHERE fact_kind = ? AND fact_id = ? ORDER BY id")
             .bind(fact.kind())
             .bind(fact.id())
-            .fetch_all(self.tx.sqlite()?)
+            .fetch_all(&mut self.tx)
             .await?;
         for row in &rows {
             let before = serde_json::json!({
@@ -113,10 +114,10 @@ impl Change {
             )
             .await?;
         }
-        sqlx::query("DELETE FROM sources WHERE fact_kind = ? AND fact_id = ?")
+        db::query("DELETE FROM sources WHERE fact_kind = ? AND fact_id = ?")
             .bind(fact.kind())
             .bind(fact.id())
-            .execute(self.tx.sqlite()?)
+            .execute(&mut self.tx)
             .await?;
         Ok(())
     }
@@ -137,12 +138,15 @@ impl Change {
                 ("custody", |id| FactRef::Custody(CustodyId(id))),
                 ("transfers", |id| FactRef::Transfer(TransferId(id))),
             ] {
-                let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                let ids: Vec<i64> = db::query(format!(
                     "SELECT id FROM {table} WHERE detention_id = ? ORDER BY id"
-                )))
+                ))
                 .bind(detention.0)
-                .fetch_all(self.tx.sqlite()?)
-                .await?;
+                .fetch_all(&mut self.tx)
+                .await?
+                .iter()
+                .map(|row| row.try_get("id"))
+                .collect::<Result<_, _>>()?;
                 children.extend(ids.into_iter().map(make));
             }
             for child in children {
@@ -154,7 +158,7 @@ impl Change {
 
     /// Deletes one fact row and its sources.
     async fn delete_one(&mut self, fact: FactRef, person: PersonId) -> Result<(), StoreError> {
-        let before = fact_json(self.tx.sqlite()?, fact).await?;
+        let before = fact_json(&mut self.tx, fact).await?;
         self.delete_sources_of(fact, person).await?;
         let table = match fact {
             FactRef::Detention(_) => "detentions",
@@ -165,11 +169,11 @@ impl Change {
                 return Err(StoreError::invalid("fact", "not a fact of a person"));
             }
         };
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        db::query(format!(
             "DELETE FROM {table} WHERE id = ?"
-        )))
+        ))
         .bind(fact.id())
-        .execute(self.tx.sqlite()?)
+        .execute(&mut self.tx)
         .await?;
         self.audit(
             fact.kind(),
@@ -191,23 +195,24 @@ impl Store {
         id: DecisionId,
         decision: &Decision,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor, "update_decision").await?;
+        let mut change = Change::begin_on_any(self, *actor).await?;
         let fact = FactRef::Decision(id);
-        let person = person_of_fact(change.tx.sqlite()?, fact)
+        let person = person_of_fact(&mut change.tx, fact)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let access = person_access(change.tx.sqlite()?, person).await?;
+        let access = person_access(&mut change.tx, person).await?;
         Store::require_role(
             actor,
             Action::Edit,
             &access.resource(ResourceKind::Decision),
         )?;
-        let before = fact_json(change.tx.sqlite()?, fact).await?;
-        let detention: i64 = sqlx::query_scalar("SELECT detention_id FROM decisions WHERE id = ?")
+        let before = fact_json(&mut change.tx, fact).await?;
+        let detention: i64 = db::query("SELECT detention_id FROM decisions WHERE id = ?")
             .bind(id.0)
-            .fetch_one(change.tx.sqlite()?)
-            .await?;
-        sqlx::query(
+            .fetch_one(&mut change.tx)
+            .await?
+            .try_get("detention_id")?;
+        db::query(
             "UPDATE decisions SET authority = ?, decided_on = ?, hearing_minutes = ?, lawyer_present = ?, article_code = ?,
                 article_number = ?, outcome_kind = ?, outcome_amount = ?, appeal_result = ? WHERE id = ?",
         )
@@ -221,7 +226,7 @@ impl Store {
         .bind(decision.outcome.amount().map(i64::from))
         .bind(decision.outcome.appeal_result())
         .bind(id.0)
-        .execute(change.tx.sqlite()?)
+        .execute(&mut change.tx)
         .await?;
         let after = decision_json(DetentionId(detention), decision);
         change
@@ -234,7 +239,7 @@ impl Store {
                 Some(&after),
             )
             .await?;
-        let now = status_now(change.tx.sqlite()?, self).await?;
+        let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await
     }
@@ -249,29 +254,29 @@ impl Store {
                 "only detentions, decisions, custody and transfers are deleted here",
             )
         })?;
-        let mut change = Change::begin(self, *actor, "delete_fact").await?;
-        let person = person_of_fact(change.tx.sqlite()?, fact)
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let person = person_of_fact(&mut change.tx, fact)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let access = person_access(change.tx.sqlite()?, person).await?;
+        let access = person_access(&mut change.tx, person).await?;
         Store::require_role(actor, Action::Delete, &access.resource(kind))?;
         change.delete_fact_rows(fact, person).await?;
-        let now = status_now(change.tx.sqlite()?, self).await?;
+        let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await
     }
 
     /// Deletes one source.
     pub async fn delete_source(&self, actor: &Actor, id: SourceId) -> Result<(), StoreError> {
-        let mut change = Change::begin(self, *actor, "delete_source").await?;
-        let row = sqlx::query("SELECT fact_kind, fact_id, person_id, kind, reference, anonymous FROM sources WHERE id = ?")
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let row = db::query("SELECT fact_kind, fact_id, person_id, kind, reference, anonymous FROM sources WHERE id = ?")
             .bind(id.0)
-            .fetch_optional(change.tx.sqlite()?)
+            .fetch_optional(&mut change.tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let person: Option<i64> = row.try_get("person_id")?;
         let resource = match person {
-            Some(person) => person_access(change.tx.sqlite()?, PersonId(person))
+            Some(person) => person_access(&mut change.tx, PersonId(person))
                 .await?
                 .resource(ResourceKind::Source),
             None => kuzet_register::Resource::of(ResourceKind::Event),
@@ -284,9 +289,9 @@ impl Store {
             "fact": row.try_get::<String, _>("fact_kind")?, "fact_id": row.try_get::<i64, _>("fact_id")?, "kind": kind,
             "reference": row.try_get::<String, _>("reference")?, "anonymous": row.try_get::<i64, _>("anonymous")? != 0,
         });
-        sqlx::query("DELETE FROM sources WHERE id = ?")
+        db::query("DELETE FROM sources WHERE id = ?")
             .bind(id.0)
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
         change
             .audit("source", id.0, person, "delete", Some(&before), None)

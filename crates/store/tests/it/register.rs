@@ -1638,7 +1638,7 @@ async fn merging_a_duplicate_moves_its_facts_and_keeps_its_names() {
 
 #[tokio::test]
 async fn facts_are_corrected_and_removed_with_their_sources_and_audit_records() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let volunteer = user(store, "volunteer", Role::Volunteer).await;
