@@ -232,6 +232,11 @@ impl Store {
         }
     }
 
+    /// Whether this store is on PostgreSQL, for the few statements written per dialect.
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
     /// The readers of either backend, for queries written once for both.
     pub(crate) fn db_read(&self) -> db::Db<'_> {
         match &self.backend {

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use kuzet_names::{Birth, Candidate, Evidence, Options, PersonForMatching, find_candidates_except};
 use kuzet_register::{Action, Actor, BirthDate, Resource, ResourceKind, can};
-use sqlx::Row;
 
+use crate::db::{self, Exec};
 use crate::error::StoreError;
 use crate::{EventId, PersonId, Store, encode};
 
@@ -96,14 +96,14 @@ impl Store {
             Action::View,
             &Resource::of(ResourceKind::Person).field(kuzet_register::Field::BirthDateFull),
         );
-        let mut connection = self.sqlite_read("persons_for_matching")?.acquire().await?;
-        let persons = sqlx::query(
+        let mut connection = Exec::from(self.db_read());
+        let persons = db::query(
             "SELECT id, name, aliases, birth_date, birth_year, city, version FROM persons ORDER BY id",
         )
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
-        let detentions = sqlx::query("SELECT person_id, event_id, police_station FROM detentions ORDER BY person_id, detained_at, id")
-            .fetch_all(&mut *connection)
+        let detentions = db::query("SELECT person_id, event_id, police_station FROM detentions ORDER BY person_id, detained_at, id")
+            .fetch_all(connection.reborrow())
             .await?;
         let mut candidates = Vec::with_capacity(persons.len());
         for row in &persons {
@@ -167,7 +167,6 @@ impl Store {
         actor: &Actor,
         threshold: f64,
     ) -> Result<Vec<DuplicatePair>, StoreError> {
-        self.sqlite_read("duplicate_candidates")?;
         require_queue(actor)?;
         if !(0.0..=1.0).contains(&threshold) {
             return Err(StoreError::invalid(
@@ -207,9 +206,9 @@ impl Store {
 
     /// The pairs decided to be different people, the smaller id first.
     pub(crate) async fn not_duplicate_pairs(&self) -> Result<HashSet<(i64, i64)>, StoreError> {
-        let mut connection = self.sqlite_read("not_duplicate_pairs")?.acquire().await?;
-        let rows = sqlx::query("SELECT person_a, person_b FROM not_duplicates")
-            .fetch_all(&mut *connection)
+        let mut connection = Exec::from(self.db_read());
+        let rows = db::query("SELECT person_a, person_b FROM not_duplicates")
+            .fetch_all(connection.reborrow())
             .await?;
         rows.iter()
             .map(|row| Ok((row.try_get("person_a")?, row.try_get("person_b")?)))

@@ -5,7 +5,6 @@
 use kuzet_register::{
     Action, Actor, Confidentiality, Field, PersonRole, Resource, ResourceKind, Role, can,
 };
-use sqlx::{Row, SqliteConnection};
 use time::{Duration, PrimitiveDateTime};
 
 use crate::audit::AuditFilter;
@@ -37,6 +36,20 @@ const DEFAULT_PER_PAGE: u32 = 50;
 enum Value {
     Int(i64),
     Text(String),
+}
+
+/// The words typed into the search box, each with its search keys (as written and folded),
+/// for PostgreSQL's search; words without a letter or digit are left out, as in `fts_query`.
+fn search_words(text: &str) -> Vec<Vec<String>> {
+    text.split_whitespace()
+        .map(|word| {
+            word_search_keys(word)
+                .into_iter()
+                .filter(|key| key.chars().any(char::is_alphanumeric))
+                .collect::<Vec<_>>()
+        })
+        .filter(|keys| !keys.is_empty())
+        .collect()
 }
 
 /// An FTS5 query that matches every word of `text` as a prefix, as written or folded across
@@ -568,23 +581,23 @@ impl Store {
         ) {
             return Err(StoreError::Forbidden);
         }
-        let mut connection = self.sqlite_read("list_persons")?.acquire().await?;
-        let (_, today) = self.status_today(&mut connection).await?;
-        let (conditions, values) = conditions(query, &today, false);
+        let mut connection = Exec::from(self.db_read());
+        let (_, today) = self.status_today(connection.reborrow()).await?;
+        let (conditions, values) = conditions(query, &today, false, self.is_postgres());
         let (page, per_page, offset) = paging(query);
-        let total = count_persons(&mut connection, &conditions, &values).await?;
+        let total = count_persons(connection.reborrow(), &conditions, &values).await?;
         let sql = format!(
             "SELECT p.id, p.version, p.name, p.birth_year, p.city, p.roles, p.latest_event_id, e.title AS event_title,
                 p.latest_detained_at, p.latest_police_station, p.latest_hours_held, {EFFECTIVE_STATUS} AS effective_status,
                 p.latest_outcome, p.latest_outcome_text, p.is_draft, p.consent, p.publication_approved
              FROM persons p LEFT JOIN events e ON e.id = p.latest_event_id
              WHERE p.id IN ({}) ORDER BY {}",
-            page_ids(&conditions, query.sort),
-            query.sort.order_by()
+            page_ids(&conditions, query.sort, self.is_postgres()),
+            query.sort.order_by(self.is_postgres())
         );
-        let statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
+        let statement = db::query(sql).bind(today.clone());
         let rows = bind_page(statement, &values, query.sort, &today, per_page, offset)
-            .fetch_all(&mut *connection)
+            .fetch_all(connection.reborrow())
             .await?;
         let items = rows
             .iter()
@@ -633,23 +646,23 @@ impl Store {
         &self,
         query: &PersonQuery,
     ) -> Result<Page<PublicPersonRow>, StoreError> {
-        let mut connection = self.sqlite_read("public_persons")?.acquire().await?;
-        let (_, today) = self.status_today(&mut connection).await?;
-        let (conditions, values) = conditions(query, &today, true);
+        let mut connection = Exec::from(self.db_read());
+        let (_, today) = self.status_today(connection.reborrow()).await?;
+        let (conditions, values) = conditions(query, &today, true, self.is_postgres());
         let (page, per_page, offset) = paging(query);
-        let total = count_persons(&mut connection, &conditions, &values).await?;
+        let total = count_persons(connection.reborrow(), &conditions, &values).await?;
         let sql = format!(
             "SELECT p.id, p.name, p.birth_year, p.city, p.roles, e.title AS event_title, e.date AS event_date,
                 e.city AS event_city, p.latest_detained_at, d.released_at, p.latest_hours_held, p.latest_police_station,
                 p.latest_outcome, p.latest_outcome_text, {EFFECTIVE_STATUS} AS effective_status, p.status_place
              FROM persons p LEFT JOIN events e ON e.id = p.latest_event_id LEFT JOIN detentions d ON d.id = p.latest_detention_id
              WHERE p.id IN ({}) ORDER BY {}",
-            page_ids(&conditions, query.sort),
-            query.sort.order_by()
+            page_ids(&conditions, query.sort, self.is_postgres()),
+            query.sort.order_by(self.is_postgres())
         );
-        let statement = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(today.clone());
+        let statement = db::query(sql).bind(today.clone());
         let rows = bind_page(statement, &values, query.sort, &today, per_page, offset)
-            .fetch_all(&mut *connection)
+            .fetch_all(connection.reborrow())
             .await?;
         let items = rows
             .iter()
@@ -691,20 +704,18 @@ impl Store {
         if !can(actor, Action::View, &Resource::of(ResourceKind::Register)) {
             return Err(StoreError::Forbidden);
         }
-        // Named here, before the nested reads, so that a backend without it names this.
-        self.sqlite_read("dashboard")?;
         let claims = self.official_claims(None).await?;
-        let mut connection = self.sqlite_read("dashboard")?.acquire().await?;
-        let (_, today) = self.status_today(&mut connection).await?;
-        let totals = sqlx::query(
+        let mut connection = Exec::from(self.db_read());
+        let (_, today) = self.status_today(connection.reborrow()).await?;
+        let totals = db::query(
             "SELECT (SELECT COUNT(*) FROM persons) AS persons, (SELECT COUNT(*) FROM detentions) AS detentions,
                 (SELECT COUNT(*) FROM detentions WHERE over_legal_limit = 1) AS over_limit",
         )
-        .fetch_one(&mut *connection)
+        .fetch_one(connection.reborrow())
         .await?;
         // Each count is one pass over its table; cities and roles are summed here from the
         // per-event and per-combination counts rather than joined row by row.
-        let events = sqlx::query(
+        let events = db::query(
             "SELECT e.id, e.title, e.date, e.city, COALESCE(d.n, 0) AS detentions, COALESCE(a.n, 0) AS arrests
              FROM events e
              LEFT JOIN (SELECT event_id, COUNT(*) AS n FROM detentions GROUP BY event_id) d ON d.event_id = e.id
@@ -712,7 +723,7 @@ impl Store {
                         WHERE x.outcome_kind = 'arrest' GROUP BY d.event_id) a ON a.event_id = e.id
              ORDER BY e.date, e.id",
         )
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
         let mut by_event = Vec::new();
         let mut cities: Vec<Count> = Vec::new();
@@ -742,35 +753,36 @@ impl Store {
             });
         }
         let without_event: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM detentions WHERE event_id IS NULL")
-                .fetch_one(&mut *connection)
-                .await?;
+            db::query("SELECT COUNT(*) AS n FROM detentions WHERE event_id IS NULL")
+                .fetch_one(connection.reborrow())
+                .await?
+                .try_get("n")?;
         cities.push(Count {
             key: "unknown".to_owned(),
             count: without_event,
         });
         cities.retain(|count| count.count > 0);
         cities.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-        let by_day = sqlx::query(
+        let by_day = db::query(
             "SELECT substr(detained_at, 1, 10) AS key, COUNT(*) AS count FROM detentions GROUP BY key ORDER BY key",
         )
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
-        let by_outcome = sqlx::query(
+        let by_outcome = db::query(
             "SELECT COALESCE(latest_outcome, 'none') AS key, COUNT(*) AS count FROM persons GROUP BY key ORDER BY count DESC, key",
         )
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
-        let by_status = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let by_status = db::query(format!(
             "SELECT {EFFECTIVE_STATUS} AS key, COUNT(*) AS count FROM persons p GROUP BY key ORDER BY count DESC, key"
-        )))
+        ))
         .bind(&today)
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
-        let role_rows = sqlx::query(
+        let role_rows = db::query(
             "SELECT roles, COUNT(*) AS count FROM persons WHERE roles != ',' GROUP BY roles",
         )
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
         let mut by_role: Vec<Count> = PersonRole::ALL
             .iter()
@@ -805,7 +817,12 @@ impl Store {
 
 /// The WHERE clause for a person query (always starting with a condition) and its values in
 /// order. Fixed SQL fragments only: every user value is bound.
-fn conditions(query: &PersonQuery, today: &str, public_only: bool) -> (String, Vec<Value>) {
+fn conditions(
+    query: &PersonQuery,
+    today: &str,
+    public_only: bool,
+    postgres: bool,
+) -> (String, Vec<Value>) {
     let mut parts = vec!["1 = 1".to_owned()];
     let mut values = Vec::new();
     if public_only {
@@ -887,17 +904,28 @@ fn conditions(query: &PersonQuery, today: &str, public_only: bool) -> (String, V
         parts.push("p.roles LIKE ?".to_owned());
         values.push(Value::Text(format!("%,{},%", role.as_str())));
     }
-    if let Some(text) = query.text.as_deref().and_then(fts_query) {
+    if postgres {
+        // Every word must start a word of the search keys, as written or folded, as FTS5's
+        // prefix query does on SQLite. The first LIKE can use the trigram index; the second
+        // keeps only matches at the start of a word.
+        for alternatives in query.text.as_deref().map(search_words).unwrap_or_default() {
+            let mut any = Vec::new();
+            for key in alternatives {
+                let escaped = key.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                any.push("(p.search_keys LIKE ? AND (' ' || p.search_keys) LIKE ?)".to_owned());
+                values.push(Value::Text(format!("%{escaped}%")));
+                values.push(Value::Text(format!("% {escaped}%")));
+            }
+            parts.push(format!("({})", any.join(" OR ")));
+        }
+    } else if let Some(text) = query.text.as_deref().and_then(fts_query) {
         parts.push("p.id IN (SELECT rowid FROM persons_fts WHERE persons_fts MATCH ?)".to_owned());
         values.push(Value::Text(text));
     }
     (parts.join(" AND "), values)
 }
 
-fn bind_values<'q>(
-    mut statement: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
-    values: &[Value],
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+fn bind_values(mut statement: db::Query, values: &[Value]) -> db::Query {
     for value in values {
         statement = match value {
             Value::Int(number) => statement.bind(*number),
@@ -910,22 +938,22 @@ fn bind_values<'q>(
 /// The ids of one page, chosen from the indexes alone where the sort allows: the rows of the
 /// page are read afterwards, so that skipping to a deep page does not read every row before
 /// it. Binds: the condition values, then (for the status sort) the day, then limit and offset.
-fn page_ids(conditions: &str, sort: PersonSort) -> String {
+fn page_ids(conditions: &str, sort: PersonSort, postgres: bool) -> String {
     let order = match sort {
         PersonSort::StatusAsc => format!("{EFFECTIVE_STATUS} ASC, p.id ASC"),
-        other => other.order_by().to_owned(),
+        other => other.order_by(postgres).to_owned(),
     };
     format!("SELECT p.id FROM persons p WHERE {conditions} ORDER BY {order} LIMIT ? OFFSET ?")
 }
 
-fn bind_page<'q>(
-    statement: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+fn bind_page(
+    statement: db::Query,
     values: &[Value],
     sort: PersonSort,
     today: &str,
     per_page: u32,
     offset: i64,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+) -> db::Query {
     let mut statement = bind_values(statement, values);
     if sort == PersonSort::StatusAsc {
         statement = statement.bind(today.to_owned());
@@ -934,15 +962,15 @@ fn bind_page<'q>(
 }
 
 async fn count_persons(
-    connection: &mut SqliteConnection,
+    connection: Exec<'_>,
     conditions: &str,
     values: &[Value],
 ) -> Result<u64, StoreError> {
-    let statement = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let statement = db::query(format!(
         "SELECT COUNT(*) AS total FROM persons p WHERE {conditions}"
-    )));
+    ));
     let row = bind_values(statement, values)
-        .fetch_one(&mut *connection)
+        .fetch_one(connection)
         .await?;
     Ok(row.try_get::<i64, _>("total")? as u64)
 }

@@ -375,7 +375,25 @@ impl PersonSort {
             .find(|sort| sort.as_str() == raw.trim())
     }
 
-    pub(crate) fn order_by(self) -> &'static str {
+    /// The ORDER BY clause. PostgreSQL sorts NULLs first when descending and last when
+    /// ascending, SQLite the other way round, and has no NOCASE collation: its clauses say
+    /// SQLite's order explicitly (and use `lower(name)`, which its indexes cover).
+    pub(crate) fn order_by(self, postgres: bool) -> &'static str {
+        if postgres {
+            return match self {
+                PersonSort::DetainedDesc => "p.latest_detained_at DESC NULLS LAST, p.id DESC",
+                PersonSort::DetainedAsc => "p.latest_detained_at ASC NULLS FIRST, p.id ASC",
+                PersonSort::NameAsc => "lower(p.name) ASC, p.id ASC",
+                PersonSort::NameDesc => "lower(p.name) DESC, p.id DESC",
+                PersonSort::HoursHeldDesc => {
+                    "p.latest_hours_held IS NULL, p.latest_hours_held DESC, p.id ASC"
+                }
+                PersonSort::CityAsc => {
+                    "p.city IS NULL, p.city ASC, lower(p.name) ASC, p.id ASC"
+                }
+                PersonSort::StatusAsc => "effective_status ASC, p.id ASC",
+            };
+        }
         match self {
             PersonSort::DetainedDesc => "p.latest_detained_at DESC, p.id DESC",
             PersonSort::DetainedAsc => "p.latest_detained_at ASC, p.id ASC",

@@ -5,7 +5,7 @@ use kuzet_register::{Actor, Consent, Role};
 use kuzet_store::{PersonPage, PersonQuery, StoreError};
 
 use crate::register::scenario;
-use crate::support::{admin, person, sqlite_stores, stores, user};
+use crate::support::{admin, person, stores, user};
 
 /// The fields of a person page that are filled, in a fixed order.
 fn visible(page: &PersonPage) -> String {
@@ -149,7 +149,7 @@ async fn each_role_sees_only_its_fields_of_a_person() {
 
 #[tokio::test]
 async fn the_public_list_holds_only_published_checked_people_and_public_fields() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let page = store.public_persons(&PersonQuery::default()).await.unwrap();

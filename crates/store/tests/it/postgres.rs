@@ -76,8 +76,8 @@ async fn operations_not_ported_to_postgres_say_so_by_name() {
     };
     let store = &test.store;
     let new: NewPerson = person("Aigerim Nurlanovna");
-    // Register writes and the person page are ported; fact corrections too; lists, merges
-    // and the duplicate queue are not yet.
+    // Register writes and the person page are ported; fact corrections, lists, the dashboard
+    // and the duplicate queue too; merges, imports, the demo loader and backups are not.
     let id = store.add_person(&admin(), &new).await.unwrap();
     let held = store
         .add_detention(
@@ -102,26 +102,27 @@ async fn operations_not_ported_to_postgres_say_so_by_name() {
     )
     .await;
     check(
-        store.duplicate_candidates(&admin(), 0.5),
-        "unsupported: duplicate_candidates",
-    )
-    .await;
-    check(
         store.list_persons(&admin(), &PersonQuery::default()),
-        "unsupported: list_persons",
+        "ok",
     )
     .await;
-    check(store.dashboard(&admin()), "unsupported: dashboard").await;
-    check(store.table_digests(), "unsupported: table_digests").await;
-    check(store.public_persons(&PersonQuery::default()), "unsupported: public_persons").await;
+    check(store.dashboard(&admin()), "ok").await;
+    check(store.undo_merge(&admin(), 1), "unsupported: undo_merge").await;
+    check(store.merge_history(&admin(), 10), "unsupported: merge_history").await;
     check(
-        store.persons_for_matching(&admin()),
-        "unsupported: persons_for_matching",
+        store.mark_not_duplicate(&admin(), id, kuzet_store::PersonId(id.0 + 1), ""),
+        "unsupported: mark_not_duplicate",
     )
     .await;
+    check(
+        store.import_records(&admin(), &[], |_| {}),
+        "unsupported: import_records",
+    )
+    .await;
+    check(store.table_digests(), "unsupported: table_digests").await;
     // The message names the operation and says what to do.
-    let error = store.dashboard(&admin()).await.unwrap_err().to_string();
-    assert!(error.contains("dashboard") && error.contains("PostgreSQL"), "{error}");
+    let error = store.merge_persons(&admin(), id, 1, id, 1).await.unwrap_err().to_string();
+    assert!(error.contains("merge_persons") && error.contains("PostgreSQL"), "{error}");
 }
 
 #[tokio::test]

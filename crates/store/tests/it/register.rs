@@ -280,7 +280,7 @@ async fn check(store: &Store, scenario: &Scenario, query: PersonQuery, expected:
 
 #[tokio::test]
 async fn the_list_filters_searches_sorts_and_pages() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let q = PersonQuery::default;
@@ -806,7 +806,7 @@ async fn the_person_page_has_a_timeline_with_sources_and_a_history() {
 
 #[tokio::test]
 async fn statuses_follow_new_facts_and_time() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let coordinator = s.coordinator;
@@ -938,7 +938,7 @@ async fn statuses_follow_new_facts_and_time() {
 
 #[tokio::test]
 async fn concurrent_edits_conflict_with_the_current_version() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let page = store.person(&s.coordinator, s.bekzat).await.unwrap();
@@ -1037,7 +1037,7 @@ fn outcome<T>(result: Result<T, StoreError>) -> &'static str {
 
 #[tokio::test]
 async fn permissions_are_checked_by_the_store() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let volunteer = user(store, "volunteer", Role::Volunteer).await;
@@ -1290,7 +1290,7 @@ async fn permissions_are_checked_by_the_store() {
 
 #[tokio::test]
 async fn events_claims_and_the_dashboard_count_the_register() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let events = store.events().await.unwrap();
