@@ -16,22 +16,22 @@ impl Store {
     /// holds persons or events. The change is recorded as made by the system.
     pub async fn load_demo(&self, register: &DemoRegister) -> Result<DemoSummary, StoreError> {
         let actor = Actor::system();
-        let mut change = Change::begin(self, actor, "load_demo").await?;
-        let existing = sqlx::query(
+        let mut change = Change::begin_on_any(self, actor).await?;
+        let existing = crate::db::query(
             "SELECT (SELECT COUNT(*) FROM persons) + (SELECT COUNT(*) FROM events) AS n",
         )
-        .fetch_one(change.tx.sqlite()?)
+        .fetch_one(&mut change.tx)
         .await?;
-        if sqlx::Row::try_get::<i64, _>(&existing, "n")? > 0 {
+        if existing.try_get::<i64, _>("n")? > 0 {
             return Err(StoreError::invalid(
                 "database",
                 "already holds a register; the demo needs an empty database",
             ));
         }
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        crate::db::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(STATUS_AS_OF)
             .bind(encode::date_time(DEMO_NOW))
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
         change
             .audit(
@@ -69,9 +69,7 @@ impl Store {
             .collect();
         let imported = change.import_bulk(&records, DEMO_NOW, |_| {}).await?;
         change.commit().await?;
-        // A large batch changes the tables' shape: let SQLite refresh its statistics so that
-        // the planner picks the right index for filtered lists.
-        sqlx::query("PRAGMA optimize").execute(self.sqlite_write("load_demo")?).await?;
+        self.optimize_after_bulk().await?;
         Ok(DemoSummary {
             events: register.events.len(),
             claims: register.claims.len(),

@@ -10,7 +10,8 @@ use kuzet_register::{
 use serde::Serialize;
 use time::PrimitiveDateTime;
 
-use crate::audit::{AuditEntry, Cell, Change, insert_rows_sqlite};
+use crate::audit::{AuditEntry, Cell, Change, insert_rows, insert_rows_sqlite};
+use crate::db::{self, WriteTx};
 use crate::error::StoreError;
 use crate::register::{
     article_code, custody_json, decision_json, detention_json, person_json, roles_column,
@@ -71,12 +72,13 @@ impl Store {
         if !can(actor, Action::Import, &Resource::of(ResourceKind::Register)) {
             return Err(StoreError::Forbidden);
         }
-        let mut change = Change::begin(self, *actor, "import_records").await?;
-        let known_events: HashSet<i64> = sqlx::query_scalar::<_, i64>("SELECT id FROM events")
-            .fetch_all(change.tx.sqlite()?)
+        let mut change = Change::begin_on_any(self, *actor).await?;
+        let known_events: HashSet<i64> = db::query("SELECT id FROM events")
+            .fetch_all(&mut change.tx)
             .await?
-            .into_iter()
-            .collect();
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<Result<_, _>>()?;
         for (index, record) in records.iter().enumerate() {
             let number = index + 1;
             match &record.detention {
@@ -103,12 +105,10 @@ impl Store {
                 _ => {}
             }
         }
-        let now = status_now(change.tx.sqlite()?, self).await?;
+        let now = status_now(&mut change.tx, self).await?;
         let summary = change.import_bulk(records, now, &mut progress).await?;
         change.commit().await?;
-        // A large batch changes the tables' shape: let SQLite refresh its statistics so that
-        // the planner picks the right index for filtered lists.
-        sqlx::query("PRAGMA optimize").execute(self.sqlite_write("import_records")?).await?;
+        self.optimize_after_bulk().await?;
         Ok(summary)
     }
 }
@@ -153,12 +153,26 @@ fn with_id(id: i64, mut value: serde_json::Value) -> serde_json::Value {
     value
 }
 
+impl Store {
+    /// After a large batch on SQLite: let it refresh its statistics so that the planner picks
+    /// the right index for filtered lists. PostgreSQL's autovacuum analyzes by itself.
+    pub(crate) async fn optimize_after_bulk(&self) -> Result<(), StoreError> {
+        if !self.is_postgres() {
+            sqlx::query("PRAGMA optimize")
+                .execute(self.sqlite_write("optimize_after_bulk")?)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
 impl Change {
     async fn next_id(&mut self, table: &'static str) -> Result<i64, StoreError> {
-        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
-        Ok(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
-            .fetch_one(self.tx.sqlite()?)
-            .await?)
+        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM {table}");
+        Ok(db::query(sql)
+            .fetch_one(&mut self.tx)
+            .await?
+            .try_get("next")?)
     }
 
     /// Stores `records` as new, checked persons with their facts, each row with its audit
@@ -170,7 +184,7 @@ impl Change {
         mut progress: impl FnMut(usize) + Send,
     ) -> Result<ImportSummary, StoreError> {
         let mut ids = NextIds {
-            person: crate::register::next_person_id(self.tx.sqlite()?).await?,
+            person: crate::register::next_person_id(&mut self.tx).await?,
             detention: self.next_id("detentions").await?,
             decision: self.next_id("decisions").await?,
             custody: self.next_id("custody").await?,
@@ -187,6 +201,17 @@ impl Change {
             self.store_round(round).await?;
             done += chunk.len();
             progress(done);
+        }
+        // The rows were given ids here, not by PostgreSQL's identity sequences: move each
+        // sequence past the highest id, or the next single insert would take a used id.
+        if let WriteTx::Postgres(tx) = &mut self.tx {
+            for table in ["persons", "detentions", "decisions", "custody", "transfers", "sources"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
+                )))
+                .execute(&mut **tx)
+                .await?;
+            }
         }
         Ok(summary)
     }
@@ -418,9 +443,8 @@ impl Change {
     }
 
     async fn store_round(&mut self, round: Round) -> Result<(), StoreError> {
-        let tx = self.tx.sqlite()?;
-        insert_rows_sqlite(
-            tx,
+        insert_rows(
+            &mut self.tx,
             "persons",
             &[
                 "id",
@@ -455,9 +479,12 @@ impl Change {
             round.persons,
         )
         .await?;
-        insert_rows_sqlite(tx, "persons_fts", &["rowid", "search_keys"], round.search).await?;
-        insert_rows_sqlite(
-            tx,
+        // PostgreSQL searches `persons.search_keys` itself; only SQLite keeps FTS5 rows.
+        if let WriteTx::Sqlite(tx) = &mut self.tx {
+            insert_rows_sqlite(tx, "persons_fts", &["rowid", "search_keys"], round.search).await?;
+        }
+        insert_rows(
+            &mut self.tx,
             "detentions",
             &[
                 "id",
@@ -477,8 +504,8 @@ impl Change {
             round.detentions,
         )
         .await?;
-        insert_rows_sqlite(
-            tx,
+        insert_rows(
+            &mut self.tx,
             "decisions",
             &[
                 "id",
@@ -498,8 +525,8 @@ impl Change {
             round.decisions,
         )
         .await?;
-        insert_rows_sqlite(
-            tx,
+        insert_rows(
+            &mut self.tx,
             "custody",
             &[
                 "id",
@@ -514,8 +541,8 @@ impl Change {
             round.custody,
         )
         .await?;
-        insert_rows_sqlite(
-            tx,
+        insert_rows(
+            &mut self.tx,
             "transfers",
             &[
                 "id",
@@ -532,8 +559,8 @@ impl Change {
             round.transfers,
         )
         .await?;
-        insert_rows_sqlite(
-            tx,
+        insert_rows(
+            &mut self.tx,
             "sources",
             &[
                 "id",

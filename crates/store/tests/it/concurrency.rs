@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 
 use kuzet_register::Role;
-use kuzet_store::{AuditFilter, AuditVerdict, NewDetention, PersonId, StoreError};
+use kuzet_store::{
+    AuditFilter, AuditVerdict, ImportRecord, NewDetention, PersonId, PersonQuery, StoreError,
+};
 
 use crate::support::{admin, detention, person, stores, user};
 
@@ -121,5 +123,90 @@ async fn two_coordinators_saving_the_same_version_one_gets_a_conflict() {
             test.store.verify_audit().await.unwrap(),
             AuditVerdict::Ok { records: 4 }
         ));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_imports_beside_single_writers_lose_nothing() {
+    const IMPORTERS: usize = 4;
+    const RECORDS_PER_IMPORT: usize = 25;
+    for test in stores().await {
+        let coordinator = user(&test.store, "coordinator", Role::Coordinator).await;
+        let mut tasks = Vec::new();
+        for importer in 0..IMPORTERS {
+            let store = test.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let records: Vec<ImportRecord> = (0..RECORDS_PER_IMPORT)
+                    .map(|n| {
+                        let mut record =
+                            ImportRecord::new(person(&format!("Imported{importer} Person{n}")));
+                        record.detention = Some(NewDetention {
+                            event_id: None,
+                            detention: detention("09.06.2019 14:00", "", "Station"),
+                        });
+                        record
+                    })
+                    .collect();
+                store
+                    .import_records(&admin(), &records, |_| {})
+                    .await
+                    .map(|summary| summary.persons)
+            }));
+            // A single writer beside each import: its detention takes an id from the
+            // database's own sequence, which the imports moved past the ids they assigned.
+            let store = test.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let id = store
+                    .add_person(&coordinator, &person(&format!("Single{importer} Writer")))
+                    .await?;
+                store
+                    .add_detention(
+                        &coordinator,
+                        id,
+                        &NewDetention {
+                            event_id: None,
+                            detention: detention("10.06.2019 09:00", "", "Station"),
+                        },
+                    )
+                    .await?;
+                Ok(1)
+            }));
+        }
+        let mut stored = 0;
+        for task in tasks {
+            stored += task.await.unwrap().unwrap();
+        }
+        // And one after all imports, whatever order the tasks ran in.
+        let last = test
+            .store
+            .add_person(&coordinator, &person("Last Writer"))
+            .await
+            .unwrap();
+        test.store
+            .add_detention(
+                &coordinator,
+                last,
+                &NewDetention {
+                    event_id: None,
+                    detention: detention("11.06.2019 09:00", "", "Station"),
+                },
+            )
+            .await
+            .unwrap();
+        stored += 1;
+        let expected = IMPORTERS * RECORDS_PER_IMPORT + IMPORTERS + 1;
+        assert_eq!(stored, expected, "{}", test.backend);
+        let list = test
+            .store
+            .list_persons(&admin(), &PersonQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(list.total, expected as u64, "{}", test.backend);
+        assert_eq!(audited(&test.store, "detention").await, IMPORTERS + 1, "{}", test.backend);
+        assert!(
+            matches!(test.store.verify_audit().await.unwrap(), AuditVerdict::Ok { .. }),
+            "{}",
+            test.backend
+        );
     }
 }

@@ -7,12 +7,12 @@ use kuzet_register::demo::{DEMO_NOW, generate};
 use kuzet_register::{Outcome, Role, derive_status};
 use kuzet_store::{AuditVerdict, PersonQuery, StoreError};
 
-use crate::support::{admin, sqlite_stores, user};
+use crate::support::{admin, stores, user};
 
 #[tokio::test]
 async fn the_demo_register_loads_with_its_totals_statuses_and_audit_log() {
     let register = generate(2019);
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let summary = store.load_demo(&register).await.unwrap();
         let decisions: usize = register.people.iter().map(|p| p.decisions.len()).sum();

@@ -4,7 +4,7 @@ use kuzet_register::{Custody, Decision, Outcome, Role, Source, SourceKind};
 use kuzet_store::{AuditVerdict, EventId, ImportRecord, NewDetention, PersonQuery, StoreError};
 
 use crate::register::scenario;
-use crate::support::{date, detention, person, sqlite_stores, user};
+use crate::support::{date, detention, person, stores, user};
 
 fn arrest(days: u16) -> Decision {
     Decision {
@@ -52,7 +52,7 @@ fn records(event: EventId) -> Vec<ImportRecord> {
 
 #[tokio::test]
 async fn an_import_stores_every_record_with_audit_and_statuses() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let AuditVerdict::Ok { records: before } = store.verify_audit().await.unwrap() else {
@@ -164,7 +164,7 @@ async fn an_import_stores_every_record_with_audit_and_statuses() {
 
 #[tokio::test]
 async fn an_import_with_one_bad_record_stores_nothing() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let before = store

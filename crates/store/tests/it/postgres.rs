@@ -77,7 +77,8 @@ async fn operations_not_ported_to_postgres_say_so_by_name() {
     let store = &test.store;
     let new: NewPerson = person("Aigerim Nurlanovna");
     // Register writes and the person page are ported; fact corrections, lists, the dashboard
-    // and the duplicate queue too; merges, imports, the demo loader and backups are not.
+    // and the duplicate queue too; imports and the demo loader too; merges and backups
+    // are not.
     let id = store.add_person(&admin(), &new).await.unwrap();
     let held = store
         .add_detention(
@@ -112,11 +113,6 @@ async fn operations_not_ported_to_postgres_say_so_by_name() {
     check(
         store.mark_not_duplicate(&admin(), id, kuzet_store::PersonId(id.0 + 1), ""),
         "unsupported: mark_not_duplicate",
-    )
-    .await;
-    check(
-        store.import_records(&admin(), &[], |_| {}),
-        "unsupported: import_records",
     )
     .await;
     check(store.table_digests(), "unsupported: table_digests").await;
