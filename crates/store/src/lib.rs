@@ -14,15 +14,21 @@
 //!
 //! PostgreSQL is chosen by a `postgres://` URL and is partial: the store is a private
 //! [`Backend`] enum, and a method not yet ported returns [`StoreError::Unsupported`] naming
-//! itself (never a panic, never a silent no-op). PostgreSQL has its own migrations in
-//! `migrations/postgres/` (`BIGINT` ids and flags, since the row mapping reads `i64`;
-//! `DOUBLE PRECISION` hours; `pg_trgm` over the same `search_keys` text instead of FTS5;
-//! `lower(name)` instead of `COLLATE NOCASE`) and its own `schema_version` table. What remains
-//! for each method group: a PostgreSQL twin of `Change` (its chain head read under
-//! `LOCK TABLE audit_head IN EXCLUSIVE MODE`, since PostgreSQL has many writers), `$n`
-//! placeholders, and `setval` of the sequences after imports that assign ids. The integration
-//! tests take their stores from `tests/it/support.rs::stores`, which adds a PostgreSQL store
-//! when `KUZET_TEST_POSTGRES_URL` is set.
+//! itself (never a panic, never a silent no-op). Not ported: merges (`merge`,
+//! `merge_persons`, `undo_merge`, `mark_not_duplicate`, `merge_history`) and `table_digests`;
+//! backups are SQLite-only by design (PostgreSQL is backed up with `pg_dump`).
+//!
+//! Most SQL is written once ([`db`]: `?` placeholders become `$n` on PostgreSQL, rows are read
+//! alike); the few dialect differences are matched on the backend where they occur: FTS5 on
+//! SQLite against a `pg_trgm`-indexed LIKE over the same `search_keys` on PostgreSQL,
+//! `COLLATE NOCASE` against `lower(name)`, SQLite's NULL order spelled out, `PRAGMA optimize`,
+//! and `setval` of the identity sequences after imports that assign ids. PostgreSQL has its
+//! own migrations in `migrations/postgres/` (one twin per SQLite migration, `BIGINT` ids and
+//! flags, `DOUBLE PRECISION` hours). A [`audit::Change`] on PostgreSQL first takes
+//! `audit_head` in EXCLUSIVE mode, so writers from any number of processes queue as SQLite's
+//! one writer does and the audit chain stays one chain. The integration tests take their
+//! stores from `tests/it/support.rs::stores`, which adds a PostgreSQL store (a fresh
+//! `C.UTF-8` database, dropped afterwards) when `KUZET_TEST_POSTGRES_URL` is set.
 
 mod accounts;
 mod audit;
