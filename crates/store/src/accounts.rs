@@ -440,7 +440,7 @@ impl Store {
             ));
         }
         let hash = hash_password(password).await?;
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let taken = db::query("SELECT 1 FROM users WHERE username_key = ?")
             .bind(username_key(&username))
             .fetch_optional(&mut change.tx)
@@ -519,7 +519,7 @@ impl Store {
         disabled: bool,
     ) -> Result<(), StoreError> {
         Store::require_manage_users(actor)?;
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let row = db::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
             .bind(user.0)
             .fetch_optional(&mut change.tx)
@@ -562,7 +562,7 @@ impl Store {
         Store::require_manage_users(actor)?;
         check_password(new_password)?;
         let hash = hash_password(new_password).await?;
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let updated = db::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(&hash)
             .bind(user.0)
@@ -595,7 +595,7 @@ impl Store {
                 "public is the role of visitors without an account",
             ));
         }
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let row = db::query("SELECT id, username, role, disabled FROM users WHERE id = ?")
             .bind(user.0)
             .fetch_optional(&mut change.tx)
@@ -719,7 +719,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         Store::require_manage_users(actor)?;
         let before = self.require_admin_totp().await?;
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         db::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .bind(REQUIRE_ADMIN_TOTP)
             .bind(if required { "1" } else { "0" })
@@ -764,7 +764,7 @@ impl Store {
                     "does not match the secret at this time (check the device's clock)",
                 )
             })?;
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let row = db::query("SELECT totp_secret FROM users WHERE id = ?")
             .bind(user.0)
             .fetch_optional(&mut change.tx)
@@ -836,7 +836,7 @@ impl Store {
         if actor.user_id != Some(user) {
             Store::require_manage_users(actor)?;
         }
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let row = db::query("SELECT totp_secret FROM users WHERE id = ?")
             .bind(user.0)
             .fetch_optional(&mut change.tx)
@@ -1031,7 +1031,7 @@ impl Store {
         let token = encode::random_token()?;
         let window_start = now - LOGIN_WINDOW_SECS;
 
-        let mut change = Change::begin_on_any(self, Actor::user(user_id, role)).await?;
+        let mut change = Change::begin(self, Actor::user(user_id, role)).await?;
         if let Some((pending_hash, step)) = totp {
             let used = db::query(
                 "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
@@ -1153,7 +1153,7 @@ impl Store {
         scope_names.sort_unstable();
         scope_names.dedup();
         let token = format!("kzt_{}", encode::random_token()?);
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let id: i64 = db::query(
             "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
@@ -1213,7 +1213,7 @@ impl Store {
         actor: &Actor,
         token: ApiTokenId,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let row = db::query("SELECT user_id, revoked_at FROM api_tokens WHERE id = ?")
             .bind(token.0)
             .fetch_optional(&mut change.tx)

@@ -79,31 +79,14 @@ pub(crate) struct Change {
 }
 
 impl Change {
-    /// `what` names the calling operation, for the error on a backend that lacks it.
-    pub(crate) async fn begin(
-        store: &Store,
-        actor: Actor,
-        what: &'static str,
-    ) -> Result<Change, StoreError> {
-        // IMMEDIATE takes the write lock at once: another process writing the same file (the
-        // CLI beside the server) is waited for (busy timeout) instead of failing later, when
-        // this transaction's first read would be stale and its chain head wrong.
-        let tx = store.sqlite_write(what)?.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Change {
-            tx: WriteTx::Sqlite(tx),
-            actor,
-            at: encode::moment(store.clock.now()),
-            chain: None,
-            chain_moved: false,
-        })
-    }
-
-    /// A change on either backend, for methods whose statements all run on both (through
-    /// [`crate::db`]). On PostgreSQL the transaction first takes `audit_head` in EXCLUSIVE
+    /// A write transaction with its audit chain, on either backend. On SQLite, IMMEDIATE
+    /// takes the write lock at once: another process writing the same file (the CLI beside the
+    /// server) is waited for (busy timeout) instead of failing later, when this transaction's
+    /// first read would be stale and its chain head wrong. On PostgreSQL the transaction first takes `audit_head` in EXCLUSIVE
     /// mode: writers queue there one at a time, as SQLite's one writer does, so the chain head
     /// read later is the latest and two changes never append the same `seq`. Readers are not
     /// blocked (plain reads take no lock that conflicts with EXCLUSIVE).
-    pub(crate) async fn begin_on_any(store: &Store, actor: Actor) -> Result<Change, StoreError> {
+    pub(crate) async fn begin(store: &Store, actor: Actor) -> Result<Change, StoreError> {
         let tx = match &store.backend {
             Backend::Sqlite { write, .. } => WriteTx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres(pool) => {

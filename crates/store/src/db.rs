@@ -27,16 +27,6 @@ pub(crate) enum WriteTx {
 }
 
 impl WriteTx {
-    /// The SQLite connection, for statements not yet written for both backends. A change on
-    /// PostgreSQL only runs code that was ported, so this error means a ported method still
-    /// has a SQLite-only statement; it is reported rather than run.
-    pub(crate) fn sqlite(&mut self) -> Result<&mut sqlx::SqliteConnection, StoreError> {
-        match self {
-            WriteTx::Sqlite(tx) => Ok(&mut **tx),
-            WriteTx::Postgres(_) => Err(StoreError::not_ported("a SQLite-only statement")),
-        }
-    }
-
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
             WriteTx::Sqlite(tx) => tx.commit().await?,
@@ -229,7 +219,7 @@ impl Query {
     }
 }
 
-/// Rewrites `?` placeholders to PostgreSQL's `$1, $2, ...`, leaving alone a `?` inside a
+/// Rewrites `?` placeholders to PostgreSQL's `$1, $2, ...` (and `?NNN` to `$NNN`), leaving alone a `?` inside a
 /// string literal (`'...'`, with `''` as an escaped quote), a quoted identifier (`"..."`) or
 /// a comment (`-- ...` to the end of the line, `/* ... */`).
 pub(crate) fn numbered_placeholders(sql: &str) -> String {
@@ -271,9 +261,16 @@ pub(crate) fn numbered_placeholders(sql: &str) -> String {
                 }
             }
             '?' => {
-                n += 1;
                 out.push('$');
-                out.push_str(&n.to_string());
+                // `?NNN` names its parameter, as `$NNN` does; a bare `?` takes the next one.
+                if chars.peek().is_some_and(char::is_ascii_digit) {
+                    while let Some(digit) = chars.next_if(char::is_ascii_digit) {
+                        out.push(digit);
+                    }
+                } else {
+                    n += 1;
+                    out.push_str(&n.to_string());
+                }
             }
             _ => out.push(c),
         }
@@ -302,6 +299,12 @@ impl From<Option<i32>> for Cell {
 impl From<&Option<String>> for Cell {
     fn from(value: &Option<String>) -> Cell {
         Cell::Text(value.clone())
+    }
+}
+
+impl From<&Option<i64>> for Cell {
+    fn from(value: &Option<i64>) -> Cell {
+        Cell::Int(*value)
     }
 }
 
@@ -385,5 +388,7 @@ mod tests {
         check("a - ? - ?", "a - $1 - $2");
         check("VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
         check("'unterminated ?", "'unterminated ?");
+        check("a = ?1 OR b = ?1", "a = $1 OR b = $1");
+        check("a = ?2 AND b = ?12", "a = $2 AND b = $12");
     }
 }

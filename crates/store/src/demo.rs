@@ -16,7 +16,7 @@ impl Store {
     /// holds persons or events. The change is recorded as made by the system.
     pub async fn load_demo(&self, register: &DemoRegister) -> Result<DemoSummary, StoreError> {
         let actor = Actor::system();
-        let mut change = Change::begin_on_any(self, actor).await?;
+        let mut change = Change::begin(self, actor).await?;
         let existing = crate::db::query(
             "SELECT (SELECT COUNT(*) FROM persons) + (SELECT COUNT(*) FROM events) AS n",
         )

@@ -195,7 +195,7 @@ impl Store {
         id: DecisionId,
         decision: &Decision,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let fact = FactRef::Decision(id);
         let person = person_of_fact(&mut change.tx, fact)
             .await?
@@ -254,7 +254,7 @@ impl Store {
                 "only detentions, decisions, custody and transfers are deleted here",
             )
         })?;
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let person = person_of_fact(&mut change.tx, fact)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -268,7 +268,7 @@ impl Store {
 
     /// Deletes one source.
     pub async fn delete_source(&self, actor: &Actor, id: SourceId) -> Result<(), StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let row = db::query("SELECT fact_kind, fact_id, person_id, kind, reference, anonymous FROM sources WHERE id = ?")
             .bind(id.0)
             .fetch_optional(&mut change.tx)

@@ -72,7 +72,7 @@ impl Store {
         if !can(actor, Action::Import, &Resource::of(ResourceKind::Register)) {
             return Err(StoreError::Forbidden);
         }
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let known_events: HashSet<i64> = db::query("SELECT id FROM events")
             .fetch_all(&mut change.tx)
             .await?

@@ -14,15 +14,15 @@
 //!
 //! PostgreSQL is chosen by a `postgres://` URL and is partial: the store is a private
 //! [`Backend`] enum, and a method not yet ported returns [`StoreError::Unsupported`] naming
-//! itself (never a panic, never a silent no-op). Not ported: merges (`merge`,
-//! `merge_persons`, `undo_merge`, `mark_not_duplicate`, `merge_history`) and `table_digests`;
-//! backups are SQLite-only by design (PostgreSQL is backed up with `pg_dump`).
+//! itself (never a panic, never a silent no-op). Not ported: `table_digests`; backups are
+//! SQLite-only by design (PostgreSQL is backed up with `pg_dump`).
 //!
 //! Most SQL is written once ([`db`]: `?` placeholders become `$n` on PostgreSQL, rows are read
 //! alike); the few dialect differences are matched on the backend where they occur: FTS5 on
 //! SQLite against a `pg_trgm`-indexed LIKE over the same `search_keys` on PostgreSQL,
 //! `COLLATE NOCASE` against `lower(name)`, SQLite's NULL order spelled out, `PRAGMA optimize`,
-//! and `setval` of the identity sequences after imports that assign ids. PostgreSQL has its
+//! and `setval` of the identity sequences after imports that assign ids, and a merge's
+//! before-image typed by the database's own column types (NULLs typed per column). PostgreSQL has its
 //! own migrations in `migrations/postgres/` (one twin per SQLite migration, `BIGINT` ids and
 //! flags, `DOUBLE PRECISION` hours). A [`audit::Change`] on PostgreSQL first takes
 //! `audit_head` in EXCLUSIVE mode, so writers from any number of processes queue as SQLite's

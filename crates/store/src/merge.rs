@@ -12,10 +12,12 @@
 
 use kuzet_register::{Action, Actor, PersonRole, Resource, ResourceKind, Role, can};
 use serde::Serialize;
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Column, Row, Sqlite, SqliteConnection, TypeInfo, ValueRef};
+use sqlx::{Column, Row, TypeInfo, ValueRef};
 
-use crate::audit::Change;
+use crate::audit::{Cell, Change};
+use crate::db::{self, DbRow, Exec, WriteTx};
 use crate::error::StoreError;
 use crate::register::{
     person_access, retire_person_id, roles_column, roles_from_column, search_keys, status_now,
@@ -76,11 +78,41 @@ fn cell_json(row: &SqliteRow, index: usize) -> Result<serde_json::Value, StoreEr
     })
 }
 
+/// The same tags from a PostgreSQL row (the persons table has only BIGINT, DOUBLE PRECISION
+/// and TEXT columns there).
+fn cell_json_postgres(row: &PgRow, index: usize) -> Result<serde_json::Value, StoreError> {
+    let raw = row.try_get_raw(index)?;
+    if raw.is_null() {
+        return Ok(serde_json::Value::Null);
+    }
+    let kind = raw.type_info().name().to_owned();
+    Ok(match kind.as_str() {
+        "INT8" => serde_json::json!(row.try_get::<i64, _>(index)?),
+        "INT4" => serde_json::json!(row.try_get::<i32, _>(index)?),
+        "FLOAT8" => serde_json::json!({ "real": format!("{:?}", row.try_get::<f64, _>(index)?) }),
+        "TEXT" | "VARCHAR" => serde_json::json!(row.try_get::<String, _>(index)?),
+        other => {
+            return Err(StoreError::corrupt(format!(
+                "persons has a {other} column, which a merge cannot keep"
+            )));
+        }
+    })
+}
+
 /// A whole row, column name to tagged value.
-fn row_image(row: &SqliteRow) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+fn row_image(row: &DbRow) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
     let mut image = serde_json::Map::new();
-    for (index, column) in row.columns().iter().enumerate() {
-        image.insert(column.name().to_owned(), cell_json(row, index)?);
+    match row {
+        DbRow::Sqlite(row) => {
+            for (index, column) in row.columns().iter().enumerate() {
+                image.insert(column.name().to_owned(), cell_json(row, index)?);
+            }
+        }
+        DbRow::Postgres(row) => {
+            for (index, column) in row.columns().iter().enumerate() {
+                image.insert(column.name().to_owned(), cell_json_postgres(row, index)?);
+            }
+        }
     }
     Ok(image)
 }
@@ -91,7 +123,8 @@ enum CellValue {
     Int(i64),
     Real(f64),
     Text(String),
-    Blob(Vec<u8>),
+    /// SQLite's binary class; `persons` never holds one, so it is refused on restore.
+    Blob,
 }
 
 fn cell_value(value: &serde_json::Value) -> Result<CellValue, StoreError> {
@@ -105,7 +138,10 @@ fn cell_value(value: &serde_json::Value) -> Result<CellValue, StoreError> {
                 CellValue::Real(real.parse().map_err(|_| bad())?)
             }
             (_, Some(serde_json::Value::String(blob))) => {
-                CellValue::Blob(hex::decode(blob).map_err(|_| bad())?)
+                {
+                hex::decode(blob).map_err(|_| bad())?;
+                CellValue::Blob
+            }
             }
             _ => return Err(bad()),
         },
@@ -113,39 +149,54 @@ fn cell_value(value: &serde_json::Value) -> Result<CellValue, StoreError> {
     })
 }
 
-fn bind_cell<'q>(
-    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>,
-    value: CellValue,
-) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments> {
-    match value {
-        CellValue::Null => query.bind(None::<i64>),
-        CellValue::Int(value) => query.bind(value),
-        CellValue::Real(value) => query.bind(value),
-        CellValue::Text(value) => query.bind(value),
-        CellValue::Blob(value) => query.bind(value),
-    }
+/// The value to bind for a tagged cell. A NULL is typed by its column (`kind`, as the
+/// database names the type), since PostgreSQL refuses a NULL of another type.
+fn bind_cell(value: CellValue, kind: &str) -> Result<Cell, StoreError> {
+    Ok(match value {
+        CellValue::Null => match kind.to_ascii_lowercase().as_str() {
+            "integer" | "bigint" => Cell::Int(None),
+            "real" | "double precision" => Cell::Real(None),
+            _ => Cell::Text(None),
+        },
+        CellValue::Int(value) => Cell::Int(Some(value)),
+        CellValue::Real(value) => Cell::Real(Some(value)),
+        CellValue::Text(value) => Cell::Text(Some(value)),
+        CellValue::Blob => {
+            return Err(StoreError::corrupt(
+                "a merge's before-image holds binary data, which persons never stores",
+            ));
+        }
+    })
 }
 
 /// The columns of `persons` as the database has them now; an image's column names are used in
 /// SQL only when they are among these, so a hand-edited image cannot inject SQL.
-async fn person_columns(connection: &mut SqliteConnection) -> Result<Vec<String>, StoreError> {
-    let rows = sqlx::query("SELECT name FROM pragma_table_info('persons')")
-        .fetch_all(&mut *connection)
-        .await?;
+async fn person_columns(tx: &mut WriteTx) -> Result<Vec<(String, String)>, StoreError> {
+    let sql = match tx {
+        WriteTx::Sqlite(_) => "SELECT name, type AS kind FROM pragma_table_info('persons')",
+        WriteTx::Postgres(_) => {
+            "SELECT CAST(column_name AS TEXT) AS name, CAST(data_type AS TEXT) AS kind
+             FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'persons'"
+        }
+    };
+    let rows = db::query(sql).fetch_all(tx).await?;
     rows.iter()
-        .map(|row| row.try_get::<String, _>("name").map_err(StoreError::from))
+        .map(|row| Ok((row.try_get("name")?, row.try_get("kind")?)))
         .collect()
 }
 
 /// Writes a person's image back: inserted when `insert`, otherwise over the existing row.
 async fn restore_person(
-    connection: &mut SqliteConnection,
+    tx: &mut WriteTx,
     image: &serde_json::Map<String, serde_json::Value>,
     insert: bool,
 ) -> Result<(), StoreError> {
-    let known = person_columns(connection).await?;
+    let known = person_columns(tx).await?;
+    let kinds: std::collections::HashMap<&String, &String> =
+        known.iter().map(|(name, kind)| (name, kind)).collect();
     let columns: Vec<&String> = known
         .iter()
+        .map(|(name, _)| name)
         .filter(|column| image.contains_key(*column))
         .collect();
     if columns.len() != image.len() || !columns.iter().any(|column| *column == "id") {
@@ -173,44 +224,48 @@ async fn restore_person(
             .collect();
         format!("UPDATE persons SET {} WHERE id = ?", sets.join(", "))
     };
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = db::query(sql);
     for column in &columns {
         if !insert && *column == "id" {
             continue;
         }
-        query = bind_cell(query, cell_value(&image[column.as_str()])?);
+        let kind = kinds.get(column).map(|kind| kind.as_str()).unwrap_or_default();
+        query = query.bind(bind_cell(cell_value(&image[column.as_str()])?, kind)?);
     }
     if !insert {
         query = query.bind(id);
     }
-    query.execute(&mut *connection).await?;
+    query.execute(&mut *tx).await?;
     let keys = image
         .get("search_keys")
         .and_then(serde_json::Value::as_str)
         .unwrap_or_default();
-    if insert {
-        sqlx::query("INSERT INTO persons_fts (rowid, search_keys) VALUES (?, ?)")
-            .bind(id)
-            .bind(keys)
-            .execute(&mut *connection)
-            .await?;
-    } else {
-        sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?")
-            .bind(keys)
-            .bind(id)
-            .execute(&mut *connection)
-            .await?;
+    // PostgreSQL searches `persons.search_keys` itself; only SQLite keeps FTS5 rows.
+    if let WriteTx::Sqlite(connection) = tx {
+        if insert {
+            sqlx::query("INSERT INTO persons_fts (rowid, search_keys) VALUES (?, ?)")
+                .bind(id)
+                .bind(keys)
+                .execute(&mut **connection)
+                .await?;
+        } else {
+            sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?")
+                .bind(keys)
+                .bind(id)
+                .execute(&mut **connection)
+                .await?;
+        }
     }
     Ok(())
 }
 
 async fn person_image(
-    connection: &mut SqliteConnection,
+    connection: impl Into<Exec<'_>>,
     id: PersonId,
 ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
-    let row = sqlx::query("SELECT * FROM persons WHERE id = ?")
+    let row = db::query("SELECT * FROM persons WHERE id = ?")
         .bind(id.0)
-        .fetch_optional(&mut *connection)
+        .fetch_optional(connection)
         .await?
         .ok_or(StoreError::NotFound)?;
     row_image(&row)
@@ -232,13 +287,13 @@ struct Stored {
     is_draft: bool,
 }
 
-async fn stored(connection: &mut SqliteConnection, id: PersonId) -> Result<Stored, StoreError> {
-    let row: SqliteRow = sqlx::query(
+async fn stored(connection: impl Into<Exec<'_>>, id: PersonId) -> Result<Stored, StoreError> {
+    let row: DbRow = db::query(
         "SELECT name, aliases, birth_date, birth_year, city, roles, contact, address, consent, publication_approved, notes, is_draft
          FROM persons WHERE id = ?",
     )
     .bind(id.0)
-    .fetch_optional(&mut *connection)
+    .fetch_optional(connection)
     .await?
     .ok_or(StoreError::NotFound)?;
     let aliases: String = row.try_get("aliases")?;
@@ -334,7 +389,6 @@ impl Store {
         duplicate: PersonId,
         duplicate_version: i64,
     ) -> Result<i64, StoreError> {
-        self.sqlite_read("merge_persons")?;
         self.merge(actor, keep, keep_version, duplicate, duplicate_version)
             .await
             .map(|merged| merged.version)
@@ -359,9 +413,9 @@ impl Store {
                 "a record cannot be merged into itself",
             ));
         }
-        let mut change = Change::begin(self, *actor, "merge").await?;
-        let keep_access = person_access(change.tx.sqlite()?, keep).await?;
-        let duplicate_access = person_access(change.tx.sqlite()?, duplicate).await?;
+        let mut change = Change::begin(self, *actor).await?;
+        let keep_access = person_access(&mut change.tx, keep).await?;
+        let duplicate_access = person_access(&mut change.tx, duplicate).await?;
         Store::require_role(
             actor,
             Action::Edit,
@@ -382,13 +436,13 @@ impl Store {
                 current_version: duplicate_access.version,
             });
         }
-        let keep_image = person_image(change.tx.sqlite()?, keep).await?;
-        let duplicate_image = person_image(change.tx.sqlite()?, duplicate).await?;
-        let keep_before = self.person_json_in(change.tx.sqlite()?, keep).await?;
-        let duplicate_before = self.person_json_in(change.tx.sqlite()?, duplicate).await?;
+        let keep_image = person_image(&mut change.tx, keep).await?;
+        let duplicate_image = person_image(&mut change.tx, duplicate).await?;
+        let keep_before = self.person_json_in(&mut change.tx, keep).await?;
+        let duplicate_before = self.person_json_in(&mut change.tx, duplicate).await?;
         let mut merged = combine(
-            stored(change.tx.sqlite()?, keep).await?,
-            stored(change.tx.sqlite()?, duplicate).await?,
+            stored(&mut change.tx, keep).await?,
+            stored(&mut change.tx, duplicate).await?,
         );
         if actor.role != Role::Volunteer {
             merged.is_draft = false;
@@ -396,14 +450,14 @@ impl Store {
 
         // Facts move with their audit records: the duplicate's history stays readable under
         // its own id, and the kept person's history shows what arrived.
-        let moved = sqlx::query("SELECT id FROM detentions WHERE person_id = ? ORDER BY id")
+        let moved = db::query("SELECT id FROM detentions WHERE person_id = ? ORDER BY id")
             .bind(duplicate.0)
-            .fetch_all(change.tx.sqlite()?)
+            .fetch_all(&mut change.tx)
             .await?;
-        let sources = sqlx::query("SELECT id, person_id, fact_kind, fact_id FROM sources WHERE person_id = ? OR (fact_kind = 'person' AND fact_id = ?) ORDER BY id")
+        let sources = db::query("SELECT id, person_id, fact_kind, fact_id FROM sources WHERE person_id = ? OR (fact_kind = 'person' AND fact_id = ?) ORDER BY id")
             .bind(duplicate.0)
             .bind(duplicate.0)
-            .fetch_all(change.tx.sqlite()?)
+            .fetch_all(&mut change.tx)
             .await?;
         let moved_detentions: Vec<i64> = moved
             .iter()
@@ -422,12 +476,12 @@ impl Store {
             .collect::<Result<_, _>>()?;
         // "Not the same person" decisions about the duplicate now concern the kept record too;
         // the pairs this adds are remembered so that an undo removes exactly them.
-        let carried = sqlx::query(
+        let carried = db::query(
             "SELECT CASE WHEN person_a = ?1 THEN person_b ELSE person_a END AS other, reason, decided_by, decided_at
              FROM not_duplicates WHERE (person_a = ?1 OR person_b = ?1) ORDER BY id",
         )
         .bind(duplicate.0)
-        .fetch_all(change.tx.sqlite()?)
+        .fetch_all(&mut change.tx)
         .await?;
         let mut added_pairs: Vec<(i64, i64, String, Option<i64>, String)> = Vec::new();
         for row in &carried {
@@ -437,10 +491,10 @@ impl Store {
             }
             let pair = (keep.0.min(other), keep.0.max(other));
             let exists =
-                sqlx::query("SELECT 1 FROM not_duplicates WHERE person_a = ? AND person_b = ?")
+                db::query("SELECT 1 FROM not_duplicates WHERE person_a = ? AND person_b = ?")
                     .bind(pair.0)
                     .bind(pair.1)
-                    .fetch_optional(change.tx.sqlite()?)
+                    .fetch_optional(&mut change.tx)
                     .await?
                     .is_some();
             if !exists && !added_pairs.iter().any(|added| (added.0, added.1) == pair) {
@@ -461,7 +515,7 @@ impl Store {
             "added_not_duplicates": added_pairs.iter().map(|(a, b, ..)| serde_json::json!([a, b])).collect::<Vec<_>>(),
         });
         let version = keep_version + 1;
-        let merge_id: i64 = sqlx::query(
+        let merge_id: i64 = db::query(
             "INSERT INTO merges (kept_id, removed_id, kept_version, audit_seq, before_json, merged_by, merged_at)
              VALUES (?, ?, ?, 0, ?, ?, ?) RETURNING id",
         )
@@ -471,11 +525,11 @@ impl Store {
         .bind(before_image.to_string())
         .bind(actor.user_id.map(|id| id.0))
         .bind(&change.at)
-        .fetch_one(change.tx.sqlite()?)
+        .fetch_one(&mut change.tx)
         .await?
         .try_get("id")?;
         for (a, b, reason, decided_by, decided_at) in &added_pairs {
-            let id: i64 = sqlx::query(
+            let id: i64 = db::query(
                 "INSERT INTO not_duplicates (person_a, person_b, reason, decided_by, decided_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(a)
@@ -483,7 +537,7 @@ impl Store {
             .bind(reason)
             .bind(decided_by)
             .bind(decided_at)
-            .fetch_one(change.tx.sqlite()?)
+            .fetch_one(&mut change.tx)
             .await?
             .try_get("id")?;
             let after =
@@ -515,10 +569,10 @@ impl Store {
                 )
                 .await?;
         }
-        sqlx::query("UPDATE detentions SET person_id = ? WHERE person_id = ?")
+        db::query("UPDATE detentions SET person_id = ? WHERE person_id = ?")
             .bind(keep.0)
             .bind(duplicate.0)
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
         for row in &sources {
             let source: i64 = row.try_get("id")?;
@@ -535,15 +589,15 @@ impl Store {
                 )
                 .await?;
         }
-        sqlx::query("UPDATE sources SET fact_id = ? WHERE fact_kind = 'person' AND fact_id = ?")
+        db::query("UPDATE sources SET fact_id = ? WHERE fact_kind = 'person' AND fact_id = ?")
             .bind(keep.0)
             .bind(duplicate.0)
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
-        sqlx::query("UPDATE sources SET person_id = ? WHERE person_id = ?")
+        db::query("UPDATE sources SET person_id = ? WHERE person_id = ?")
             .bind(keep.0)
             .bind(duplicate.0)
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
 
         let mut names = vec![merged.name.as_str()];
@@ -554,7 +608,7 @@ impl Store {
             .iter()
             .filter_map(|role| PersonRole::parse(role).ok())
             .collect();
-        sqlx::query(
+        db::query(
             "UPDATE persons SET aliases = ?, search_keys = ?, birth_date = ?, birth_year = ?, city = ?, roles = ?, contact = ?,
                 address = ?, consent = ?, publication_approved = ?, notes = ?, is_draft = ?, version = ?, updated_at = ?
              WHERE id = ?",
@@ -574,23 +628,25 @@ impl Store {
         .bind(version)
         .bind(&change.at)
         .bind(keep.0)
-        .execute(change.tx.sqlite()?)
+        .execute(&mut change.tx)
         .await?;
-        sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?")
-            .bind(&keys)
-            .bind(keep.0)
-            .execute(change.tx.sqlite()?)
-            .await?;
-        sqlx::query("DELETE FROM persons_fts WHERE rowid = ?")
+        if let WriteTx::Sqlite(tx) = &mut change.tx {
+            sqlx::query("UPDATE persons_fts SET search_keys = ? WHERE rowid = ?")
+                .bind(&keys)
+                .bind(keep.0)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("DELETE FROM persons_fts WHERE rowid = ?")
+                .bind(duplicate.0)
+                .execute(&mut **tx)
+                .await?;
+        }
+        db::query("DELETE FROM persons WHERE id = ?")
             .bind(duplicate.0)
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
-        sqlx::query("DELETE FROM persons WHERE id = ?")
-            .bind(duplicate.0)
-            .execute(change.tx.sqlite()?)
-            .await?;
-        retire_person_id(change.tx.sqlite()?, duplicate).await?;
-        let keep_after = self.person_json_in(change.tx.sqlite()?, keep).await?;
+        retire_person_id(&mut change.tx, duplicate).await?;
+        let keep_after = self.person_json_in(&mut change.tx, keep).await?;
         change
             .audit(
                 "person",
@@ -612,11 +668,11 @@ impl Store {
                 Some(&merged_into),
             )
             .await?;
-        let now = status_now(change.tx.sqlite()?, self).await?;
+        let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(keep, now).await?;
-        sqlx::query("UPDATE merges SET audit_seq = (SELECT COALESCE(MAX(seq), 0) FROM audit_log) WHERE id = ?")
+        db::query("UPDATE merges SET audit_seq = (SELECT COALESCE(MAX(seq), 0) FROM audit_log) WHERE id = ?")
             .bind(merge_id)
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
         change.commit().await?;
         Ok(Merged { merge_id, version })
@@ -632,12 +688,12 @@ impl Store {
     /// later merges into it must be undone first), or the removed record's id is taken.
     pub async fn undo_merge(&self, actor: &Actor, merge_id: i64) -> Result<(), StoreError> {
         require_register_edit(actor)?;
-        let mut change = Change::begin(self, *actor, "undo_merge").await?;
-        let row = sqlx::query(
+        let mut change = Change::begin(self, *actor).await?;
+        let row = db::query(
             "SELECT kept_id, removed_id, kept_version, audit_seq, before_json, undone_at FROM merges WHERE id = ?",
         )
         .bind(merge_id)
-        .fetch_optional(change.tx.sqlite()?)
+        .fetch_optional(&mut change.tx)
         .await?
         .ok_or(StoreError::NotFound)?;
         let keep = PersonId(row.try_get("kept_id")?);
@@ -650,7 +706,7 @@ impl Store {
                 "this merge was already undone",
             ));
         }
-        let access = match person_access(change.tx.sqlite()?, keep).await {
+        let access = match person_access(&mut change.tx, keep).await {
             Err(StoreError::NotFound) => {
                 return Err(StoreError::invalid(
                     "merge",
@@ -660,12 +716,12 @@ impl Store {
             other => other?,
         };
         Store::require_role(actor, Action::Edit, &access.resource(ResourceKind::Person))?;
-        let later_changes: i64 = sqlx::query(
+        let later_changes: i64 = db::query(
             "SELECT COUNT(*) AS changes FROM audit_log WHERE person_id = ? AND seq > ? AND entity != 'not_duplicate'",
         )
         .bind(keep.0)
         .bind(audit_seq)
-        .fetch_one(change.tx.sqlite()?)
+        .fetch_one(&mut change.tx)
         .await?
         .try_get("changes")?;
         if access.version != kept_version || later_changes > 0 {
@@ -674,9 +730,9 @@ impl Store {
                 "the kept record changed after the merge; undoing would lose that change (undo later merges into it first)",
             ));
         }
-        let taken = sqlx::query("SELECT 1 FROM persons WHERE id = ?")
+        let taken = db::query("SELECT 1 FROM persons WHERE id = ?")
             .bind(removed.0)
-            .fetch_optional(change.tx.sqlite()?)
+            .fetch_optional(&mut change.tx)
             .await?
             .is_some();
         if taken {
@@ -707,24 +763,24 @@ impl Store {
                 .cloned()
                 .unwrap_or_default()
         };
-        let kept_after_merge = self.person_json_in(change.tx.sqlite()?, keep).await?;
+        let kept_after_merge = self.person_json_in(&mut change.tx, keep).await?;
 
-        restore_person(change.tx.sqlite()?, &removed_image, true).await?;
+        restore_person(&mut change.tx, &removed_image, true).await?;
         // The id is a live person's again; a later delete or merge retires it anew.
-        sqlx::query("DELETE FROM retired_person_ids WHERE id = ?")
+        db::query("DELETE FROM retired_person_ids WHERE id = ?")
             .bind(removed.0)
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
         for detention in list("detentions") {
             let detention = detention.as_i64().ok_or_else(|| {
                 StoreError::corrupt(format!("merge {merge_id}: a detention id is not a number"))
             })?;
             let moved =
-                sqlx::query("UPDATE detentions SET person_id = ? WHERE id = ? AND person_id = ?")
+                db::query("UPDATE detentions SET person_id = ? WHERE id = ? AND person_id = ?")
                     .bind(removed.0)
                     .bind(detention)
                     .bind(keep.0)
-                    .execute(change.tx.sqlite()?)
+                    .execute(&mut change.tx)
                     .await?;
             if moved.rows_affected() != 1 {
                 return Err(StoreError::invalid(
@@ -754,11 +810,11 @@ impl Store {
                 )));
             };
             let person_id = source.get("person_id").and_then(serde_json::Value::as_i64);
-            let moved = sqlx::query("UPDATE sources SET person_id = ?, fact_id = ? WHERE id = ?")
+            let moved = db::query("UPDATE sources SET person_id = ?, fact_id = ? WHERE id = ?")
                 .bind(person_id)
                 .bind(fact_id)
                 .bind(id)
-                .execute(change.tx.sqlite()?)
+                .execute(&mut change.tx)
                 .await?;
             if moved.rows_affected() != 1 {
                 return Err(StoreError::invalid(
@@ -779,7 +835,7 @@ impl Store {
                 )
                 .await?;
         }
-        restore_person(change.tx.sqlite()?, &kept_image, false).await?;
+        restore_person(&mut change.tx, &kept_image, false).await?;
         for pair in list("added_not_duplicates") {
             let (Some(a), Some(b)) = (
                 pair.get(0).and_then(serde_json::Value::as_i64),
@@ -789,12 +845,12 @@ impl Store {
                     "merge {merge_id}: a carried pair is not two ids"
                 )));
             };
-            let deleted = sqlx::query(
+            let deleted = db::query(
                 "DELETE FROM not_duplicates WHERE person_a = ? AND person_b = ? RETURNING id",
             )
             .bind(a)
             .bind(b)
-            .fetch_optional(change.tx.sqlite()?)
+            .fetch_optional(&mut change.tx)
             .await?;
             if let Some(deleted) = deleted {
                 let id: i64 = deleted.try_get("id")?;
@@ -811,7 +867,7 @@ impl Store {
                     .await?;
             }
         }
-        let removed_after = self.person_json_in(change.tx.sqlite()?, removed).await?;
+        let removed_after = self.person_json_in(&mut change.tx, removed).await?;
         let undone = serde_json::json!({ "merged_into": keep.0, "merge_id": merge_id });
         change
             .audit(
@@ -823,7 +879,7 @@ impl Store {
                 Some(&removed_after),
             )
             .await?;
-        let kept_after = self.person_json_in(change.tx.sqlite()?, keep).await?;
+        let kept_after = self.person_json_in(&mut change.tx, keep).await?;
         change
             .audit(
                 "person",
@@ -834,11 +890,11 @@ impl Store {
                 Some(&kept_after),
             )
             .await?;
-        sqlx::query("UPDATE merges SET undone_by = ?, undone_at = ? WHERE id = ?")
+        db::query("UPDATE merges SET undone_by = ?, undone_at = ? WHERE id = ?")
             .bind(actor.user_id.map(|id| id.0))
             .bind(&change.at)
             .bind(merge_id)
-            .execute(change.tx.sqlite()?)
+            .execute(&mut change.tx)
             .await?;
         change.commit().await
     }
@@ -867,10 +923,10 @@ impl Store {
             ));
         }
         let (low, high) = (a.min(b), a.max(b));
-        let mut change = Change::begin(self, *actor, "mark_not_duplicate").await?;
-        person_access(change.tx.sqlite()?, low).await?;
-        person_access(change.tx.sqlite()?, high).await?;
-        let inserted = sqlx::query(
+        let mut change = Change::begin(self, *actor).await?;
+        person_access(&mut change.tx, low).await?;
+        person_access(&mut change.tx, high).await?;
+        let inserted = db::query(
             "INSERT INTO not_duplicates (person_a, person_b, reason, decided_by, decided_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (person_a, person_b) DO NOTHING RETURNING id",
         )
@@ -879,7 +935,7 @@ impl Store {
         .bind(reason)
         .bind(actor.user_id.map(|id| id.0))
         .bind(&change.at)
-        .fetch_optional(change.tx.sqlite()?)
+        .fetch_optional(&mut change.tx)
         .await?;
         if let Some(row) = inserted {
             // One record in each person's history: either page shows the decision.
@@ -918,8 +974,8 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<MergeRecord>, StoreError> {
         crate::matching::require_queue(actor)?;
-        let mut connection = self.sqlite_read("merge_history")?.acquire().await?;
-        let rows = sqlx::query(
+        let mut connection = Exec::from(self.db_read());
+        let rows = db::query(
             "SELECT m.id, m.kept_id, p.name AS kept_name, m.removed_id, m.before_json, m.merged_at, m.undone_at,
                     mu.username AS merged_by, uu.username AS undone_by
              FROM merges m
@@ -929,7 +985,7 @@ impl Store {
              ORDER BY m.id DESC LIMIT ?",
         )
         .bind(i64::from(limit.min(1000)))
-        .fetch_all(&mut *connection)
+        .fetch_all(connection.reborrow())
         .await?;
         rows.iter()
             .map(|row| {

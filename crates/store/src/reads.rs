@@ -1149,7 +1149,7 @@ impl Store {
         if actor.role != Role::Admin {
             return Err(StoreError::Forbidden);
         }
-        let mut change = crate::audit::Change::begin_on_any(self, *actor).await?;
+        let mut change = crate::audit::Change::begin(self, *actor).await?;
         match moment {
             Some(moment) => {
                 db::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")

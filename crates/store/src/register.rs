@@ -802,7 +802,7 @@ impl Store {
 
     pub async fn add_event(&self, actor: &Actor, event: &Event) -> Result<EventId, StoreError> {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Event))?;
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let id = change.insert_event(event).await?;
         change.commit().await?;
         Ok(id)
@@ -816,7 +816,7 @@ impl Store {
         claim: &OfficialClaim,
     ) -> Result<ClaimId, StoreError> {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Event))?;
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         if let Some(event) = event {
             db::query("SELECT id FROM events WHERE id = ?")
                 .bind(event.0)
@@ -835,7 +835,7 @@ impl Store {
         Store::require(actor, Action::Create, &Resource::of(ResourceKind::Person))?;
         let new = consent_unchanged_unless_allowed(actor, new, false);
         let is_draft = actor.role == kuzet_register::Role::Volunteer;
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let id = change.insert_person(&new, is_draft).await?;
         change.commit().await?;
         Ok(id)
@@ -851,7 +851,7 @@ impl Store {
         expected_version: i64,
         new: &NewPerson,
     ) -> Result<i64, StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let access = person_access(&mut change.tx, id).await?;
         Store::require(actor, Action::Edit, &access.resource(ResourceKind::Person))?;
         if access.version != expected_version {
@@ -931,7 +931,7 @@ impl Store {
         id: PersonId,
         approved: bool,
     ) -> Result<i64, StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let access = person_access(&mut change.tx, id).await?;
         Store::require(
             actor,
@@ -976,7 +976,7 @@ impl Store {
         id: PersonId,
         expected_version: i64,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let access = person_access(&mut change.tx, id).await?;
         Store::require(
             actor,
@@ -1096,7 +1096,7 @@ impl Store {
         person: PersonId,
         new: &NewDetention,
     ) -> Result<DetentionId, StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
             actor,
@@ -1126,7 +1126,7 @@ impl Store {
         id: DetentionId,
         new: &NewDetention,
     ) -> Result<(), StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let person = person_of_detention(&mut change.tx, id).await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
@@ -1191,7 +1191,7 @@ impl Store {
         detention: DetentionId,
         decision: &Decision,
     ) -> Result<DecisionId, StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let person = person_of_detention(&mut change.tx, detention).await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
@@ -1212,7 +1212,7 @@ impl Store {
         detention: DetentionId,
         custody: &Custody,
     ) -> Result<CustodyId, StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let person = person_of_detention(&mut change.tx, detention).await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
@@ -1233,7 +1233,7 @@ impl Store {
         detention: DetentionId,
         transfer: &Transfer,
     ) -> Result<TransferId, StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let person = person_of_detention(&mut change.tx, detention).await?;
         let access = person_access(&mut change.tx, person).await?;
         Store::require(
@@ -1255,7 +1255,7 @@ impl Store {
         fact: FactRef,
         source: &Source,
     ) -> Result<SourceId, StoreError> {
-        let mut change = Change::begin_on_any(self, *actor).await?;
+        let mut change = Change::begin(self, *actor).await?;
         let person = person_of_fact(&mut change.tx, fact).await?;
         let resource = match person {
             Some(person) => person_access(&mut change.tx, person)

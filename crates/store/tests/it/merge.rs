@@ -17,7 +17,7 @@ use kuzet_store::{
 use sqlx::{Column, Row, TypeInfo, ValueRef};
 
 use crate::register::{Scenario, scenario};
-use crate::support::{TestStore, date, date_time, detention, file_store, person, user};
+use crate::support::{TestStore, date, date_time, detention, file_store, person, stores, user};
 
 /// Tables that record history rather than the register, and FTS internals.
 const NOT_COMPARED: &[&str] = &[
@@ -360,246 +360,249 @@ async fn an_undo_is_refused_when_it_would_lose_a_later_change() {
 
 #[tokio::test]
 async fn not_the_same_person_is_remembered_and_leaves_the_queue() {
-    let test = file_store().await;
-    let s = scenario(&test).await;
-    let second = duplicate_of_aidar(&test, &s).await;
-    let pairs = |store: Store| async move {
-        store
-            .duplicate_candidates(&Actor::system(), 0.8)
+    for test in stores().await {
+        let s = scenario(&test).await;
+        let second = duplicate_of_aidar(&test, &s).await;
+        let pairs = |store: Store| async move {
+            store
+                .duplicate_candidates(&Actor::system(), 0.8)
+                .await
+                .unwrap()
+                .iter()
+                .map(|pair| (pair.a.id, pair.b.id))
+                .collect::<Vec<_>>()
+        };
+        let found = pairs(test.store.clone()).await;
+        assert!(found.contains(&(s.aidar, second)), "{found:?}");
+        let pair = test
+            .store
+            .duplicate_candidates(&s.coordinator, 0.8)
             .await
-            .unwrap()
+            .unwrap();
+        let pair = pair
             .iter()
-            .map(|pair| (pair.a.id, pair.b.id))
-            .collect::<Vec<_>>()
-    };
-    let found = pairs(test.store.clone()).await;
-    assert!(found.contains(&(s.aidar, second)), "{found:?}");
-    let pair = test
-        .store
-        .duplicate_candidates(&s.coordinator, 0.8)
-        .await
-        .unwrap();
-    let pair = pair
-        .iter()
-        .find(|pair| (pair.a.id, pair.b.id) == (s.aidar, second))
-        .unwrap();
-    assert!(pair.score >= 0.8);
-    assert!(
-        pair.evidence
-            .contains(&kuzet_names::Evidence::SameBirthDate),
-        "{:?}",
-        pair.evidence
-    );
+            .find(|pair| (pair.a.id, pair.b.id) == (s.aidar, second))
+            .unwrap();
+        assert!(pair.score >= 0.8);
+        assert!(
+            pair.evidence
+                .contains(&kuzet_names::Evidence::SameBirthDate),
+            "{:?}",
+            pair.evidence
+        );
 
-    // Decided in either order; deciding again changes nothing.
-    test.store
-        .mark_not_duplicate(&s.coordinator, second, s.aidar, "twins, checked by phone")
-        .await
-        .unwrap();
-    test.store
-        .mark_not_duplicate(&s.coordinator, s.aidar, second, "again")
-        .await
-        .unwrap();
-    assert!(!pairs(test.store.clone()).await.contains(&(s.aidar, second)));
-
-    // Remembered in the database: a new process sees the decision.
-    let reopened = Store::open(&test.file.as_ref().unwrap().display().to_string())
-        .await
-        .unwrap();
-    assert!(!pairs(reopened.clone()).await.contains(&(s.aidar, second)));
-    reopened.close().await;
-    let records = test
-        .store
-        .audit_records(
-            &s.coordinator,
-            &AuditFilter {
-                limit: Some(10_000),
-                ..AuditFilter::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        records
-            .iter()
-            .filter(|r| r.entity == "not_duplicate" && r.action == "create")
-            .count(),
-        4
-    );
-
-    assert!(matches!(
+        // Decided in either order; deciding again changes nothing.
         test.store
-            .mark_not_duplicate(&s.coordinator, s.aidar, s.aidar, "")
-            .await,
-        Err(StoreError::Invalid { .. })
-    ));
-    assert!(matches!(
+            .mark_not_duplicate(&s.coordinator, second, s.aidar, "twins, checked by phone")
+            .await
+            .unwrap();
         test.store
-            .mark_not_duplicate(&s.coordinator, s.aidar, PersonId(999), "")
-            .await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        test.store.duplicate_candidates(&s.coordinator, 1.5).await,
-        Err(StoreError::Invalid { .. })
-    ));
+            .mark_not_duplicate(&s.coordinator, s.aidar, second, "again")
+            .await
+            .unwrap();
+        assert!(!pairs(test.store.clone()).await.contains(&(s.aidar, second)));
+
+        // Remembered in the database: a new process sees the decision.
+        if let Some(url) = test.reopen_url() {
+            let reopened = Store::open(&url).await.unwrap();
+            assert!(!pairs(reopened.clone()).await.contains(&(s.aidar, second)));
+            reopened.close().await;
+        }
+        let records = test
+            .store
+            .audit_records(
+                &s.coordinator,
+                &AuditFilter {
+                    limit: Some(10_000),
+                    ..AuditFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            records
+                .iter()
+                .filter(|r| r.entity == "not_duplicate" && r.action == "create")
+                .count(),
+            4
+        );
+
+        assert!(matches!(
+            test.store
+                .mark_not_duplicate(&s.coordinator, s.aidar, s.aidar, "")
+                .await,
+            Err(StoreError::Invalid { .. })
+        ));
+        assert!(matches!(
+            test.store
+                .mark_not_duplicate(&s.coordinator, s.aidar, PersonId(999), "")
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            test.store.duplicate_candidates(&s.coordinator, 1.5).await,
+            Err(StoreError::Invalid { .. })
+        ));
+    }
 }
 
 #[tokio::test]
 async fn coordinators_and_admins_merge_analysts_only_view_volunteers_neither() {
-    let test = file_store().await;
-    let store = &test.store;
-    let s = scenario(&test).await;
-    let second = duplicate_of_aidar(&test, &s).await;
-    let volunteer = user(store, "volunteer", Role::Volunteer).await;
-    let analyst = user(store, "analyst", Role::Analyst).await;
-    let admin = user(store, "admin", Role::Admin).await;
-    let outcome = |result: Result<(), StoreError>| match result {
-        Ok(()) => "ok".to_owned(),
-        Err(error) => error.to_string(),
-    };
-    let mut actual = Vec::new();
-    for (who, actor) in [
-        ("volunteer", volunteer),
-        ("analyst", analyst),
-        ("public", Actor::public()),
-    ] {
+    for test in stores().await {
+        let store = &test.store;
+        let s = scenario(&test).await;
+        let second = duplicate_of_aidar(&test, &s).await;
+        let volunteer = user(store, "volunteer", Role::Volunteer).await;
+        let analyst = user(store, "analyst", Role::Analyst).await;
+        let admin = user(store, "admin", Role::Admin).await;
+        let outcome = |result: Result<(), StoreError>| match result {
+            Ok(()) => "ok".to_owned(),
+            Err(error) => error.to_string(),
+        };
+        let mut actual = Vec::new();
+        for (who, actor) in [
+            ("volunteer", volunteer),
+            ("analyst", analyst),
+            ("public", Actor::public()),
+        ] {
+            actual.push(format!(
+                "{who} queue: {}",
+                outcome(store.duplicate_candidates(&actor, 0.8).await.map(|_| ()))
+            ));
+            actual.push(format!(
+                "{who} history: {}",
+                outcome(store.merge_history(&actor, 10).await.map(|_| ()))
+            ));
+            actual.push(format!(
+                "{who} merge: {}",
+                outcome(store.merge(&actor, s.aidar, 1, second, 1).await.map(|_| ()))
+            ));
+            actual.push(format!(
+                "{who} not same: {}",
+                outcome(store.mark_not_duplicate(&actor, s.aidar, second, "").await)
+            ));
+        }
+        let merged = store.merge(&admin, s.aidar, 1, second, 1).await.unwrap();
         actual.push(format!(
-            "{who} queue: {}",
-            outcome(store.duplicate_candidates(&actor, 0.8).await.map(|_| ()))
+            "volunteer undo: {}",
+            outcome(store.undo_merge(&volunteer, merged.merge_id).await)
         ));
         actual.push(format!(
-            "{who} history: {}",
-            outcome(store.merge_history(&actor, 10).await.map(|_| ()))
+            "analyst undo: {}",
+            outcome(store.undo_merge(&analyst, merged.merge_id).await)
         ));
         actual.push(format!(
-            "{who} merge: {}",
-            outcome(store.merge(&actor, s.aidar, 1, second, 1).await.map(|_| ()))
+            "coordinator undo: {}",
+            outcome(store.undo_merge(&s.coordinator, merged.merge_id).await)
         ));
-        actual.push(format!(
-            "{who} not same: {}",
-            outcome(store.mark_not_duplicate(&actor, s.aidar, second, "").await)
-        ));
-    }
-    let merged = store.merge(&admin, s.aidar, 1, second, 1).await.unwrap();
-    actual.push(format!(
-        "volunteer undo: {}",
-        outcome(store.undo_merge(&volunteer, merged.merge_id).await)
-    ));
-    actual.push(format!(
-        "analyst undo: {}",
-        outcome(store.undo_merge(&analyst, merged.merge_id).await)
-    ));
-    actual.push(format!(
-        "coordinator undo: {}",
-        outcome(store.undo_merge(&s.coordinator, merged.merge_id).await)
-    ));
-    assert_eq!(
-        actual,
-        [
-            "volunteer queue: forbidden",
-            "volunteer history: forbidden",
-            "volunteer merge: forbidden",
-            "volunteer not same: forbidden",
-            "analyst queue: ok",
-            "analyst history: ok",
-            "analyst merge: forbidden",
-            "analyst not same: forbidden",
-            "public queue: forbidden",
-            "public history: forbidden",
-            "public merge: forbidden",
-            "public not same: forbidden",
-            "volunteer undo: forbidden",
-            "analyst undo: forbidden",
-            "coordinator undo: ok",
-        ]
-    );
+        assert_eq!(
+            actual,
+            [
+                "volunteer queue: forbidden",
+                "volunteer history: forbidden",
+                "volunteer merge: forbidden",
+                "volunteer not same: forbidden",
+                "analyst queue: ok",
+                "analyst history: ok",
+                "analyst merge: forbidden",
+                "analyst not same: forbidden",
+                "public queue: forbidden",
+                "public history: forbidden",
+                "public merge: forbidden",
+                "public not same: forbidden",
+                "volunteer undo: forbidden",
+                "analyst undo: forbidden",
+                "coordinator undo: ok",
+            ]
+        );
 
-    // Analysts see birth years, not the restricted full dates.
-    let for_analyst = store.duplicate_candidates(&analyst, 0.8).await.unwrap();
-    let pair = for_analyst
-        .iter()
-        .find(|pair| (pair.a.id, pair.b.id) == (s.aidar, second))
-        .unwrap();
-    assert!(
-        pair.a.birth.is_some_and(|birth| birth.full().is_none()),
-        "{:?}",
-        pair.a.birth
-    );
-    let for_coordinator = store
-        .duplicate_candidates(&s.coordinator, 0.8)
-        .await
-        .unwrap();
-    let pair = for_coordinator
-        .iter()
-        .find(|pair| (pair.a.id, pair.b.id) == (s.aidar, second))
-        .unwrap();
-    assert!(pair.a.birth.is_some_and(|birth| birth.full().is_some()));
+        // Analysts see birth years, not the restricted full dates.
+        let for_analyst = store.duplicate_candidates(&analyst, 0.8).await.unwrap();
+        let pair = for_analyst
+            .iter()
+            .find(|pair| (pair.a.id, pair.b.id) == (s.aidar, second))
+            .unwrap();
+        assert!(
+            pair.a.birth.is_some_and(|birth| birth.full().is_none()),
+            "{:?}",
+            pair.a.birth
+        );
+        let for_coordinator = store
+            .duplicate_candidates(&s.coordinator, 0.8)
+            .await
+            .unwrap();
+        let pair = for_coordinator
+            .iter()
+            .find(|pair| (pair.a.id, pair.b.id) == (s.aidar, second))
+            .unwrap();
+        assert!(pair.a.birth.is_some_and(|birth| birth.full().is_some()));
+    }
 }
 
 /// A removed person's id is never given to a new person: a merged-away highest id stays free
 /// for the undo, and a deleted highest id is not inherited by a stranger.
 #[tokio::test]
 async fn the_id_of_a_merged_away_or_deleted_person_is_never_reused() {
-    let test = file_store().await;
-    let store = &test.store;
-    let s = scenario(&test).await;
-    let second = duplicate_of_aidar(&test, &s).await;
-    let highest = store
-        .list_persons(&s.coordinator, &PersonQuery::default())
-        .await
-        .unwrap()
-        .items
-        .iter()
-        .map(|row| row.id)
-        .max()
-        .unwrap();
-    assert_eq!(highest, second, "the duplicate is the newest record");
+    for test in stores().await {
+        let store = &test.store;
+        let s = scenario(&test).await;
+        let second = duplicate_of_aidar(&test, &s).await;
+        let highest = store
+            .list_persons(&s.coordinator, &PersonQuery::default())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|row| row.id)
+            .max()
+            .unwrap();
+        assert_eq!(highest, second, "the duplicate is the newest record");
 
-    let version = store
-        .person(&s.coordinator, s.aidar)
-        .await
-        .unwrap()
-        .person
-        .version;
-    let merged = store
-        .merge(&s.coordinator, s.aidar, version, second, 1)
-        .await
-        .unwrap();
-    let newcomer = store
-        .add_person(&s.coordinator, &person("Bolat Serikov"))
-        .await
-        .unwrap();
-    assert!(newcomer > second, "{newcomer} reuses or precedes {second}");
-    store
-        .undo_merge(&s.coordinator, merged.merge_id)
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .person(&s.coordinator, second)
+        let version = store
+            .person(&s.coordinator, s.aidar)
             .await
             .unwrap()
             .person
-            .name,
-        "Айдар Толымов"
-    );
+            .version;
+        let merged = store
+            .merge(&s.coordinator, s.aidar, version, second, 1)
+            .await
+            .unwrap();
+        let newcomer = store
+            .add_person(&s.coordinator, &person("Bolat Serikov"))
+            .await
+            .unwrap();
+        assert!(newcomer > second, "{newcomer} reuses or precedes {second}");
+        store
+            .undo_merge(&s.coordinator, merged.merge_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .person(&s.coordinator, second)
+                .await
+                .unwrap()
+                .person
+                .name,
+            "Айдар Толымов"
+        );
 
-    // Deleting the highest id, then adding a person: the new one gets a fresh id.
-    store
-        .delete_person(&s.coordinator, newcomer, 1)
-        .await
-        .unwrap();
-    let after_delete = store
-        .add_person(&s.coordinator, &person("Dana Yesenova"))
-        .await
-        .unwrap();
-    assert!(
-        after_delete > newcomer,
-        "{after_delete} reuses or precedes the deleted {newcomer}"
-    );
-    assert!(matches!(
-        store.person(&s.coordinator, newcomer).await,
-        Err(StoreError::NotFound)
-    ));
+        // Deleting the highest id, then adding a person: the new one gets a fresh id.
+        store
+            .delete_person(&s.coordinator, newcomer, 1)
+            .await
+            .unwrap();
+        let after_delete = store
+            .add_person(&s.coordinator, &person("Dana Yesenova"))
+            .await
+            .unwrap();
+        assert!(
+            after_delete > newcomer,
+            "{after_delete} reuses or precedes the deleted {newcomer}"
+        );
+        assert!(matches!(
+            store.person(&s.coordinator, newcomer).await,
+            Err(StoreError::NotFound)
+        ));
+    }
 }

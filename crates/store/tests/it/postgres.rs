@@ -76,9 +76,7 @@ async fn operations_not_ported_to_postgres_say_so_by_name() {
     };
     let store = &test.store;
     let new: NewPerson = person("Aigerim Nurlanovna");
-    // Register writes and the person page are ported; fact corrections, lists, the dashboard
-    // and the duplicate queue too; imports and the demo loader too; merges and backups
-    // are not.
+    // Everything but backups and table digests is ported.
     let id = store.add_person(&admin(), &new).await.unwrap();
     let held = store
         .add_detention(
@@ -98,27 +96,15 @@ async fn operations_not_ported_to_postgres_say_so_by_name() {
     )
     .await;
     check(
-        store.merge_persons(&admin(), id, 1, id, 1),
-        "unsupported: merge_persons",
-    )
-    .await;
-    check(
         store.list_persons(&admin(), &PersonQuery::default()),
         "ok",
     )
     .await;
     check(store.dashboard(&admin()), "ok").await;
-    check(store.undo_merge(&admin(), 1), "unsupported: undo_merge").await;
-    check(store.merge_history(&admin(), 10), "unsupported: merge_history").await;
-    check(
-        store.mark_not_duplicate(&admin(), id, kuzet_store::PersonId(id.0 + 1), ""),
-        "unsupported: mark_not_duplicate",
-    )
-    .await;
     check(store.table_digests(), "unsupported: table_digests").await;
     // The message names the operation and says what to do.
-    let error = store.merge_persons(&admin(), id, 1, id, 1).await.unwrap_err().to_string();
-    assert!(error.contains("merge_persons") && error.contains("PostgreSQL"), "{error}");
+    let error = store.table_digests().await.unwrap_err().to_string();
+    assert!(error.contains("table_digests") && error.contains("PostgreSQL"), "{error}");
 }
 
 #[tokio::test]

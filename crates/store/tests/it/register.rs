@@ -11,7 +11,7 @@ use kuzet_store::{
 };
 use time::Duration;
 
-use crate::support::{TestStore, admin, date, date_time, detention, person, sqlite_stores, stores, user};
+use crate::support::{TestStore, admin, date, date_time, detention, person, stores, user};
 
 /// The ids of the small register every test here starts from.
 pub struct Scenario {
@@ -1493,7 +1493,7 @@ async fn a_file_database_keeps_its_data_and_schema_across_reopening() {
 
 #[tokio::test]
 async fn merging_a_duplicate_moves_its_facts_and_keeps_its_names() {
-    for test in sqlite_stores().await {
+    for test in stores().await {
         let store = &test.store;
         let s = scenario(&test).await;
         let mut duplicate = person("Bekzat Zhuarov");

@@ -56,6 +56,16 @@ impl Drop for TestStore {
 }
 
 impl TestStore {
+    /// What `Store::open` takes to open this database again (a second process), or `None`
+    /// in memory, where nothing outlives the store.
+    pub fn reopen_url(&self) -> Option<String> {
+        match (&self.file, &self.postgres) {
+            (Some(file), _) => Some(file.display().to_string()),
+            (None, Some((server, name))) => Some(with_database(server, name)),
+            (None, None) => None,
+        }
+    }
+
     /// A direct connection to the database file, bypassing the store.
     pub async fn raw(&self) -> sqlx::SqliteConnection {
         use sqlx::Connection;
