@@ -210,3 +210,45 @@ async fn concurrent_imports_beside_single_writers_lose_nothing() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writers_in_two_processes_on_one_database_keep_one_chain() {
+    for test in stores().await {
+        // A second store on the same database stands for a second `kuzet serve` process.
+        let Some(url) = test.reopen_url() else {
+            continue;
+        };
+        let other = kuzet_store::Store::open(&url).await.unwrap();
+        let coordinator = user(&test.store, "coordinator", Role::Coordinator).await;
+        let mut writers = Vec::new();
+        for (process, store) in [test.store.clone(), other.clone()].into_iter().enumerate() {
+            for writer in 0..4 {
+                let store = store.clone();
+                writers.push(tokio::spawn(async move {
+                    for n in 0..5 {
+                        store
+                            .add_person(
+                                &coordinator,
+                                &person(&format!("Process{process} Writer{writer} Person{n}")),
+                            )
+                            .await?;
+                    }
+                    Ok::<(), StoreError>(())
+                }));
+            }
+        }
+        for writer in writers {
+            writer.await.unwrap().unwrap();
+        }
+        assert_eq!(audited(&test.store, "person").await, 40, "{}", test.backend);
+        for store in [&test.store, &other] {
+            assert_eq!(
+                store.verify_audit().await.unwrap(),
+                AuditVerdict::Ok { records: 41 },
+                "{}",
+                test.backend
+            );
+        }
+        other.close().await;
+    }
+}
