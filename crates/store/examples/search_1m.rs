@@ -216,7 +216,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut stored = 0usize;
         let mut seed = 2;
         let mut pending: Vec<ImportRecord> = Vec::with_capacity(BATCH);
-        while stored < mine {
+        while stored + pending.len() < mine {
             // The other facts come from the demo generator; only the names are replaced.
             let register = demo::generate(seed);
             seed += 1;

@@ -158,11 +158,41 @@ impl Query {
         exec: impl Into<Exec<'a>>,
     ) -> Result<Vec<DbRow>, sqlx::Error> {
         match exec.into() {
-            Exec::Pool(Db::Sqlite(pool)) => Ok(self.sqlite().fetch_all(pool).await?.into_iter().map(DbRow::Sqlite).collect()),
-            Exec::Pool(Db::Postgres(pool)) => Ok(self.postgres().fetch_all(pool).await?.into_iter().map(DbRow::Postgres).collect()),
-            Exec::Tx(WriteTx::Sqlite(tx)) => Ok(self.sqlite().fetch_all(&mut **tx).await?.into_iter().map(DbRow::Sqlite).collect()),
-            Exec::Tx(WriteTx::Postgres(tx)) => Ok(self.postgres().fetch_all(&mut **tx).await?.into_iter().map(DbRow::Postgres).collect()),
-            Exec::SqliteConnection(connection) => Ok(self.sqlite().fetch_all(connection).await?.into_iter().map(DbRow::Sqlite).collect()),
+            Exec::Pool(Db::Sqlite(pool)) => Ok(self
+                .sqlite()
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(DbRow::Sqlite)
+                .collect()),
+            Exec::Pool(Db::Postgres(pool)) => Ok(self
+                .postgres()
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(DbRow::Postgres)
+                .collect()),
+            Exec::Tx(WriteTx::Sqlite(tx)) => Ok(self
+                .sqlite()
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(DbRow::Sqlite)
+                .collect()),
+            Exec::Tx(WriteTx::Postgres(tx)) => Ok(self
+                .postgres()
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(DbRow::Postgres)
+                .collect()),
+            Exec::SqliteConnection(connection) => Ok(self
+                .sqlite()
+                .fetch_all(connection)
+                .await?
+                .into_iter()
+                .map(DbRow::Sqlite)
+                .collect()),
         }
     }
 
@@ -171,25 +201,54 @@ impl Query {
         exec: impl Into<Exec<'a>>,
     ) -> Result<Option<DbRow>, sqlx::Error> {
         match exec.into() {
-            Exec::Pool(Db::Sqlite(pool)) => Ok(self.sqlite().fetch_optional(pool).await?.map(DbRow::Sqlite)),
-            Exec::Pool(Db::Postgres(pool)) => Ok(self.postgres().fetch_optional(pool).await?.map(DbRow::Postgres)),
-            Exec::Tx(WriteTx::Sqlite(tx)) => Ok(self.sqlite().fetch_optional(&mut **tx).await?.map(DbRow::Sqlite)),
-            Exec::Tx(WriteTx::Postgres(tx)) => Ok(self.postgres().fetch_optional(&mut **tx).await?.map(DbRow::Postgres)),
-            Exec::SqliteConnection(connection) => Ok(self.sqlite().fetch_optional(connection).await?.map(DbRow::Sqlite)),
+            Exec::Pool(Db::Sqlite(pool)) => {
+                Ok(self.sqlite().fetch_optional(pool).await?.map(DbRow::Sqlite))
+            }
+            Exec::Pool(Db::Postgres(pool)) => Ok(self
+                .postgres()
+                .fetch_optional(pool)
+                .await?
+                .map(DbRow::Postgres)),
+            Exec::Tx(WriteTx::Sqlite(tx)) => Ok(self
+                .sqlite()
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(DbRow::Sqlite)),
+            Exec::Tx(WriteTx::Postgres(tx)) => Ok(self
+                .postgres()
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(DbRow::Postgres)),
+            Exec::SqliteConnection(connection) => Ok(self
+                .sqlite()
+                .fetch_optional(connection)
+                .await?
+                .map(DbRow::Sqlite)),
         }
     }
 
-    pub(crate) async fn fetch_one<'a>(self, exec: impl Into<Exec<'a>>) -> Result<DbRow, sqlx::Error> {
-        self.fetch_optional(exec).await?.ok_or(sqlx::Error::RowNotFound)
+    pub(crate) async fn fetch_one<'a>(
+        self,
+        exec: impl Into<Exec<'a>>,
+    ) -> Result<DbRow, sqlx::Error> {
+        self.fetch_optional(exec)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
     }
 
     pub(crate) async fn execute<'a>(self, exec: impl Into<Exec<'a>>) -> Result<Done, sqlx::Error> {
         let rows_affected = match exec.into() {
             Exec::Pool(Db::Sqlite(pool)) => self.sqlite().execute(pool).await?.rows_affected(),
             Exec::Pool(Db::Postgres(pool)) => self.postgres().execute(pool).await?.rows_affected(),
-            Exec::Tx(WriteTx::Sqlite(tx)) => self.sqlite().execute(&mut **tx).await?.rows_affected(),
-            Exec::Tx(WriteTx::Postgres(tx)) => self.postgres().execute(&mut **tx).await?.rows_affected(),
-            Exec::SqliteConnection(connection) => self.sqlite().execute(connection).await?.rows_affected(),
+            Exec::Tx(WriteTx::Sqlite(tx)) => {
+                self.sqlite().execute(&mut **tx).await?.rows_affected()
+            }
+            Exec::Tx(WriteTx::Postgres(tx)) => {
+                self.postgres().execute(&mut **tx).await?.rows_affected()
+            }
+            Exec::SqliteConnection(connection) => {
+                self.sqlite().execute(connection).await?.rows_affected()
+            }
         };
         Ok(Done { rows_affected })
     }
@@ -386,7 +445,10 @@ mod tests {
         check("a = ? -- why?\n AND b = ?", "a = $1 -- why?\n AND b = $2");
         check("a = ? /* ? */ AND b = ?", "a = $1 /* ? */ AND b = $2");
         check("a - ? - ?", "a - $1 - $2");
-        check("VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        check(
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        );
         check("'unterminated ?", "'unterminated ?");
         check("a = ?1 OR b = ?1", "a = $1 OR b = $1");
         check("a = ?2 AND b = ?12", "a = $2 AND b = $12");

@@ -60,8 +60,18 @@ async fn many_concurrent_writers_lose_nothing_and_the_chain_verifies() {
         }
         let expected = WRITERS * PERSONS_PER_WRITER;
         assert_eq!(ids.len(), expected, "{}", test.backend);
-        assert_eq!(audited(&test.store, "person").await, expected, "{}", test.backend);
-        assert_eq!(audited(&test.store, "detention").await, expected, "{}", test.backend);
+        assert_eq!(
+            audited(&test.store, "person").await,
+            expected,
+            "{}",
+            test.backend
+        );
+        assert_eq!(
+            audited(&test.store, "detention").await,
+            expected,
+            "{}",
+            test.backend
+        );
         // One record for the coordinator's account, two per person.
         assert_eq!(
             test.store.verify_audit().await.unwrap(),
@@ -84,12 +94,11 @@ async fn two_coordinators_saving_the_same_version_one_gets_a_conflict() {
             .add_person(&first, &person("Edited Twice"))
             .await
             .unwrap();
-        let saves = [(first, "Edited By First"), (second, "Edited By Second")].map(
-            |(actor, name)| {
+        let saves =
+            [(first, "Edited By First"), (second, "Edited By Second")].map(|(actor, name)| {
                 let store = test.store.clone();
                 tokio::spawn(async move { store.update_person(&actor, id, 1, &person(name)).await })
-            },
-        );
+            });
         let mut saved = 0;
         let mut conflicts = Vec::new();
         for save in saves {
@@ -202,9 +211,17 @@ async fn concurrent_imports_beside_single_writers_lose_nothing() {
             .await
             .unwrap();
         assert_eq!(list.total, expected as u64, "{}", test.backend);
-        assert_eq!(audited(&test.store, "detention").await, IMPORTERS + 1, "{}", test.backend);
+        assert_eq!(
+            audited(&test.store, "detention").await,
+            IMPORTERS + 1,
+            "{}",
+            test.backend
+        );
         assert!(
-            matches!(test.store.verify_audit().await.unwrap(), AuditVerdict::Ok { .. }),
+            matches!(
+                test.store.verify_audit().await.unwrap(),
+                AuditVerdict::Ok { .. }
+            ),
             "{}",
             test.backend
         );

@@ -5,9 +5,7 @@
 use kuzet_store::backup::BackupKey;
 use kuzet_store::{NewDetention, NewPerson, PersonQuery, Store, StoreError};
 
-use crate::support::{
-    POSTGRES_URL_VAR, admin, detention, person, postgres_store, with_database,
-};
+use crate::support::{POSTGRES_URL_VAR, admin, detention, person, postgres_store, with_database};
 
 fn outcome<T>(result: Result<T, StoreError>) -> String {
     match result {
@@ -53,12 +51,10 @@ async fn a_postgres_url_opens_a_migrated_database_and_reopening_keeps_it() {
         Some("retired_person_ids")
     );
     // Trigram search over Cyrillic needs the extension and a UTF-8 character type.
-    let trigrams: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM show_trgm('Жанболат')",
-    )
-    .fetch_one(&mut raw)
-    .await
-    .unwrap();
+    let trigrams: i64 = sqlx::query_scalar("SELECT count(*) FROM show_trgm('Жанболат')")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
     assert!(trigrams > 0, "no trigrams of a Cyrillic name");
     raw.close().await.unwrap();
 }
@@ -95,16 +91,15 @@ async fn operations_not_ported_to_postgres_say_so_by_name() {
         "ok",
     )
     .await;
-    check(
-        store.list_persons(&admin(), &PersonQuery::default()),
-        "ok",
-    )
-    .await;
+    check(store.list_persons(&admin(), &PersonQuery::default()), "ok").await;
     check(store.dashboard(&admin()), "ok").await;
     check(store.table_digests(), "unsupported: table_digests").await;
     // The message names the operation and says what to do.
     let error = store.table_digests().await.unwrap_err().to_string();
-    assert!(error.contains("table_digests") && error.contains("PostgreSQL"), "{error}");
+    assert!(
+        error.contains("table_digests") && error.contains("PostgreSQL"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -115,7 +110,12 @@ async fn backups_of_postgres_are_refused_with_pg_dump_advice() {
     };
     let out = std::env::temp_dir().join(format!("kuzet-pg-backup-{}.age", std::process::id()));
     let key = BackupKey::Passphrase("a passphrase long enough".to_owned().into());
-    let error = test.store.write_backup(&out, &key).await.unwrap_err().to_string();
+    let error = test
+        .store
+        .write_backup(&out, &key)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("pg_dump"), "{error}");
     assert!(!out.exists(), "a refused backup left a file");
 }
