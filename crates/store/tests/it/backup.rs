@@ -115,13 +115,17 @@ async fn a_wrong_key_or_a_damaged_file_replaces_nothing() {
     let (backup_key, restore_key) = key_pair();
     let (_, other_key) = key_pair();
     let test = store_with_data().await;
-    let database = test.file.clone().unwrap();
     let out = temp_file().with_extension("age");
     let damaged = temp_file().with_extension("age");
     let _cleanup = Cleanup(vec![out.clone(), damaged.clone()]);
     test.store.write_backup(&out, &backup_key).await.unwrap();
     let before = test.store.table_digests().await.unwrap();
     test.store.close().await;
+    // The database moves to a folder of its own, so that the check for decrypted leftovers
+    // beside it does not see another test's restore running at the same time.
+    let private = tempfile::tempdir().unwrap();
+    let database = private.path().join("register.sqlite");
+    std::fs::copy(test.file.as_ref().unwrap(), &database).unwrap();
     let mut bytes = std::fs::read(&out).unwrap();
     let middle = bytes.len() - 100;
     bytes[middle] ^= 0x55;
