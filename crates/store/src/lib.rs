@@ -147,7 +147,10 @@ impl Store {
                 base.clone()
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .pragma("cache_size", "-65536"),
+                    .pragma("cache_size", "-65536")
+                    // Statement journals of large transactions (imports) stay in memory rather
+                    // than in temporary files.
+                    .pragma("temp_store", "memory"),
             )
             .await?;
         schema::migrate_sqlite(&write).await?;
