@@ -1,7 +1,7 @@
 //! The register's name search at scale, through the path the web list takes: builds (or
 //! reuses) a SQLite register of `--persons` synthetic persons, then times a fixed, seeded set
 //! of 250 queries typed as users type them through `Store::list_persons` (FTS5 over the search
-//! keys, default sort and page size of the web list) and reports latency percentiles and how
+//! keys, then ranked by similarity; default sort and page size of the web list) and reports latency percentiles and how
 //! often the intended person is on the first page.
 //!
 //! `cargo run --release -p kuzet-store --example search_1m -- [--persons N] [--database PATH]`
@@ -347,7 +347,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         first_pass[first_pass.len() - 1]
     );
     println!(
-        "second pass, list_persons(text), default sort (newest detention first), 50 per page:"
+        "second pass, list_persons(text), default sort (ranked by similarity, up to 2,000 matches), 50 per page:"
     );
     println!(
         "| queries | n | p50 ms | p95 ms | p99 ms | max ms | target on page 1 | target matched | median matches |"

@@ -52,6 +52,46 @@ fn search_words(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// At most this many matches are ranked by similarity; the total shown is capped here.
+const MAX_RANKED: usize = 2_000;
+
+/// The words of a ranked search that go to the index: initials (one letter) are left to the
+/// scoring, since a one-letter prefix matches a large part of the register. A text of
+/// initials only is kept as typed.
+fn match_words(text: &str) -> String {
+    let long: Vec<&str> = text
+        .split_whitespace()
+        .filter(|word| word.chars().filter(|c| c.is_alphanumeric()).count() > 1)
+        .collect();
+    if long.is_empty() {
+        text.to_owned()
+    } else {
+        long.join(" ")
+    }
+}
+
+/// How well a folded name answers a folded query, in `[0, 1]`: their similarity, halved for
+/// each initial of the query that starts no word of the name.
+fn relevance(query: &kuzet_names::FoldedName, name: &kuzet_names::FoldedName) -> f64 {
+    let mut score = query.similarity(name);
+    let firsts: Vec<char> = name
+        .tokens()
+        .iter()
+        .chain(name.patronymic().map(|p| p.token()))
+        .flat_map(|token| token.initials())
+        .collect();
+    for token in query.tokens().iter().filter(|token| token.is_initial()) {
+        if !token
+            .initials()
+            .iter()
+            .any(|letter| firsts.contains(letter))
+        {
+            score *= 0.5;
+        }
+    }
+    score
+}
+
 /// An FTS5 query that matches every word of `text` as a prefix, as written or folded across
 /// scripts, with the words quoted so that nothing the user types is taken as query syntax.
 fn fts_query(text: &str) -> Option<String> {
@@ -155,11 +195,9 @@ impl Store {
 
     /// All events, oldest first. Events are public information.
     pub async fn events(&self) -> Result<Vec<EventRow>, StoreError> {
-        let rows = db::query(format!(
-            "{EVENT_SELECT} ORDER BY e.date, e.id"
-        ))
-        .fetch_all(self.db_read())
-        .await?;
+        let rows = db::query(format!("{EVENT_SELECT} ORDER BY e.date, e.id"))
+            .fetch_all(self.db_read())
+            .await?;
         rows.iter().map(event_row).collect()
     }
 
@@ -175,13 +213,11 @@ impl Store {
     }
 
     pub async fn event(&self, id: EventId) -> Result<EventRow, StoreError> {
-        let row = db::query(format!(
-            "{EVENT_SELECT} WHERE e.id = ?"
-        ))
-        .bind(id.0)
-        .fetch_optional(self.db_read())
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = db::query(format!("{EVENT_SELECT} WHERE e.id = ?"))
+            .bind(id.0)
+            .fetch_optional(self.db_read())
+            .await?
+            .ok_or(StoreError::NotFound)?;
         event_row(&row)
     }
 
@@ -200,11 +236,9 @@ impl Store {
                 .await?
             }
             None => {
-                db::query(format!(
-                    "{CLAIM_SELECT} ORDER BY said_on, id"
-                ))
-                .fetch_all(self.db_read())
-                .await?
+                db::query(format!("{CLAIM_SELECT} ORDER BY said_on, id"))
+                    .fetch_all(self.db_read())
+                    .await?
             }
         };
         rows.iter().map(claim_row).collect()
@@ -306,7 +340,8 @@ impl Store {
         for row in &detention_rows {
             let detention_id = DetentionId(row.try_get("id")?);
             let detention = detention_from_row(row)?;
-            let summary = detention_summary(connection.reborrow(), detention_id, &detention, now).await?;
+            let summary =
+                detention_summary(connection.reborrow(), detention_id, &detention, now).await?;
             let kind = ResourceKind::Detention;
             detentions.push(DetentionView {
                 id: detention_id,
@@ -583,22 +618,82 @@ impl Store {
         }
         let mut connection = Exec::from(self.db_read());
         let (_, today) = self.status_today(connection.reborrow()).await?;
-        let (conditions, values) = conditions(query, &today, false, self.is_postgres());
         let (page, per_page, offset) = paging(query);
-        let total = count_persons(connection.reborrow(), &conditions, &values).await?;
-        let sql = format!(
+        let ranked_text = query.text.as_deref().map(str::trim).filter(|text| {
+            text.chars().any(char::is_alphanumeric) && query.sort == PersonSort::DetainedDesc
+        });
+        let columns = format!(
             "SELECT p.id, p.version, p.name, p.birth_year, p.city, p.roles, p.latest_event_id, e.title AS event_title,
                 p.latest_detained_at, p.latest_police_station, p.latest_hours_held, {EFFECTIVE_STATUS} AS effective_status,
                 p.latest_outcome, p.latest_outcome_text, p.is_draft, p.consent, p.publication_approved
-             FROM persons p LEFT JOIN events e ON e.id = p.latest_event_id
-             WHERE p.id IN ({}) ORDER BY {}",
-            page_ids(&conditions, query.sort, self.is_postgres()),
-            query.sort.order_by(self.is_postgres())
+             FROM persons p LEFT JOIN events e ON e.id = p.latest_event_id"
         );
-        let statement = db::query(sql).bind(today.clone());
-        let rows = bind_page(statement, &values, query.sort, &today, per_page, offset)
-            .fetch_all(connection.reborrow())
-            .await?;
+        let (rows, total) = if let Some(text) = ranked_text {
+            // Ranked by similarity: candidates from the index, scored here, paged over that order.
+            let mut match_query = query.clone();
+            match_query.text = Some(match_words(text));
+            let (conditions, values) = conditions(&match_query, &today, false, self.is_postgres());
+            let statement = db::query(format!(
+                "SELECT p.id, p.name, p.aliases FROM persons p WHERE {conditions} LIMIT {}",
+                MAX_RANKED + 1
+            ));
+            let candidates = bind_values(statement, &values)
+                .fetch_all(connection.reborrow())
+                .await?;
+            let folded_query = kuzet_names::fold(text);
+            let mut scored = Vec::with_capacity(candidates.len());
+            for row in candidates.iter().take(MAX_RANKED) {
+                let id: i64 = row.try_get("id")?;
+                let name: String = row.try_get("name")?;
+                let aliases: String = row.try_get("aliases")?;
+                let aliases: Vec<String> = serde_json::from_str(&aliases).unwrap_or_default();
+                let score = std::iter::once(name.as_str())
+                    .chain(aliases.iter().map(String::as_str))
+                    .map(|candidate| relevance(&folded_query, &kuzet_names::fold(candidate)))
+                    .fold(0.0f64, f64::max);
+                scored.push((score, id));
+            }
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let total = scored.len() as u64;
+            let ids: Vec<i64> = scored
+                .iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(per_page as usize)
+                .map(|(_, id)| *id)
+                .collect();
+            let rows = if ids.is_empty() {
+                Vec::new()
+            } else {
+                let placeholders = vec!["?"; ids.len()].join(", ");
+                let mut statement = db::query(format!("{columns} WHERE p.id IN ({placeholders})"))
+                    .bind(today.clone());
+                for id in &ids {
+                    statement = statement.bind(*id);
+                }
+                let mut rows = statement.fetch_all(connection.reborrow()).await?;
+                let mut keyed = Vec::with_capacity(rows.len());
+                for row in rows.drain(..) {
+                    let id: i64 = row.try_get("id")?;
+                    keyed.push((ids.iter().position(|wanted| *wanted == id), row));
+                }
+                keyed.sort_by_key(|(position, _)| *position);
+                keyed.into_iter().map(|(_, row)| row).collect()
+            };
+            (rows, total)
+        } else {
+            let (conditions, values) = conditions(query, &today, false, self.is_postgres());
+            let total = count_persons(connection.reborrow(), &conditions, &values).await?;
+            let sql = format!(
+                "{columns} WHERE p.id IN ({}) ORDER BY {}",
+                page_ids(&conditions, query.sort, self.is_postgres()),
+                query.sort.order_by(self.is_postgres())
+            );
+            let statement = db::query(sql).bind(today.clone());
+            let rows = bind_page(statement, &values, query.sort, &today, per_page, offset)
+                .fetch_all(connection.reborrow())
+                .await?;
+            (rows, total)
+        };
         let items = rows
             .iter()
             .map(|row| {
@@ -911,7 +1006,10 @@ fn conditions(
         for alternatives in query.text.as_deref().map(search_words).unwrap_or_default() {
             let mut any = Vec::new();
             for key in alternatives {
-                let escaped = key.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                let escaped = key
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
                 any.push("(p.search_keys LIKE ? AND (' ' || p.search_keys) LIKE ?)".to_owned());
                 values.push(Value::Text(format!("%{escaped}%")));
                 values.push(Value::Text(format!("% {escaped}%")));
@@ -969,9 +1067,7 @@ async fn count_persons(
     let statement = db::query(format!(
         "SELECT COUNT(*) AS total FROM persons p WHERE {conditions}"
     ));
-    let row = bind_values(statement, values)
-        .fetch_one(connection)
-        .await?;
+    let row = bind_values(statement, values).fetch_one(connection).await?;
     Ok(row.try_get::<i64, _>("total")? as u64)
 }
 

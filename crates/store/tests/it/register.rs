@@ -1769,3 +1769,143 @@ async fn facts_are_corrected_and_removed_with_their_sources_and_audit_records() 
         ));
     }
 }
+
+/// Searches `text` with the default sort (ranked by similarity) and compares the first name
+/// of the list.
+async fn check_ranked(store: &Store, actor: &Actor, text: &str, expected_first: &str) {
+    let query = PersonQuery {
+        text: Some(text.into()),
+        ..PersonQuery::default()
+    };
+    let page = store.list_persons(actor, &query).await.unwrap();
+    let names: Vec<&str> = page.items.iter().map(|row| row.name.as_str()).collect();
+    assert_eq!(
+        names.first().copied(),
+        Some(expected_first),
+        "{text}: {names:?}"
+    );
+    assert!(page.total as usize >= page.items.len(), "{text}");
+}
+
+#[tokio::test]
+async fn a_search_ranks_the_closest_name_first_among_namesakes() {
+    for test in stores().await {
+        let store = &test.store;
+        let coordinator = user(store, "coordinator", Role::Coordinator).await;
+        // Added first, so that the newest-first order would put them last.
+        for name in ["Ахметов Ерлан Серикович", "Ахметов Нурлан Болатович"]
+        {
+            store.add_person(&coordinator, &person(name)).await.unwrap();
+        }
+        let firsts = [
+            "Ерлан",
+            "Ерболат",
+            "Ержан",
+            "Ерлан",
+            "Еркин",
+            "Бауыржан",
+            "Ерик",
+            "Айдос",
+            "Ерлан",
+            "Ернар",
+        ];
+        let patronymics = [
+            "Болатович",
+            "Сериков",
+            "Серикбаевич",
+            "Ерланович",
+            "Маратович",
+        ];
+        for (i, first) in firsts.iter().enumerate() {
+            for (j, patronymic) in patronymics.iter().enumerate() {
+                let surname = if (i + j) % 3 == 0 {
+                    "Ахметова"
+                } else {
+                    "Ахметов"
+                };
+                let name = format!("{surname} {first} {patronymic}");
+                store
+                    .add_person(&coordinator, &person(&name))
+                    .await
+                    .unwrap();
+            }
+        }
+        let mut alias = person("Yerlan Akhmetov");
+        alias.aliases = vec![PersonName::parse("Ерлан Ахметжанов").unwrap()];
+        store.add_person(&coordinator, &alias).await.unwrap();
+
+        check_ranked(
+            store,
+            &coordinator,
+            "Ахметов Ерлан Серикович",
+            "Ахметов Ерлан Серикович",
+        )
+        .await;
+        check_ranked(
+            store,
+            &coordinator,
+            "ахметов ерлан серикович",
+            "Ахметов Ерлан Серикович",
+        )
+        .await;
+        // Typed in Latin letters, the Cyrillic record ranks first.
+        check_ranked(
+            store,
+            &coordinator,
+            "Akhmetov Nurlan",
+            "Ахметов Нурлан Болатович",
+        )
+        .await;
+        // A surname and an initial: the initial must start a word of the name.
+        check_ranked(
+            store,
+            &coordinator,
+            "Ахметов Н.",
+            "Ахметов Нурлан Болатович",
+        )
+        .await;
+        check_ranked(
+            store,
+            &coordinator,
+            "Akhmetov N",
+            "Ахметов Нурлан Болатович",
+        )
+        .await;
+        // An alias counts as the name.
+        check_ranked(store, &coordinator, "Ахметжанов Ерлан", "Yerlan Akhmetov").await;
+        // Pages follow the ranked order: together they list every match once.
+        let mut seen = Vec::new();
+        for page in 1..=3 {
+            let query = PersonQuery {
+                text: Some("Ахметов Н.".into()),
+                page,
+                per_page: 20,
+                ..PersonQuery::default()
+            };
+            let listed = store.list_persons(&coordinator, &query).await.unwrap();
+            assert_eq!(listed.total, 53);
+            assert_eq!(listed.pages, 3);
+            seen.extend(listed.items.into_iter().map(|row| row.id));
+        }
+        assert_eq!(seen.len(), 53);
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 53);
+        // An explicit sort keeps its order.
+        let page = store
+            .list_persons(
+                &coordinator,
+                &PersonQuery {
+                    text: Some("Ахметов Ерлан Серикович".into()),
+                    sort: PersonSort::NameAsc,
+                    ..PersonQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        let names: Vec<&str> = page.items.iter().map(|row| row.name.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_by_key(|name| name.to_lowercase());
+        assert_eq!(names, sorted);
+    }
+}
