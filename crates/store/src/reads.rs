@@ -55,19 +55,42 @@ fn search_words(text: &str) -> Vec<Vec<String>> {
 /// At most this many matches are ranked by similarity; the total shown is capped here.
 const MAX_RANKED: usize = 2_000;
 
-/// The words of a ranked search that go to the index: initials (one letter) are left to the
-/// scoring, since a one-letter prefix matches a large part of the register. A text of
-/// initials only is kept as typed.
-fn match_words(text: &str) -> String {
+/// What a ranked search matches in the index: typed words (each a prefix, as written or
+/// folded), or one whole index key.
+enum MatchText {
+    Words(String),
+    Key(String),
+}
+
+/// The texts to match in the index for a ranked search, tried in turn until one matches:
+/// initials (one letter) are left to the scoring, since a one-letter prefix matches a large
+/// part of the register; but one word with one initial (`Ахметов Н.`) is first tried as the
+/// index's key for a word with another word's initial (`ahmetov1n`), which narrows a common
+/// surname. A text of initials only is kept as typed.
+fn match_texts(text: &str) -> Vec<MatchText> {
     let long: Vec<&str> = text
         .split_whitespace()
         .filter(|word| word.chars().filter(|c| c.is_alphanumeric()).count() > 1)
         .collect();
     if long.is_empty() {
-        text.to_owned()
-    } else {
-        long.join(" ")
+        return vec![MatchText::Words(text.to_owned())];
     }
+    let mut texts = Vec::new();
+    let folded = kuzet_names::fold(text);
+    let initials: Vec<char> = folded
+        .tokens()
+        .iter()
+        .filter(|token| token.is_initial())
+        .filter_map(|token| token.initials().first().copied())
+        .collect();
+    if let ([word], [initial]) = (long.as_slice(), initials.as_slice()) {
+        let word = kuzet_names::fold(word);
+        if let [token] = word.tokens() {
+            texts.push(MatchText::Key(format!("{}1{initial}", token.key())));
+        }
+    }
+    texts.push(MatchText::Words(long.join(" ")));
+    texts
 }
 
 /// How well a folded name answers a folded query, in `[0, 1]`: their similarity, halved for
@@ -630,16 +653,41 @@ impl Store {
         );
         let (rows, total) = if let Some(text) = ranked_text {
             // Ranked by similarity: candidates from the index, scored here, paged over that order.
-            let mut match_query = query.clone();
-            match_query.text = Some(match_words(text));
-            let (conditions, values) = conditions(&match_query, &today, false, self.is_postgres());
-            let statement = db::query(format!(
-                "SELECT p.id, p.name, p.aliases FROM persons p WHERE {conditions} LIMIT {}",
-                MAX_RANKED + 1
-            ));
-            let candidates = bind_values(statement, &values)
-                .fetch_all(connection.reborrow())
-                .await?;
+            let mut candidates = Vec::new();
+            for match_text in match_texts(text) {
+                let mut match_query = query.clone();
+                match_query.text = match &match_text {
+                    MatchText::Words(words) => Some(words.clone()),
+                    MatchText::Key(_) => None,
+                };
+                let (mut conditions, mut values) =
+                    conditions(&match_query, &today, false, self.is_postgres());
+                if let MatchText::Key(key) = match_text {
+                    // Keys are `a-z` and `0-9` only: nothing to quote or escape.
+                    if self.is_postgres() {
+                        conditions.push_str(
+                            " AND p.search_keys LIKE ? AND (' ' || p.search_keys || ' ') LIKE ?",
+                        );
+                        values.push(Value::Text(format!("%{key}%")));
+                        values.push(Value::Text(format!("% {key} %")));
+                    } else {
+                        conditions.push_str(
+                            " AND p.id IN (SELECT rowid FROM persons_fts WHERE persons_fts MATCH ?)",
+                        );
+                        values.push(Value::Text(format!("\"{key}\"")));
+                    }
+                }
+                let statement = db::query(format!(
+                    "SELECT p.id, p.name, p.aliases FROM persons p WHERE {conditions} LIMIT {}",
+                    MAX_RANKED + 1
+                ));
+                candidates = bind_values(statement, &values)
+                    .fetch_all(connection.reborrow())
+                    .await?;
+                if !candidates.is_empty() {
+                    break;
+                }
+            }
             let folded_query = kuzet_names::fold(text);
             let mut scored = Vec::with_capacity(candidates.len());
             for row in candidates.iter().take(MAX_RANKED) {
