@@ -48,6 +48,9 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Get("/import"), ["200", "200", "403", "403", "login"]),
     (Call::Get("/account/tokens"), STAFF_PAGE),
     (Call::Get("/admin/users"), ["200", "403", "403", "403", "login"]),
+    (Call::Get("/account/totp"), STAFF_PAGE),
+    (Call::Get("/duplicates"), ["200", "200", "403", "200", "login"]),
+    (Call::Get("/api/v1/duplicates"), ["200", "200", "403", "200", "401"]),
     (Call::Get("/audit"), ["200", "200", "403", "200", "login"]),
     (Call::Get("/audit?verify=1&entity=person"), ["200", "200", "403", "200", "login"]),
     (Call::Get("/events"), STAFF_PAGE),
@@ -124,10 +127,12 @@ const ROUTES: &[(Call, Expected)] = &[
         ["303", "303", "403", "403", "401"],
     ),
     (Call::Form("/persons/{private}/publication", &[("approved", "true")]), ["303", "303", "403", "403", "401"]),
+    (Call::Form("/duplicates/not-duplicate", &[("a", "{published}"), ("b", "{private}")]), ["303", "303", "403", "403", "401"]),
     (Call::Form("/account/tokens", &[("name", "matrix"), ("scopes", "read")]), ["200", "200", "200", "200", "401"]),
     (Call::Form("/persons/{private}/delete", &[("version", "{private_version}")]), ["303", "303", "403", "403", "401"]),
     (Call::Form("/admin/users", &[("username", "newcomer"), ("role", "volunteer")]), ["200", "403", "403", "403", "401"]),
     (Call::Form("/admin/users/4/reset", &[]), ["200", "403", "403", "403", "401"]),
+    (Call::Form("/admin/users/4/totp-disable", &[]), ["200", "403", "403", "403", "401"]),
     (Call::Form("/logout", &[]), ["303", "303", "303", "303", "303"]),
 ];
 
