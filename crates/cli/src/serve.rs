@@ -16,7 +16,7 @@ use crate::user::{open_store, store_error};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The database: a SQLite file path or a `sqlite://` URL.
+    /// The database: a SQLite file path, a `sqlite://` URL or a `postgres://` URL.
     #[arg(long, env = "KUZET_DATABASE", value_name = "PATH_OR_URL")]
     database: String,
     /// The address to listen on. Keep it on 127.0.0.1 unless a TLS proxy sits in front.
@@ -41,7 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             behind_proxy: args.behind_proxy,
             case_study_html: Some(case_study_html()),
         };
-        println!("Kuzet is serving {} on http://{}/ (Ctrl-C stops it)", args.database, args.bind);
+        println!("Kuzet is serving {} on http://{}/ (Ctrl-C stops it)", without_password(&args.database), args.bind);
         serve(args.bind, store, config).await
     })?;
     Ok(ExitCode::SUCCESS)
@@ -82,4 +82,29 @@ pub(crate) async fn serve(bind: SocketAddr, store: Store, config: WebConfig) -> 
     let result = kuzet_web::serve_app(bind, AppState::new(store.clone(), config)).await;
     store.close().await;
     result.with_context(|| format!("serving on {bind}"))
+}
+
+/// The database URL as it may be printed: a password in it (`postgres://user:secret@host/db`)
+/// is replaced by `***`, since terminals are logged and screens are photographed.
+fn without_password(database: &str) -> String {
+    let Some((scheme, rest)) = database.split_once("://") else { return database.to_owned() };
+    let Some((credentials, host)) = rest.rsplit_once('@') else { return database.to_owned() };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => database.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn printed_database_urls_hide_passwords() {
+        let check = |input: &str, expected: &str| assert_eq!(without_password(input), expected, "{input}");
+        check("postgres://kuzet:s3cr@t@db.example/kuzet", "postgres://kuzet:***@db.example/kuzet");
+        check("postgres://kuzet@127.0.0.1/kuzet", "postgres://kuzet@127.0.0.1/kuzet");
+        check("kuzet.sqlite", "kuzet.sqlite");
+        check("sqlite://data/kuzet.sqlite", "sqlite://data/kuzet.sqlite");
+    }
 }
