@@ -10,7 +10,7 @@ use crate::error::StoreError;
 use crate::register::{
     CUSTODY_COLUMNS, DECISION_COLUMNS, DETENTION_COLUMNS, TRANSFER_COLUMNS, article_code,
     custody_from_row, custody_json, decision_from_row, decision_json, detention_from_row,
-    detention_json, person_access, person_of_fact, status_now, transfer_from_row, transfer_json,
+    detention_json, person_access, person_of_fact, transfer_from_row, transfer_json,
 };
 use crate::{
     CustodyId, DecisionId, DetentionId, EventId, FactRef, NewDetention, PersonId, SourceId, Store,
@@ -239,9 +239,7 @@ impl Store {
                 Some(&after),
             )
             .await?;
-        let now = status_now(&mut change.tx, self).await?;
-        change.refresh_person(person, now).await?;
-        change.commit().await
+        self.finish_person_change(change, person).await
     }
 
     /// Deletes a detention, decision, custody or transfer with its sources (a detention also
@@ -261,9 +259,7 @@ impl Store {
         let access = person_access(&mut change.tx, person).await?;
         Store::require_role(actor, Action::Delete, &access.resource(kind))?;
         change.delete_fact_rows(fact, person).await?;
-        let now = status_now(&mut change.tx, self).await?;
-        change.refresh_person(person, now).await?;
-        change.commit().await
+        self.finish_person_change(change, person).await
     }
 
     /// Deletes one source.

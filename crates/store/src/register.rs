@@ -1185,24 +1185,39 @@ impl Store {
         change.commit().await
     }
 
+    /// Opens a change that adds a fact of `kind` to a detention, once the actor may create it
+    /// for that detention's person.
+    async fn begin_detention_fact(
+        &self,
+        actor: &Actor,
+        detention: DetentionId,
+        kind: ResourceKind,
+    ) -> Result<(Change, PersonId), StoreError> {
+        let mut change = Change::begin(self, *actor).await?;
+        let person = person_of_detention(&mut change.tx, detention).await?;
+        let access = person_access(&mut change.tx, person).await?;
+        Store::require(actor, Action::Create, &access.resource(kind))?;
+        Ok((change, person))
+    }
+
+    /// Recomputes the person's derived status from the facts as changed, then commits.
+    pub(crate) async fn finish_person_change(&self, mut change: Change, person: PersonId) -> Result<(), StoreError> {
+        let now = status_now(&mut change.tx, self).await?;
+        change.refresh_person(person, now).await?;
+        change.commit().await
+    }
+
     pub async fn add_decision(
         &self,
         actor: &Actor,
         detention: DetentionId,
         decision: &Decision,
     ) -> Result<DecisionId, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
-        let person = person_of_detention(&mut change.tx, detention).await?;
-        let access = person_access(&mut change.tx, person).await?;
-        Store::require(
-            actor,
-            Action::Create,
-            &access.resource(ResourceKind::Decision),
-        )?;
+        let (mut change, person) = self
+            .begin_detention_fact(actor, detention, ResourceKind::Decision)
+            .await?;
         let id = change.insert_decision(person, detention, decision).await?;
-        let now = status_now(&mut change.tx, self).await?;
-        change.refresh_person(person, now).await?;
-        change.commit().await?;
+        self.finish_person_change(change, person).await?;
         Ok(id)
     }
 
@@ -1212,18 +1227,11 @@ impl Store {
         detention: DetentionId,
         custody: &Custody,
     ) -> Result<CustodyId, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
-        let person = person_of_detention(&mut change.tx, detention).await?;
-        let access = person_access(&mut change.tx, person).await?;
-        Store::require(
-            actor,
-            Action::Create,
-            &access.resource(ResourceKind::Custody),
-        )?;
+        let (mut change, person) = self
+            .begin_detention_fact(actor, detention, ResourceKind::Custody)
+            .await?;
         let id = change.insert_custody(person, detention, custody).await?;
-        let now = status_now(&mut change.tx, self).await?;
-        change.refresh_person(person, now).await?;
-        change.commit().await?;
+        self.finish_person_change(change, person).await?;
         Ok(id)
     }
 
@@ -1233,18 +1241,11 @@ impl Store {
         detention: DetentionId,
         transfer: &Transfer,
     ) -> Result<TransferId, StoreError> {
-        let mut change = Change::begin(self, *actor).await?;
-        let person = person_of_detention(&mut change.tx, detention).await?;
-        let access = person_access(&mut change.tx, person).await?;
-        Store::require(
-            actor,
-            Action::Create,
-            &access.resource(ResourceKind::Custody),
-        )?;
+        let (mut change, person) = self
+            .begin_detention_fact(actor, detention, ResourceKind::Custody)
+            .await?;
         let id = change.insert_transfer(person, detention, transfer).await?;
-        let now = status_now(&mut change.tx, self).await?;
-        change.refresh_person(person, now).await?;
-        change.commit().await?;
+        self.finish_person_change(change, person).await?;
         Ok(id)
     }
 
