@@ -4,6 +4,7 @@
 //! It knows file formats and text encodings; it must never know SQL or HTTP.
 
 pub mod election;
+pub mod photo;
 pub mod register_import;
 pub mod sheet;
 pub mod text;
