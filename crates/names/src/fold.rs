@@ -68,7 +68,7 @@ pub fn fold(name: &str) -> FoldedName {
 /// The keys under which a name is indexed for search, deduplicated: one per word (and per
 /// variant spelling), one per pair of full words in either order (`ahmetov0erlan`), and one per
 /// full word with the initial of each other word (`ahmetov1e`), so that `Ахметов Е.` finds
-/// `Yerlan Akhmetov`. Keys use only `a-z` and `0-9`, so SQLite FTS5's default tokenizer and
+/// `Yerlan Akhmetov`, and one per spelling of the patronymic. Keys use only `a-z` and `0-9`, so SQLite FTS5's default tokenizer and
 /// PostgreSQL `pg_trgm` see each as one word.
 pub fn search_keys(name: &str) -> Vec<String> {
     fold(name).search_keys()
@@ -135,6 +135,11 @@ impl FoldedName {
                 }
             }
         }
+        // The patronymic is a key of its own, so that `Serikovna` typed in Latin finds
+        // `Сериковна`; it pairs with no other word, as it is left out of similarity's words.
+        if let Some(patronymic) = &self.patronymic {
+            keys.extend(patronymic.token.keys.iter().cloned());
+        }
         keys.sort_unstable();
         keys.dedup();
         keys
@@ -180,8 +185,8 @@ impl Patronymic {
 }
 
 /// A word as written, in plain Latin (step 1 of the rules) but not yet rewritten.
-struct RawWord {
-    latin: String,
+pub(crate) struct RawWord {
+    pub(crate) latin: String,
     source_letters: usize,
     followed_by_dot: bool,
 }
@@ -202,7 +207,7 @@ fn is_combining_mark(c: char) -> bool {
     ('\u{300}'..='\u{36f}').contains(&c)
 }
 
-fn split_words(name: &str) -> Vec<RawWord> {
+pub(crate) fn split_words(name: &str) -> Vec<RawWord> {
     let table = letter_table();
     let mut words = Vec::new();
     let mut current = RawWord {

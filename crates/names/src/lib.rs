@@ -11,6 +11,7 @@
 
 mod duplicates;
 mod fold;
+mod place;
 pub mod rules;
 mod search;
 mod similarity;
@@ -21,6 +22,7 @@ pub use duplicates::{
     PersonForMatching, find_candidates, find_candidates_except, score_pair_of,
 };
 pub use fold::{FoldedName, FoldedToken, Patronymic, fold, search_keys};
+pub use place::{place_key, place_keys};
 pub use search::{NameIndex, SearchHit};
 pub use similarity::{jaro_winkler, similarity, word_similarity};
 

@@ -170,6 +170,15 @@ fn search_keys_cover_words_pairs_and_initials() {
         "ahmetov ahmetov0erlan ahmetov1e erlan erlan1a",
     );
     check_keys("Ахметов Е.", "ahmetov ahmetov1e");
+    // The patronymic is a key of its own, in every script, but pairs with no other word.
+    check_keys(
+        "Алжанова Жанбота Сериковна",
+        "aljanova aljanova0janbota aljanova1j janbota janbota1a serikovna",
+    );
+    check_keys(
+        "Zhanbota Serikovna Alzhanova",
+        "aljanova aljanova0janbota aljanova1j janbota janbota1a serikovna",
+    );
     check_keys("", "");
 }
 
@@ -231,4 +240,30 @@ fn every_table_name_folds_alike_in_every_spelling() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+fn check_place(input: &str, expected: &[&str]) {
+    assert_eq!(
+        kuzet_names::place_keys(input),
+        expected,
+        "place keys of {input:?}"
+    );
+}
+
+#[test]
+fn places_fold_across_scripts_and_renamings() {
+    check_place("Алматы", &["almati", "alma ata", "verni"]);
+    check_place("Almaty", &["almati", "alma ata", "verni"]);
+    check_place("Алма-Ата", &["alma ata", "almati", "verni"]);
+    check_place(
+        "Нур-Султан",
+        &["nur sultan", "astana", "akmola", "akmolinsk", "celinograd"],
+    );
+    check_place("Pavlodar", &["pavlodar"]);
+    // Numbers are kept, so two stations of one city stay apart; letters and digits written
+    // together are taken apart.
+    check_place("ОП-5", &["op 5"]);
+    check_place("op5", &["op 5"]);
+    check_place("Отдел полиции №12", &["otdel polici 12"]);
+    check_place(" - ", &[]);
 }
