@@ -19,7 +19,7 @@ pub fn place_key(place: &str) -> String {
         // Letters and digits written together (`ОП5`) are taken apart, keeping the number.
         let mut letters = String::new();
         let mut digits = String::new();
-        let mut flush = |letters: &mut String, digits: &mut String, words: &mut Vec<String>| {
+        let flush = |letters: &mut String, digits: &mut String, words: &mut Vec<String>| {
             for word in split_words(letters) {
                 if let Some(key) = word_keys(&word.latin).into_iter().next() {
                     if !key.is_empty() {
