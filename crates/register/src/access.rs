@@ -94,6 +94,10 @@ pub enum ResourceKind {
     User,
     AuditLog,
     Register,
+    /// An election with its areas, stations and official results; published ones are public.
+    Election,
+    /// An observer's copy of a station's protocol, with its photos.
+    Submission,
 }
 
 /// The thing acted on, with what the rule needs to know about it.
@@ -159,6 +163,9 @@ pub fn can(actor: &Actor, action: Action, resource: &Resource) -> bool {
                     | ResourceKind::Decision
                     | ResourceKind::Custody
                     | ResourceKind::Source
+                    // An observer sends protocol copies; they are never drafts, so once sent
+                    // only a coordinator acts on them (resolving a conflict between copies).
+                    | ResourceKind::Submission
             );
             match action {
                 Action::View => match resource.kind {
@@ -174,7 +181,7 @@ pub fn can(actor: &Actor, action: Action, resource: &Resource) -> bool {
             action == Action::View
                 && resource.is_published
                 && resource.level == Confidentiality::Public
-                && matches!(resource.kind, ResourceKind::Event | ResourceKind::Person | ResourceKind::Detention | ResourceKind::Decision | ResourceKind::Custody)
+                && matches!(resource.kind, ResourceKind::Event | ResourceKind::Person | ResourceKind::Detention | ResourceKind::Decision | ResourceKind::Custody | ResourceKind::Election)
                 && !resource.is_draft
         }
     }
@@ -253,6 +260,40 @@ mod tests {
         check(Role::Public, View, Resource::of(ResourceKind::AuditLog).published(true).at_level(Public), "no");
         check(Role::Public, Create, person().published(true).at_level(Public), "no");
         check(Role::Public, Export, Resource::of(ResourceKind::Register), "no");
+    }
+
+    #[test]
+    fn elections_and_submissions() {
+        let election = Resource::of(ResourceKind::Election);
+        let submission = Resource::of(ResourceKind::Submission);
+        // Observers send protocols and see elections, but neither run nor resolve them.
+        check(Role::Volunteer, Create, submission, "yes");
+        check(Role::Volunteer, View, election, "yes");
+        check(Role::Volunteer, View, submission, "yes");
+        check(Role::Volunteer, Create, election, "no");
+        check(Role::Volunteer, Edit, election, "no");
+        check(Role::Volunteer, Import, election, "no");
+        check(Role::Volunteer, Publish, election, "no");
+        check(Role::Volunteer, Edit, submission.owned_by(Some(ME)), "no");
+        check(Role::Volunteer, Edit, submission.owned_by(Some(OTHER)), "no");
+        // Coordinators run elections, import official results and resolve conflicts.
+        for role in [Role::Coordinator, Role::Admin] {
+            check(role, Create, election, "yes");
+            check(role, Edit, election, "yes");
+            check(role, Import, election, "yes");
+            check(role, Publish, election, "yes");
+            check(role, Edit, submission, "yes");
+        }
+        check(Role::Analyst, View, election, "yes");
+        check(Role::Analyst, View, submission, "yes");
+        check(Role::Analyst, Create, submission, "no");
+        check(Role::Analyst, Import, election, "no");
+        // The public sees a published election's results and nothing else.
+        check(Role::Public, View, election.published(true).at_level(Public), "yes");
+        check(Role::Public, View, election.published(false).at_level(Public), "no");
+        check(Role::Public, View, election.published(true), "no");
+        check(Role::Public, View, submission.published(true).at_level(Public), "no");
+        check(Role::Public, Create, submission.published(true).at_level(Public), "no");
     }
 
     #[test]

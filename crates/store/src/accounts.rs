@@ -248,6 +248,9 @@ pub enum ApiTokenScope {
     Read,
     /// Also create and edit what the user's role may.
     Write,
+    /// Only send observers' protocols (and their photos) and see the elections they belong
+    /// to: a token for a field app that must not read the register.
+    Submit,
 }
 
 impl ApiTokenScope {
@@ -255,6 +258,7 @@ impl ApiTokenScope {
         match self {
             ApiTokenScope::Read => "read",
             ApiTokenScope::Write => "write",
+            ApiTokenScope::Submit => "submit",
         }
     }
 
@@ -262,7 +266,21 @@ impl ApiTokenScope {
         match raw.trim() {
             "read" => Some(ApiTokenScope::Read),
             "write" => Some(ApiTokenScope::Write),
+            "submit" => Some(ApiTokenScope::Submit),
             _ => None,
+        }
+    }
+
+    /// Whether this scope covers `action` on a resource of `kind` (the role is checked
+    /// separately by `can`).
+    pub fn covers(self, action: Action, kind: ResourceKind) -> bool {
+        match self {
+            ApiTokenScope::Read => matches!(action, Action::View | Action::Export),
+            ApiTokenScope::Write => true,
+            ApiTokenScope::Submit => matches!(
+                (action, kind),
+                (Action::Create, ResourceKind::Submission) | (Action::View, ResourceKind::Election)
+            ),
         }
     }
 }
@@ -303,7 +321,11 @@ impl TokenUser {
     /// Whether the token's scopes cover `action` (the role is checked separately by `can`).
     pub fn allows(&self, action: Action) -> bool {
         match action {
-            Action::View | Action::Export => !self.scopes.is_empty(),
+            // A submit-only token reads nothing of the register.
+            Action::View | Action::Export => self
+                .scopes
+                .iter()
+                .any(|scope| matches!(scope, ApiTokenScope::Read | ApiTokenScope::Write)),
             _ => self.scopes.contains(&ApiTokenScope::Write),
         }
     }

@@ -36,6 +36,7 @@ pub mod backup;
 mod clock;
 mod db;
 mod demo;
+mod elections;
 mod encode;
 mod error;
 mod facts;
@@ -64,6 +65,13 @@ pub use accounts::{
 };
 pub use audit::{AuditFilter, AuditRecord, AuditVerdict};
 pub use clock::Clock;
+pub use elections::{
+    AreaRow, ConflictRow, ElectionDataset, ElectionRow, Figures, NewElection, NewOfficialImport,
+    NewPhoto, NewStation, NewSubmission, OfficialChange, OfficialFiguresRow, OfficialImportRow,
+    OfficialImportSummary, OfficialLevel, OfficialRow, PhotoRow, StationDetail,
+    StationImportSummary, StationRow, SubmissionOrigin, SubmissionOutcome, SubmissionRow,
+    VerificationRow,
+};
 pub use error::StoreError;
 pub use import::{ImportRecord, ImportSummary};
 pub use matching::{DuplicatePair, MatchCandidate};

@@ -44,6 +44,10 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "retired_person_ids",
         include_str!("../migrations/sqlite/0010_retired_person_ids.sql"),
     ),
+    (
+        "elections",
+        include_str!("../migrations/sqlite/0011_elections.sql"),
+    ),
 ];
 
 /// The PostgreSQL twins of [`SQLITE_MIGRATIONS`], in the same order.
@@ -87,6 +91,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "retired_person_ids",
         include_str!("../migrations/postgres/0010_retired_person_ids.sql"),
+    ),
+    (
+        "elections",
+        include_str!("../migrations/postgres/0011_elections.sql"),
     ),
 ];
 
