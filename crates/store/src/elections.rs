@@ -10,7 +10,9 @@
 //! and flagged (the names of the broken relations are stored with it). Nothing here is ever
 //! overwritten: re-imports add an import, resolutions add a verification, the latest wins.
 
+pub mod convert;
 mod dataset;
+mod load;
 mod official;
 mod stations;
 mod submissions;
@@ -351,12 +353,4 @@ pub struct ConflictRow {
     pub differing_lines: Vec<String>,
     /// The latest resolution, when a coordinator chose a copy.
     pub resolved_by: Option<VerificationRow>,
-}
-
-/// Placeholder error of a method not written yet.
-pub(crate) fn not_yet(what: &'static str) -> StoreError {
-    StoreError::Unsupported {
-        what,
-        advice: "not implemented yet (issue 6 in progress)",
-    }
 }

@@ -65,6 +65,7 @@ pub use accounts::{
 };
 pub use audit::{AuditFilter, AuditRecord, AuditVerdict};
 pub use clock::Clock;
+pub use elections::convert as election_files;
 pub use elections::{
     AreaRow, ConflictRow, ElectionDataset, ElectionRow, Figures, NewElection, NewOfficialImport,
     NewPhoto, NewStation, NewSubmission, OfficialChange, OfficialFiguresRow, OfficialImportRow,

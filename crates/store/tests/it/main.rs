@@ -9,6 +9,7 @@ mod concurrency;
 mod backup;
 mod confidentiality;
 mod demo;
+mod elections;
 mod import;
 mod merge;
 mod postgres;
