@@ -1,6 +1,7 @@
 //! `kuzet backup`: an encrypted, consistent snapshot of a running database.
 //!
-//! The snapshot is taken with `VACUUM INTO` while the app keeps serving, encrypted in the age
+//! The snapshot is taken while the app keeps serving (`VACUUM INTO` on SQLite, a logical copy
+//! into a SQLite file on PostgreSQL, so `--database postgres://...` works too), encrypted in the age
 //! format with a passphrase (read from a file, never from the command line, where other users
 //! of the machine could see it) or to one or more public keys, and renamed into place only
 //! when complete. The unencrypted snapshot is removed at once.
@@ -14,7 +15,8 @@ use kuzet_store::AuditVerdict;
 use kuzet_store::backup::{BackupError, BackupKey, SecretString, SnapshotSummary};
 
 use crate::exit::InputError;
-use crate::user::{DatabaseArg, open_store, runtime, store_error};
+use crate::migrate_store::open_database;
+use crate::user::{DatabaseArg, runtime, store_error};
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("key").required(true).args(["passphrase_file", "recipient"])))]
@@ -40,11 +42,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => BackupKey::Recipients(args.recipient.clone()),
     };
     runtime()?.block_on(async move {
-        let store = open_store(&args.database.database, false).await?;
+        let database = args
+            .database
+            .database
+            .to_str()
+            .ok_or_else(|| InputError("the database path is not UTF-8".into()))?;
+        let store = open_database(database, false).await?;
         let result = store.write_backup(&args.out, &key).await;
         store.close().await;
         let summary = result.map_err(backup_error)?;
-        print_summary(&format!("backup written to {}", args.out.display()), &summary, args.json)?;
+        print_summary(
+            &format!("backup written to {}", args.out.display()),
+            &summary,
+            args.json,
+        )?;
         if let AuditVerdict::Broken { seq, reason } = &summary.audit {
             eprintln!(
                 "warning: the database's audit log is broken at record {seq} ({reason}); \
@@ -57,8 +68,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// The first line of `file`, without its line break. An empty passphrase is refused.
 pub(crate) fn read_passphrase(file: &Path) -> anyhow::Result<SecretString> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|error| InputError(format!("{}: cannot read the passphrase file: {error}", file.display())))?;
+    let text = std::fs::read_to_string(file).map_err(|error| {
+        InputError(format!(
+            "{}: cannot read the passphrase file: {error}",
+            file.display()
+        ))
+    })?;
     let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if line.is_empty() {
         return Err(InputError(format!("{}: the passphrase file is empty", file.display())).into());
@@ -70,25 +85,42 @@ pub(crate) fn read_passphrase(file: &Path) -> anyhow::Result<SecretString> {
 pub(crate) fn backup_error(error: BackupError) -> anyhow::Error {
     match error {
         BackupError::Store(error) => store_error(error),
+        BackupError::Transfer(error) => crate::migrate_store::transfer_error(error),
         error if error.is_user_error() => InputError(error.to_string()).into(),
         error => anyhow::Error::new(error),
     }
 }
 
-pub(crate) fn print_summary(headline: &str, summary: &SnapshotSummary, json: bool) -> anyhow::Result<()> {
+pub(crate) fn print_summary(
+    headline: &str,
+    summary: &SnapshotSummary,
+    json: bool,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, summary).context("writing JSON")?;
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{headline} ({} bytes, schema version {})", summary.encrypted_bytes, summary.schema_version)?;
+    writeln!(
+        out,
+        "{headline} ({} bytes, schema version {})",
+        summary.encrypted_bytes, summary.schema_version
+    )?;
     match &summary.audit {
         AuditVerdict::Ok { records } => writeln!(out, "audit log: intact, {records} records")?,
-        AuditVerdict::Broken { seq, reason } => writeln!(out, "audit log: BROKEN at record {seq}: {reason}")?,
+        AuditVerdict::Broken { seq, reason } => {
+            writeln!(out, "audit log: BROKEN at record {seq}: {reason}")?
+        }
     }
     for table in &summary.tables {
-        writeln!(out, "  {:<24} {:>9} rows  sha256 {}", table.table, table.rows, &table.sha256[..16])?;
+        writeln!(
+            out,
+            "  {:<24} {:>9} rows  sha256 {}",
+            table.table,
+            table.rows,
+            &table.sha256[..16]
+        )?;
     }
     Ok(())
 }

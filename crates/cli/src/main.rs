@@ -13,6 +13,7 @@ mod exit;
 mod export;
 mod forensics;
 mod import;
+mod migrate_store;
 mod restore;
 mod serve;
 mod user;
@@ -52,6 +53,8 @@ enum Command {
     Restore(restore::Args),
     /// List duplicate-person candidates with their scores.
     Dedup(dedup::Args),
+    /// Copy a whole database into a new, empty one (SQLite to PostgreSQL or back), verified.
+    MigrateStore(migrate_store::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => backup::run(args),
         Command::Restore(args) => restore::run(args),
         Command::Dedup(args) => dedup::run(args),
+        Command::MigrateStore(args) => migrate_store::run(args),
     };
     exit::report(result)
 }

@@ -86,7 +86,7 @@ pub(crate) async fn serve(bind: SocketAddr, store: Store, config: WebConfig) -> 
 
 /// The database URL as it may be printed: a password in it (`postgres://user:secret@host/db`)
 /// is replaced by `***`, since terminals are logged and screens are photographed.
-fn without_password(database: &str) -> String {
+pub(crate) fn without_password(database: &str) -> String {
     let Some((scheme, rest)) = database.split_once("://") else { return database.to_owned() };
     let Some((credentials, host)) = rest.rsplit_once('@') else { return database.to_owned() };
     match credentials.split_once(':') {

@@ -14,8 +14,9 @@
 //!
 //! PostgreSQL is chosen by a `postgres://` URL and is partial: the store is a private
 //! [`Backend`] enum, and a method not yet ported returns [`StoreError::Unsupported`] naming
-//! itself (never a panic, never a silent no-op). Not ported: `table_digests`; backups are
-//! SQLite-only by design (PostgreSQL is backed up with `pg_dump`).
+//! itself (never a panic, never a silent no-op). Backups of PostgreSQL are logical copies into
+//! an encrypted SQLite file, and `kuzet migrate-store` copies a whole database between the
+//! backends ([`transfer`]: generic over the catalogue, canonical digests equal on both).
 //!
 //! Most SQL is written once ([`db`]: `?` placeholders become `$n` on PostgreSQL, rows are read
 //! alike); the few dialect differences are matched on the backend where they occur: FTS5 on
@@ -46,6 +47,7 @@ mod merge;
 mod reads;
 mod register;
 mod schema;
+pub mod transfer;
 mod types;
 
 use std::path::{Path, PathBuf};
@@ -290,21 +292,13 @@ impl Store {
     }
 
     /// The SQLite readers, or `Unsupported` naming `what` on a backend where it is not ported.
+    // No caller at the moment (table digests now run on both backends); kept for methods
+    // that start SQLite-only.
+    #[allow(dead_code)]
     pub(crate) fn sqlite_read(&self, what: &'static str) -> Result<&SqlitePool, StoreError> {
         match &self.backend {
             Backend::Sqlite { read, .. } => Ok(read),
             Backend::Postgres(_) => Err(StoreError::not_ported(what)),
-        }
-    }
-
-    /// The SQLite writer for backups, which PostgreSQL leaves to its own tools.
-    pub(crate) fn sqlite_backup_pool(&self) -> Result<&SqlitePool, StoreError> {
-        match &self.backend {
-            Backend::Sqlite { write, .. } => Ok(write),
-            Backend::Postgres(_) => Err(StoreError::Unsupported {
-                what: "backup",
-                advice: "back up a PostgreSQL database with pg_dump (and restore with pg_restore)",
-            }),
         }
     }
 }

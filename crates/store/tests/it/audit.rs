@@ -1,14 +1,16 @@
 //! The audit log: every change appends a record in its transaction; `verify_audit` finds the
-//! first record that was edited, deleted or moved directly in the database.
+//! first record that was edited, deleted or moved directly in the database (the SQLite file,
+//! or PostgreSQL through a connection of its own), on every backend.
 
 use kuzet_register::Role;
 use kuzet_store::{AuditFilter, AuditVerdict, StoreError};
 
-use crate::support::{TestStore, admin, file_store, person, stores, user};
+use crate::support::{
+    POSTGRES_URL_VAR, TestStore, admin, file_store, person, postgres_store, stores, user,
+};
 
-/// A file store with a log of at least eight records: a user, four persons, two updates.
-async fn store_with_log() -> (TestStore, i64) {
-    let test = file_store().await;
+/// A store with a log of seven records: a user, four persons, two updates.
+async fn store_with_log(test: TestStore) -> (TestStore, i64) {
     let store = &test.store;
     let coordinator = user(store, "coordinator", Role::Coordinator).await;
     let mut ids = Vec::new();
@@ -36,23 +38,50 @@ async fn store_with_log() -> (TestStore, i64) {
     (test, records as i64)
 }
 
-/// Tampers with the log using `sql` and checks the verdict: `ok` or `broken at N`.
-async fn check(tamper: &[&str], expected: &str) {
-    let (test, records) = store_with_log().await;
-    assert_eq!(records, 7, "the fixture log");
-    let mut raw = test.raw().await;
-    for sql in tamper {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+/// Runs `sql` on the database behind the store, as an attacker with the SQLite file or the
+/// PostgreSQL owner's password would: a connection of its own, not the store's.
+async fn tamper(test: &TestStore, sql: &[&str]) {
+    use sqlx::Connection;
+    if test.file.is_some() {
+        let mut raw = test.raw().await;
+        for statement in sql {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
+                .execute(&mut raw)
+                .await
+                .unwrap();
+        }
+        return;
+    }
+    let url = test.reopen_url().expect("a file or PostgreSQL database");
+    let mut raw = sqlx::PgConnection::connect(&url).await.unwrap();
+    for statement in sql {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
             .execute(&mut raw)
             .await
             .unwrap();
     }
-    let verdict = test.store.verify_audit().await.unwrap();
-    let actual = match &verdict {
-        AuditVerdict::Ok { records } => format!("ok {records}"),
-        AuditVerdict::Broken { seq, .. } => format!("broken at {seq}"),
-    };
-    assert_eq!(actual, expected, "{tamper:?}: {verdict:?}");
+    raw.close().await.unwrap();
+}
+
+/// Tampers with the log using `sql` and checks the verdict: `ok` or `broken at N`, on a
+/// SQLite file and on PostgreSQL (when `KUZET_TEST_POSTGRES_URL` is set).
+async fn check(sql: &[&str], expected: &str) {
+    let mut tests = vec![file_store().await];
+    match postgres_store().await {
+        Some(test) => tests.push(test),
+        None => eprintln!("skipped on PostgreSQL: {POSTGRES_URL_VAR} not set"),
+    }
+    for test in tests {
+        let (test, records) = store_with_log(test).await;
+        assert_eq!(records, 7, "the fixture log");
+        tamper(&test, sql).await;
+        let verdict = test.store.verify_audit().await.unwrap();
+        let actual = match &verdict {
+            AuditVerdict::Ok { records } => format!("ok {records}"),
+            AuditVerdict::Broken { seq, .. } => format!("broken at {seq}"),
+        };
+        assert_eq!(actual, expected, "{}: {sql:?}: {verdict:?}", test.backend);
+    }
 }
 
 #[tokio::test]

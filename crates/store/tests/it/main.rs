@@ -15,3 +15,4 @@ mod merge;
 mod postgres;
 mod register;
 mod support;
+mod transfer;
