@@ -7,6 +7,8 @@ use kuzet_register::{
 };
 use time::{Duration, PrimitiveDateTime};
 
+mod search;
+
 use crate::audit::AuditFilter;
 use crate::db::{self, DbRow, Exec};
 use crate::error::StoreError;
@@ -50,69 +52,6 @@ fn search_words(text: &str) -> Vec<Vec<String>> {
         })
         .filter(|keys| !keys.is_empty())
         .collect()
-}
-
-/// At most this many matches are ranked by similarity; the total shown is capped here.
-const MAX_RANKED: usize = 2_000;
-
-/// What a ranked search matches in the index: typed words (each a prefix, as written or
-/// folded), or one whole index key.
-enum MatchText {
-    Words(String),
-    Key(String),
-}
-
-/// The texts to match in the index for a ranked search, tried in turn until one matches:
-/// initials (one letter) are left to the scoring, since a one-letter prefix matches a large
-/// part of the register; but one word with one initial (`Ахметов Н.`) is first tried as the
-/// index's key for a word with another word's initial (`ahmetov1n`), which narrows a common
-/// surname. A text of initials only is kept as typed.
-fn match_texts(text: &str) -> Vec<MatchText> {
-    let long: Vec<&str> = text
-        .split_whitespace()
-        .filter(|word| word.chars().filter(|c| c.is_alphanumeric()).count() > 1)
-        .collect();
-    if long.is_empty() {
-        return vec![MatchText::Words(text.to_owned())];
-    }
-    let mut texts = Vec::new();
-    let folded = kuzet_names::fold(text);
-    let initials: Vec<char> = folded
-        .tokens()
-        .iter()
-        .filter(|token| token.is_initial())
-        .filter_map(|token| token.initials().first().copied())
-        .collect();
-    if let ([word], [initial]) = (long.as_slice(), initials.as_slice()) {
-        let word = kuzet_names::fold(word);
-        if let [token] = word.tokens() {
-            texts.push(MatchText::Key(format!("{}1{initial}", token.key())));
-        }
-    }
-    texts.push(MatchText::Words(long.join(" ")));
-    texts
-}
-
-/// How well a folded name answers a folded query, in `[0, 1]`: their similarity, halved for
-/// each initial of the query that starts no word of the name.
-fn relevance(query: &kuzet_names::FoldedName, name: &kuzet_names::FoldedName) -> f64 {
-    let mut score = query.similarity(name);
-    let firsts: Vec<char> = name
-        .tokens()
-        .iter()
-        .chain(name.patronymic().map(|p| p.token()))
-        .flat_map(|token| token.initials())
-        .collect();
-    for token in query.tokens().iter().filter(|token| token.is_initial()) {
-        if !token
-            .initials()
-            .iter()
-            .any(|letter| firsts.contains(letter))
-        {
-            score *= 0.5;
-        }
-    }
-    score
 }
 
 /// An FTS5 query that matches every word of `text` as a prefix, as written or folded across
@@ -643,7 +582,7 @@ impl Store {
         let (_, today) = self.status_today(connection.reborrow()).await?;
         let (page, per_page, offset) = paging(query);
         let ranked_text = query.text.as_deref().map(str::trim).filter(|text| {
-            text.chars().any(char::is_alphanumeric) && query.sort == PersonSort::DetainedDesc
+            text.chars().any(char::is_alphanumeric) && query.sort == PersonSort::Relevance
         });
         let columns = format!(
             "SELECT p.id, p.version, p.name, p.birth_year, p.city, p.roles, p.latest_event_id, e.title AS event_title,
@@ -651,63 +590,25 @@ impl Store {
                 p.latest_outcome, p.latest_outcome_text, p.is_draft, p.consent, p.publication_approved
              FROM persons p LEFT JOIN events e ON e.id = p.latest_event_id"
         );
+        let mut capped = false;
         let (rows, total) = if let Some(text) = ranked_text {
-            // Ranked by similarity: candidates from the index, scored here, paged over that order.
-            let mut candidates = Vec::new();
-            for match_text in match_texts(text) {
-                let mut match_query = query.clone();
-                match_query.text = match &match_text {
-                    MatchText::Words(words) => Some(words.clone()),
-                    MatchText::Key(_) => None,
-                };
-                let (mut conditions, mut values) =
-                    conditions(&match_query, &today, false, self.is_postgres());
-                if let MatchText::Key(key) = match_text {
-                    // Keys are `a-z` and `0-9` only: nothing to quote or escape.
-                    if self.is_postgres() {
-                        conditions.push_str(
-                            " AND p.search_keys LIKE ? AND (' ' || p.search_keys || ' ') LIKE ?",
-                        );
-                        values.push(Value::Text(format!("%{key}%")));
-                        values.push(Value::Text(format!("% {key} %")));
-                    } else {
-                        conditions.push_str(
-                            " AND p.id IN (SELECT rowid FROM persons_fts WHERE persons_fts MATCH ?)",
-                        );
-                        values.push(Value::Text(format!("\"{key}\"")));
-                    }
-                }
-                let statement = db::query(format!(
-                    "SELECT p.id, p.name, p.aliases FROM persons p WHERE {conditions} LIMIT {}",
-                    MAX_RANKED + 1
-                ));
-                candidates = bind_values(statement, &values)
-                    .fetch_all(connection.reborrow())
-                    .await?;
-                if !candidates.is_empty() {
-                    break;
-                }
-            }
-            let folded_query = kuzet_names::fold(text);
-            let mut scored = Vec::with_capacity(candidates.len());
-            for row in candidates.iter().take(MAX_RANKED) {
-                let id: i64 = row.try_get("id")?;
-                let name: String = row.try_get("name")?;
-                let aliases: String = row.try_get("aliases")?;
-                let aliases: Vec<String> = serde_json::from_str(&aliases).unwrap_or_default();
-                let score = std::iter::once(name.as_str())
-                    .chain(aliases.iter().map(String::as_str))
-                    .map(|candidate| relevance(&folded_query, &kuzet_names::fold(candidate)))
-                    .fold(0.0f64, f64::max);
-                scored.push((score, id));
-            }
-            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let total = scored.len() as u64;
-            let ids: Vec<i64> = scored
+            // Ranked by similarity (see `search`): the ids in order, then the page's rows.
+            let ranked = search::rank(
+                connection.reborrow(),
+                query,
+                &today,
+                text,
+                self.is_postgres(),
+            )
+            .await?;
+            capped = ranked.capped;
+            let total = ranked.ids.len() as u64;
+            let ids: Vec<i64> = ranked
+                .ids
                 .iter()
                 .skip(usize::try_from(offset).unwrap_or(usize::MAX))
                 .take(per_page as usize)
-                .map(|(_, id)| *id)
+                .copied()
                 .collect();
             let rows = if ids.is_empty() {
                 Vec::new()
@@ -777,6 +678,7 @@ impl Store {
         Ok(Page {
             items,
             total,
+            capped,
             page,
             per_page,
             pages: pages(total, per_page),
@@ -836,6 +738,7 @@ impl Store {
         Ok(Page {
             items,
             total,
+            capped: false,
             page,
             per_page,
             pages: pages(total, per_page),

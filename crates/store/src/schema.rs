@@ -48,6 +48,10 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "elections",
         include_str!("../migrations/sqlite/0011_elections.sql"),
     ),
+    (
+        "search_trigrams",
+        include_str!("../migrations/sqlite/0012_search_trigrams.sql"),
+    ),
 ];
 
 /// The PostgreSQL twins of [`SQLITE_MIGRATIONS`], in the same order.
@@ -95,6 +99,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "elections",
         include_str!("../migrations/postgres/0011_elections.sql"),
+    ),
+    (
+        "search_trigrams",
+        include_str!("../migrations/postgres/0012_search_trigrams.sql"),
     ),
 ];
 

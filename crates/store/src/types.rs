@@ -335,7 +335,10 @@ pub struct PersonPage {
 /// How to order the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PersonSort {
+    /// With search text: best match first (see `Store::list_persons`); without: as
+    /// `DetainedDesc`. The default.
     #[default]
+    Relevance,
     DetainedDesc,
     DetainedAsc,
     NameAsc,
@@ -346,7 +349,8 @@ pub enum PersonSort {
 }
 
 impl PersonSort {
-    pub const ALL: [PersonSort; 7] = [
+    pub const ALL: [PersonSort; 8] = [
+        PersonSort::Relevance,
         PersonSort::DetainedDesc,
         PersonSort::DetainedAsc,
         PersonSort::NameAsc,
@@ -358,6 +362,7 @@ impl PersonSort {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            PersonSort::Relevance => "relevance",
             PersonSort::DetainedDesc => "detained_desc",
             PersonSort::DetainedAsc => "detained_asc",
             PersonSort::NameAsc => "name_asc",
@@ -381,7 +386,9 @@ impl PersonSort {
     pub(crate) fn order_by(self, postgres: bool) -> &'static str {
         if postgres {
             return match self {
-                PersonSort::DetainedDesc => "p.latest_detained_at DESC NULLS LAST, p.id DESC",
+                PersonSort::Relevance | PersonSort::DetainedDesc => {
+                    "p.latest_detained_at DESC NULLS LAST, p.id DESC"
+                }
                 PersonSort::DetainedAsc => "p.latest_detained_at ASC NULLS FIRST, p.id ASC",
                 PersonSort::NameAsc => "lower(p.name) ASC, p.id ASC",
                 PersonSort::NameDesc => "lower(p.name) DESC, p.id DESC",
@@ -395,7 +402,9 @@ impl PersonSort {
             };
         }
         match self {
-            PersonSort::DetainedDesc => "p.latest_detained_at DESC, p.id DESC",
+            PersonSort::Relevance | PersonSort::DetainedDesc => {
+                "p.latest_detained_at DESC, p.id DESC"
+            }
             PersonSort::DetainedAsc => "p.latest_detained_at ASC, p.id ASC",
             PersonSort::NameAsc => "p.name COLLATE NOCASE ASC, p.id ASC",
             PersonSort::NameDesc => "p.name COLLATE NOCASE DESC, p.id DESC",
@@ -439,6 +448,9 @@ pub struct PersonQuery {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+    /// More matched than `total`: a ranked search keeps only its best candidates (see
+    /// `Store::list_persons`), and the list should say "more than `total` — refine".
+    pub capped: bool,
     pub page: u32,
     pub per_page: u32,
     pub pages: u32,

@@ -14,5 +14,6 @@ mod import;
 mod merge;
 mod postgres;
 mod register;
+mod search;
 mod support;
 mod transfer;

@@ -1,0 +1,555 @@
+//! The search box of the register list: one text that may hold a name in any script or
+//! spelling, with typing slips, initials or a patronymic, and a place (city or police
+//! station), answered with persons best match first.
+//!
+//! The database narrows and the names crate ranks. Candidates are gathered in tiers, the
+//! better kind first, so that when more match than [`MAX_RANKED`] the ones kept are the best
+//! kind rather than whichever the index returns first: a typed word with an initial as one
+//! index key (`ahmetov1n`), then every word matching a whole key, then every word starting a
+//! key, and only when those find fewer than [`FEW`], every word matching with one typing slip
+//! (pieces of the word looked up in SQLite's FTS5 trigram table, or by LIKE over PostgreSQL's
+//! `pg_trgm` index: the same pieces, so both backends gather the same candidates). When the
+//! text names a place, each tier is asked first for persons of that place. The kept
+//! candidates are then scored with `kuzet_names` similarity (plus one for the place) and
+//! sorted; both backends rank in this one place, in Rust.
+
+use std::collections::{HashMap, HashSet};
+
+use kuzet_names::{FoldedName, fold, place_key, place_keys};
+
+use super::{Value, bind_values, conditions, word_search_keys};
+use crate::PersonQuery;
+use crate::db::{self, Exec};
+use crate::error::StoreError;
+
+/// At most this many matches are ranked by similarity; the total shown is capped here.
+pub(super) const MAX_RANKED: usize = 2_000;
+
+/// Below this many candidates from whole words and prefixes, words are also matched with a
+/// typing slip: a correct spelling usually finds more, a misspelt word usually none.
+const FEW: usize = 10;
+
+/// Candidates found only through a typing slip are kept when their name scores at least
+/// this: pieces of a word also turn up in names more than one slip away (`жуаров` and
+/// `Kamarov` share `rov` and score 0), which the user did not mean. Well below the
+/// name-match threshold of `kuzet_names` (0.80), which is set for telling people apart: one
+/// wrong letter costs much there (`Ахмедов Нурлан` and `Ахметов Нурлан` score 0.69), two
+/// wrong letters about 0.5.
+const SLIP_FLOOR: f64 = 0.6;
+
+/// The longest place name, in words, looked for in the text.
+const MAX_PLACE_WORDS: usize = 5;
+
+/// The outcome of a ranked search: person ids best first, and whether more matched.
+pub(super) struct Ranked {
+    pub(super) ids: Vec<i64>,
+    pub(super) capped: bool,
+}
+
+/// The search text taken apart: the words that must match the index, the initials and
+/// patronymic left to the scoring, and the places named.
+#[derive(Debug, Default)]
+struct Parsed {
+    /// The name part as typed (without the place), for the scoring.
+    name: String,
+    /// Words of two letters or more that are neither initials nor the patronymic.
+    words: Vec<String>,
+    /// The first letters (folded) of the initials.
+    initials: Vec<char>,
+    /// The raw city and police station values the place words stand for.
+    cities: Vec<String>,
+    stations: Vec<String>,
+}
+
+/// How a tier matches the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tier {
+    /// One word with an initial, as the index key `word1initial`.
+    Key,
+    /// Every word is a whole key.
+    Exact,
+    /// Every word starts a key.
+    Prefix,
+    /// Every word starts a key or matches one with one typing slip.
+    Slip,
+    /// No name: the place alone.
+    Place,
+}
+
+/// The distinct values of one column of `persons`, read by skipping through its index: one
+/// seek per distinct value, whatever the number of persons. `column` is a fixed name.
+async fn distinct_values(
+    mut connection: Exec<'_>,
+    column: &str,
+) -> Result<Vec<String>, StoreError> {
+    let sql = format!(
+        "WITH RECURSIVE places(value) AS (
+             SELECT MIN({column}) FROM persons
+             UNION ALL
+             SELECT (SELECT MIN({column}) FROM persons WHERE {column} > places.value)
+             FROM places WHERE places.value IS NOT NULL
+         )
+         SELECT value FROM places WHERE value IS NOT NULL"
+    );
+    let rows = db::query(sql).fetch_all(connection.reborrow()).await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get::<String, _>("value")?))
+        .collect()
+}
+
+/// Place keys (see `kuzet_names::place_keys`) to the raw values of one column they stand for.
+fn place_index(values: &[String]) -> HashMap<String, Vec<String>> {
+    let mut index: HashMap<String, Vec<String>> = HashMap::new();
+    for value in values {
+        for key in place_keys(value) {
+            index.entry(key).or_default().push(value.clone());
+        }
+    }
+    index
+}
+
+/// Takes the text apart. A run of words whose place key is a city's or police station's is a
+/// place (the longest run first); the rest is the name.
+fn parse(text: &str, cities: &[String], stations: &[String]) -> Parsed {
+    let raw: Vec<&str> = text.split_whitespace().collect();
+    let mut parsed = Parsed::default();
+    let mut is_place = vec![false; raw.len()];
+    if !cities.is_empty() || !stations.is_empty() {
+        let city_index = place_index(cities);
+        let station_index = place_index(stations);
+        for length in (1..=MAX_PLACE_WORDS.min(raw.len())).rev() {
+            for start in 0..=raw.len() - length {
+                if is_place[start..start + length].iter().any(|taken| *taken) {
+                    continue;
+                }
+                let key = place_key(&raw[start..start + length].join(" "));
+                if key.is_empty() {
+                    continue;
+                }
+                let found_city = city_index.get(&key);
+                let found_station = station_index.get(&key);
+                if found_city.is_none() && found_station.is_none() {
+                    continue;
+                }
+                for value in found_city.into_iter().flatten() {
+                    if !parsed.cities.contains(value) {
+                        parsed.cities.push(value.clone());
+                    }
+                }
+                for value in found_station.into_iter().flatten() {
+                    if !parsed.stations.contains(value) {
+                        parsed.stations.push(value.clone());
+                    }
+                }
+                is_place[start..start + length].fill(true);
+            }
+        }
+    }
+    let name_words: Vec<&str> = raw
+        .iter()
+        .zip(&is_place)
+        .filter(|(_, place)| !**place)
+        .map(|(word, _)| *word)
+        .collect();
+    parsed.name = name_words.join(" ");
+    let folded = fold(&parsed.name);
+    let patronymic = folded.patronymic().map(|p| p.token().key().to_owned());
+    for word in name_words {
+        if word.chars().filter(|c| c.is_alphanumeric()).count() == 0 {
+            continue;
+        }
+        let alone = fold(word);
+        match alone.tokens() {
+            [token] if token.is_initial() => {
+                parsed.initials.extend(token.initials().first().copied());
+                continue;
+            }
+            [token] if patronymic.as_deref() == Some(token.key()) => continue,
+            _ => {}
+        }
+        if word.chars().filter(|c| c.is_alphanumeric()).count() > 1 {
+            parsed.words.push(word.to_owned());
+        } else if let Some(letter) = alone
+            .tokens()
+            .first()
+            .and_then(|t| t.initials().first().copied())
+        {
+            parsed.initials.push(letter);
+        }
+    }
+    parsed
+}
+
+/// How well a folded name answers a folded query, in `[0, 1]`: their similarity, halved for
+/// each initial of the query that starts no word of the name.
+fn relevance(query: &FoldedName, name: &FoldedName) -> f64 {
+    let mut score = query.similarity(name);
+    let firsts: Vec<char> = name
+        .tokens()
+        .iter()
+        .chain(name.patronymic().map(|p| p.token()))
+        .flat_map(|token| token.initials())
+        .collect();
+    for token in query.tokens().iter().filter(|token| token.is_initial()) {
+        if !token
+            .initials()
+            .iter()
+            .any(|letter| firsts.contains(letter))
+        {
+            score *= 0.5;
+        }
+    }
+    score
+}
+
+/// The keys of a typed word, as written and folded, that can be looked up: with a letter or
+/// digit, without quotes.
+fn word_keys(word: &str) -> Vec<String> {
+    word_search_keys(word)
+        .into_iter()
+        .map(|key| key.replace('"', ""))
+        .filter(|key| key.chars().any(char::is_alphanumeric))
+        .collect()
+}
+
+/// The pairs of pieces (start of a word, end of a word) that a word with one typing slip in
+/// `key` still contains: for a slip at position `i`, the key before `i` starts the word and
+/// the key after the slip ends it: after `i + 1` for a wrong or extra letter, after `i` for a
+/// missing one, after `i + 2` for two letters swapped. Each piece includes the space that
+/// marks the word's edge; only pieces of three letters or more are used, so that both
+/// SQLite's trigram table and PostgreSQL's trigram index can look each up, and a pair with
+/// one piece too short is kept as the other piece alone. Keys under five letters get none
+/// (too many words are one slip away from them).
+fn slip_pieces(key: &str) -> Vec<(Option<String>, Option<String>)> {
+    let letters: Vec<char> = key.chars().collect();
+    let n = letters.len();
+    if n < 5 {
+        return Vec::new();
+    }
+    let mut pairs: Vec<(Option<String>, Option<String>)> = Vec::new();
+    for i in 0..n {
+        for skip in 0..=2 {
+            let j = i + skip;
+            if j > n {
+                continue;
+            }
+            let start: String = std::iter::once(' ')
+                .chain(letters[..i].iter().copied())
+                .collect();
+            let end: String = letters[j..]
+                .iter()
+                .copied()
+                .chain(std::iter::once(' '))
+                .collect();
+            let start = (i >= 3).then_some(start);
+            let end = (n - j >= 3).then_some(end);
+            if start.is_none() && end.is_none() {
+                continue;
+            }
+            let pair = (start, end);
+            if !pairs.contains(&pair) {
+                pairs.push(pair);
+            }
+        }
+    }
+    // A lone piece makes any pair containing it redundant.
+    let lone: HashSet<String> = pairs
+        .iter()
+        .filter_map(|pair| match pair {
+            (Some(piece), None) | (None, Some(piece)) => Some(piece.clone()),
+            _ => None,
+        })
+        .collect();
+    pairs.retain(|pair| match pair {
+        (Some(start), Some(end)) => !lone.contains(start) && !lone.contains(end),
+        _ => true,
+    });
+    pairs
+}
+
+/// The condition of a tier on `p` and its values, or `None` when the tier does not apply.
+fn tier_condition(tier: Tier, parsed: &Parsed, postgres: bool) -> Option<(String, Vec<Value>)> {
+    let mut values = Vec::new();
+    let condition = match tier {
+        Tier::Place => return Some(("1 = 1".to_owned(), values)),
+        Tier::Key => {
+            let ([word], [initial]) = (parsed.words.as_slice(), parsed.initials.as_slice()) else {
+                return None;
+            };
+            let folded = fold(word);
+            let [token] = folded.tokens() else {
+                return None;
+            };
+            // Keys are `a-z` and `0-9` only: nothing to quote or escape.
+            let key = format!("{}1{initial}", token.key());
+            if postgres {
+                values.push(Value::Text(format!("%{key}%")));
+                values.push(Value::Text(format!("% {key} %")));
+                "(p.search_keys LIKE ? AND (' ' || p.search_keys || ' ') LIKE ?)".to_owned()
+            } else {
+                values.push(Value::Text(format!("\"{key}\"")));
+                "p.id IN (SELECT rowid FROM persons_fts WHERE persons_fts MATCH ?)".to_owned()
+            }
+        }
+        Tier::Exact | Tier::Prefix | Tier::Slip => {
+            if parsed.words.is_empty() {
+                return None;
+            }
+            let mut groups: Vec<String> = Vec::new();
+            let mut any_slip = false;
+            for word in &parsed.words {
+                let keys = word_keys(word);
+                if keys.is_empty() {
+                    continue;
+                }
+                let mut alternatives: Vec<String> = Vec::new();
+                for key in &keys {
+                    let edge = if tier == Tier::Exact { " " } else { "" };
+                    if postgres {
+                        let escaped = escape_like(key);
+                        alternatives.push(
+                            "(p.search_keys LIKE ? AND (' ' || p.search_keys || ' ') LIKE ?)"
+                                .to_owned(),
+                        );
+                        values.push(Value::Text(format!("%{escaped}%")));
+                        values.push(Value::Text(format!("% {escaped}{edge}%")));
+                    } else if tier == Tier::Slip {
+                        alternatives.push(format!("\" {key}\""));
+                    } else {
+                        let star = if tier == Tier::Exact { "" } else { "*" };
+                        alternatives.push(format!("\"{key}\"{star}"));
+                    }
+                }
+                if tier == Tier::Slip {
+                    // The folded key (first reading) with one slip.
+                    let folded = fold(word);
+                    let slip_key = match folded.tokens() {
+                        [token] if !token.is_initial() => Some(token.key().to_owned()),
+                        _ => None,
+                    };
+                    for (start, end) in slip_key.as_deref().map(slip_pieces).unwrap_or_default() {
+                        any_slip = true;
+                        let pieces: Vec<String> = start.into_iter().chain(end).collect();
+                        if postgres {
+                            let mut all = Vec::new();
+                            for piece in pieces {
+                                // The first LIKE is the one the trigram index answers.
+                                all.push("(p.search_keys LIKE ? AND (' ' || p.search_keys || ' ') LIKE ?)".to_owned());
+                                values
+                                    .push(Value::Text(format!("%{}%", escape_like(piece.trim()))));
+                                values.push(Value::Text(format!("%{}%", escape_like(&piece))));
+                            }
+                            alternatives.push(format!("({})", all.join(" AND ")));
+                        } else {
+                            let all: Vec<String> =
+                                pieces.iter().map(|piece| format!("\"{piece}\"")).collect();
+                            alternatives.push(format!("({})", all.join(" AND ")));
+                        }
+                    }
+                }
+                groups.push(format!("({})", alternatives.join(" OR ")));
+            }
+            if groups.is_empty() || (tier == Tier::Slip && !any_slip) {
+                return None;
+            }
+            if postgres {
+                groups.join(" AND ")
+            } else {
+                let table = if tier == Tier::Slip {
+                    "persons_trigram"
+                } else {
+                    "persons_fts"
+                };
+                values.push(Value::Text(groups.join(" AND ")));
+                format!("p.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)")
+            }
+        }
+    };
+    Some((condition, values))
+}
+
+/// A LIKE pattern's literal text: `\`, `%` and `_` escaped (PostgreSQL's default escape).
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// One gathered candidate.
+struct Candidate {
+    id: i64,
+    tier: usize,
+    names: Vec<String>,
+    in_place: bool,
+}
+
+/// Ranks the persons answering `text` under the other filters of `query`: candidates
+/// gathered in tiers (see the module doc), at most [`MAX_RANKED`], scored in Rust.
+pub(super) async fn rank(
+    mut connection: Exec<'_>,
+    query: &PersonQuery,
+    today: &str,
+    text: &str,
+    postgres: bool,
+) -> Result<Ranked, StoreError> {
+    let cities = distinct_values(connection.reborrow(), "city").await?;
+    let stations = distinct_values(connection.reborrow(), "latest_police_station").await?;
+    let parsed = parse(text, &cities, &stations);
+    let has_place = !parsed.cities.is_empty() || !parsed.stations.is_empty();
+    let mut filters = query.clone();
+    filters.text = None;
+    let (base, base_values) = conditions(&filters, today, false, postgres);
+    let tiers: Vec<Tier> = if parsed.words.is_empty() && parsed.initials.is_empty() {
+        if has_place {
+            vec![Tier::Place]
+        } else {
+            Vec::new()
+        }
+    } else if parsed.words.is_empty() {
+        // Initials alone: each a one-letter prefix, as typed.
+        vec![Tier::Prefix]
+    } else {
+        vec![Tier::Key, Tier::Exact, Tier::Prefix, Tier::Slip]
+    };
+    let mut parsed = parsed;
+    if parsed.words.is_empty() && !parsed.initials.is_empty() {
+        parsed.words = parsed.initials.iter().map(char::to_string).collect();
+    }
+    let mut gathered: Vec<Candidate> = Vec::new();
+    let mut seen: HashSet<i64> = HashSet::new();
+    let mut capped = false;
+    'tiers: for (tier_index, tier) in tiers.iter().copied().enumerate() {
+        if tier == Tier::Slip && gathered.len() >= FEW {
+            break;
+        }
+        if tier == Tier::Exact && !gathered.is_empty() {
+            // The word with its initial found persons: the word alone would bury them.
+            break;
+        }
+        let Some((condition, values)) = tier_condition(tier, &parsed, postgres) else {
+            continue;
+        };
+        let place_passes: &[bool] = if has_place { &[true, false] } else { &[false] };
+        for &in_place in place_passes {
+            let mut sql = format!(
+                "SELECT p.id, p.name, p.aliases, p.city, p.latest_police_station FROM persons p
+                 WHERE {base} AND {condition}"
+            );
+            let mut place_values = Vec::new();
+            if in_place {
+                let mut any = Vec::new();
+                if !parsed.cities.is_empty() {
+                    any.push(format!(
+                        "p.city IN ({})",
+                        vec!["?"; parsed.cities.len()].join(", ")
+                    ));
+                    place_values.extend(parsed.cities.iter().cloned().map(Value::Text));
+                }
+                if !parsed.stations.is_empty() {
+                    any.push(format!(
+                        "p.latest_police_station IN ({})",
+                        vec!["?"; parsed.stations.len()].join(", ")
+                    ));
+                    place_values.extend(parsed.stations.iter().cloned().map(Value::Text));
+                }
+                sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+            } else if tier == Tier::Place {
+                continue;
+            }
+            // Enough rows to fill the cap with new ones (the rows of earlier tiers come again)
+            // and to see whether more are left.
+            sql.push_str(&format!(" LIMIT {}", MAX_RANKED + 1 + seen.len()));
+            let statement = bind_values(db::query(sql), &base_values);
+            let statement = bind_values(statement, &values);
+            let statement = bind_values(statement, &place_values);
+            let rows = statement.fetch_all(connection.reborrow()).await?;
+            for row in &rows {
+                let id: i64 = row.try_get("id")?;
+                if !seen.insert(id) {
+                    continue;
+                }
+                if gathered.len() == MAX_RANKED {
+                    capped = true;
+                    break 'tiers;
+                }
+                let name: String = row.try_get("name")?;
+                let aliases: String = row.try_get("aliases")?;
+                let aliases: Vec<String> = serde_json::from_str(&aliases).unwrap_or_default();
+                let city: Option<String> = row.try_get("city")?;
+                let station: Option<String> = row.try_get("latest_police_station")?;
+                let matches_place = city.is_some_and(|city| parsed.cities.contains(&city))
+                    || station.is_some_and(|station| parsed.stations.contains(&station));
+                gathered.push(Candidate {
+                    id,
+                    tier: tier_index,
+                    names: std::iter::once(name).chain(aliases).collect(),
+                    in_place: matches_place,
+                });
+            }
+        }
+    }
+    let folded_query = fold(&parsed.name);
+    let slip_tier = tiers.iter().position(|tier| *tier == Tier::Slip);
+    let mut scored: Vec<(f64, usize, i64)> = gathered
+        .iter()
+        .filter_map(|candidate| {
+            let name_score = if folded_query.is_empty() {
+                0.0
+            } else {
+                candidate
+                    .names
+                    .iter()
+                    .map(|name| relevance(&folded_query, &fold(name)))
+                    .fold(0.0f64, f64::max)
+            };
+            if Some(candidate.tier) == slip_tier && name_score < SLIP_FLOOR {
+                return None;
+            }
+            let place_score = if candidate.in_place { 1.0 } else { 0.0 };
+            Some((name_score + place_score, candidate.tier, candidate.id))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    Ok(Ranked {
+        ids: scored.into_iter().map(|(_, _, id)| id).collect(),
+        capped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slip_pieces;
+
+    fn pieces(key: &str) -> Vec<String> {
+        slip_pieces(key)
+            .into_iter()
+            .map(|(start, end)| {
+                format!("{}|{}", start.unwrap_or_default(), end.unwrap_or_default())
+            })
+            .collect()
+    }
+
+    /// Every single slip (wrong, extra, missing or swapped letter) of a word leaves one pair
+    /// of pieces of the right word whole.
+    #[test]
+    fn every_single_slip_keeps_one_pair_of_pieces() {
+        let right = " ahmetov ";
+        let typed = [
+            "ahmtov", "ahmeetov", "ahmetvo", "hametov", "ahmetob", "xhmetov", "ahmeto", "hmetov",
+        ];
+        for typo in typed {
+            let found = slip_pieces(typo).into_iter().any(|(start, end)| {
+                start
+                    .iter()
+                    .chain(end.iter())
+                    .all(|piece| right.contains(piece.as_str()))
+            });
+            assert!(
+                found,
+                "{typo} has no pair of pieces in {right:?}: {:?}",
+                pieces(typo)
+            );
+        }
+        assert!(slip_pieces("ahme").is_empty());
+    }
+}
