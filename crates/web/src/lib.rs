@@ -3,7 +3,8 @@
 //! store, render.
 //!
 //! Pages are server-rendered (minijinja templates embedded in the binary) and work with
-//! JavaScript off; there is no script at all. Every response carries strict security headers
+//! JavaScript off; the only script is one vendored file that checks a protocol's arithmetic
+//! as it is typed (`submissions`), served from our origin. Every response carries strict security headers
 //! (`security`), every unsafe request is CSRF-checked (`viewer`), and every page is offered in
 //! English and Russian, with Kazakh started (`i18n`). It must never build SQL or log personal
 //! data.
@@ -13,6 +14,7 @@ mod api;
 mod audit;
 mod cookies;
 mod duplicates;
+mod elections;
 mod error;
 mod events;
 mod forms;
@@ -21,6 +23,7 @@ mod import;
 mod pages;
 mod persons;
 mod security;
+mod submissions;
 mod templates;
 mod users;
 mod viewer;
@@ -189,7 +192,22 @@ pub fn router(state: AppState) -> Router {
         .route("/events/{id}/claims", post(events::create_claim))
         .route("/public", get(pages::public_list))
         .route("/public.csv", get(pages::public_csv))
-        .route("/elections/kz-2019", get(pages::case_study))
+        .route("/elections", get(elections::list))
+        .route("/elections/{slug}", get(elections::overview))
+        .route("/elections/{slug}/case-study", get(elections::case_study_report))
+        .route("/elections/{slug}/areas/{id}", get(elections::area))
+        .route("/elections/{slug}/areas/{id}/verification.json", get(elections::area_json))
+        .route("/elections/{slug}/areas/{id}/forensics", get(elections::area_forensics))
+        .route("/elections/{slug}/stations/{code}", get(elections::station))
+        .route("/elections/{slug}/submit", get(submissions::form).post(submissions::submit))
+        .route("/elections/{slug}/conflicts", get(elections::conflicts))
+        .route("/elections/{slug}/conflicts/resolve", post(elections::resolve))
+        .route("/elections/{slug}/official", get(elections::official).post(elections::import_official))
+        .route("/elections/{slug}/official/{id}", get(elections::official_import))
+        .route("/elections/{slug}/publication", post(elections::set_publication))
+        .route("/elections/{slug}/export/{file}", get(elections::export))
+        .route("/public/elections/{slug}", get(elections::public_election))
+        .route("/photos/{id}", get(elections::photo))
         .route("/import", get(import::form).post(import::upload))
         .route("/duplicates", get(duplicates::queue))
         .route("/duplicates/merge", post(duplicates::merge))
@@ -216,7 +234,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dashboard", get(api::dashboard))
         .route("/api/v1/duplicates", get(duplicates::api_queue))
         .route("/api/v1/public/persons", get(api::public_persons))
+        .route("/api/v1/elections", get(submissions::api_elections))
+        .route("/api/v1/elections/{slug}/stations/{code}", get(submissions::api_station))
+        .route("/api/v1/elections/{slug}/submissions", post(submissions::api_submit))
+        .route("/api/v1/submissions/{id}/photos", post(submissions::api_add_photo))
+        .route("/api/v1/elections/{slug}/conflicts", get(submissions::api_conflicts))
+        .route("/api/v1/elections/{slug}/conflicts/{station}/resolve", post(submissions::api_resolve))
+        .route("/api/v1/elections/{slug}/official", post(submissions::api_official))
         .route("/static/kuzet.css", get(pages::stylesheet))
+        .route("/static/protocol-check.js", get(submissions::script))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), viewer::middleware))
         .layer(DefaultBodyLimit::max(import::UPLOAD_LIMIT_BYTES))

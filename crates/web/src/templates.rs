@@ -31,6 +31,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("users.html", include_str!("../templates/users.html")),
     ("duplicates.html", include_str!("../templates/duplicates.html")),
     ("case_study_missing.html", include_str!("../templates/case_study_missing.html")),
+    ("elections.html", include_str!("../templates/elections.html")),
+    ("election.html", include_str!("../templates/election.html")),
+    ("election_area.html", include_str!("../templates/election_area.html")),
+    ("election_official.html", include_str!("../templates/election_official.html")),
+    ("election_public.html", include_str!("../templates/election_public.html")),
+    ("station.html", include_str!("../templates/station.html")),
+    ("conflicts.html", include_str!("../templates/conflicts.html")),
+    ("submission_form.html", include_str!("../templates/submission_form.html")),
 ];
 
 /// The embedded stylesheet, served at `/static/kuzet.css`.

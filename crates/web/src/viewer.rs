@@ -68,10 +68,7 @@ impl Viewer {
     pub fn can(&self, action: Action, resource: &Resource) -> bool {
         let scope_allows = match &self.token_scopes {
             None => true,
-            Some(scopes) => match action {
-                Action::View | Action::Export => !scopes.is_empty(),
-                _ => scopes.contains(&ApiTokenScope::Write),
-            },
+            Some(scopes) => scopes.iter().any(|scope| scope.covers(action, resource.kind)),
         };
         scope_allows && can(&self.actor, action, resource)
     }
@@ -176,7 +173,14 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         body
     } else {
         // Only the import takes a spreadsheet; every other form and JSON body is small.
-        let limit = if parts.uri.path() == "/import" { crate::import::UPLOAD_LIMIT_BYTES } else { BODY_LIMIT_BYTES };
+        let limit = if parts.uri.path() == "/import" {
+            crate::import::UPLOAD_LIMIT_BYTES
+        } else if crate::submissions::takes_photos(parts.uri.path()) || crate::elections::takes_upload(parts.uri.path()) {
+            // A protocol with its photos, or an official results table.
+            crate::submissions::SUBMISSION_LIMIT_BYTES
+        } else {
+            BODY_LIMIT_BYTES
+        };
         let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(bytes) => bytes,
             Err(_) => return render_error(&state, &viewer, is_api, &parts.method, &parts.uri, WebError::TooLarge),

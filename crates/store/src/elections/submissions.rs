@@ -496,7 +496,7 @@ impl Store {
         actor: &Actor,
         filter: &str,
         id: i64,
-        verified: &dyn Fn(i64, i64) -> bool,
+        verified: &(dyn Fn(i64, i64) -> bool + Send + Sync),
     ) -> Result<Vec<SubmissionRow>, StoreError> {
         let db = self.db_read();
         let show_sender = load::shows_sender(actor);

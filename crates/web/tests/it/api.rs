@@ -114,8 +114,9 @@ async fn the_openapi_document_describes_exactly_the_routed_api() {
     assert_eq!(document["openapi"], "3.0.3");
     insta::assert_json_snapshot!("openapi", document);
     app.login("admin").await;
+    let election = crate::elections::small_election(&app.store).await;
     for (path, methods) in document["paths"].as_object().unwrap() {
-        let concrete = path.replace("{id}", "1");
+        let concrete = path.replace("{id}", "1").replace("{slug}", &election.slug).replace("{code}", "101");
         for method in methods.as_object().unwrap().keys() {
             if method == "get" {
                 let reply = app.get(&concrete).await;

@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod duplicates;
+mod elections;
 mod import;
 mod matrix;
 mod pages;
