@@ -15,6 +15,7 @@ mod events;
 mod import;
 mod login;
 mod pages;
+mod protocols;
 mod public;
 mod register;
 
