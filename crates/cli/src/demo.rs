@@ -2,6 +2,10 @@
 //! official claims from the report, synthetic people whose totals follow its figures), adds one
 //! account per role with a random password printed once, and serves it on localhost.
 //!
+//! It also loads the elections (`elections::demo`): the Kazakhstan 2019 case study with
+//! observers' protocols, conflicting and flagged copies, and the Russia 2018 station results
+//! when the shared data is there.
+//!
 //! Run again on the same file, it keeps the data and gives the demo accounts new passwords.
 
 use std::net::SocketAddr;
@@ -12,6 +16,7 @@ use anyhow::Context;
 use kuzet_register::{Actor, Role, UserId};
 use kuzet_web::WebConfig;
 
+use crate::elections::demo as demo_elections;
 use crate::serve::{case_study_html, init_logging, serve, server_runtime};
 use crate::user::{open_store, store_error};
 
@@ -33,6 +38,13 @@ pub struct Args {
     /// Create the database and accounts, print them, and exit without serving.
     #[arg(long)]
     no_serve: bool,
+    /// The Russian CEC file of the 2018 presidential election, loaded with its official
+    /// station results when it exists.
+    #[arg(long, value_name = "FILE", default_value = "../shared/data/ru/2018.csv.zip")]
+    russia: PathBuf,
+    /// Do not load the Russian 2018 results (a faster start).
+    #[arg(long)]
+    skip_russia: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -58,6 +70,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 summary.transfers,
                 summary.sources
             );
+        }
+        println!();
+        for line in demo_elections::load(&store, &args.russia, args.skip_russia).await? {
+            println!("{line}");
         }
         println!("\nDemo accounts (the passwords are shown only now):");
         for (username, role) in DEMO_ACCOUNTS {
@@ -87,7 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Twenty characters from an alphabet without look-alikes, drawn from the system's randomness.
-fn random_password() -> anyhow::Result<String> {
+pub(crate) fn random_password() -> anyhow::Result<String> {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     // Rejection sampling keeps every character equally likely.
     let limit = 256 - 256 % ALPHABET.len();

@@ -9,6 +9,7 @@ mod audit;
 mod backup;
 mod dedup;
 mod demo;
+mod elections;
 mod exit;
 mod export;
 mod forensics;
@@ -39,8 +40,9 @@ enum Command {
     Verify(verify::Args),
     /// Run the election-forensics tests on station-level results.
     Forensics(forensics::Args),
-    /// Import volunteers' spreadsheets into the register.
-    Import(import::Args),
+    /// Import volunteers' spreadsheets into the register, or elections, official results and
+    /// observers' protocols (`kuzet import election|official|protocols`).
+    Import(elections::ImportArgs),
     /// Export the register (published view or full, by role).
     Export(export::Args),
     /// Manage accounts: add, list, disable, reset a password.
@@ -64,7 +66,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Forensics(args) => forensics::run(args),
-        Command::Import(args) => import::run(args),
+        Command::Import(args) => elections::run(args),
         Command::Export(args) => export::run(args),
         Command::User(args) => user::run(args),
         Command::Audit(args) => audit::run(args),

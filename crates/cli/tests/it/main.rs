@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod dedup;
 mod demo;
+mod elections;
 mod forensics;
 mod import;
 mod user;

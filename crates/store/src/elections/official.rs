@@ -49,6 +49,7 @@ impl Store {
             &election_resource(election.published),
         )?;
         let keys = election.figure_keys()?;
+        let exact: HashMap<&str, &String> = keys.iter().map(|k| (k.as_str(), k)).collect();
 
         // Where each target is stored, and every problem with the rows.
         let targets: HashMap<String, i64> = match import.level {
@@ -85,7 +86,13 @@ impl Store {
             }
             let mut figures = Figures::new();
             for (key, value) in &row.figures {
-                match keys.iter().find(|k| k.eq_ignore_ascii_case(key.trim())) {
+                // Exact keys are the rule (files read by kuzet_ingest); other spellings of
+                // a key's case are matched too.
+                let found = exact
+                    .get(key.as_str())
+                    .copied()
+                    .or_else(|| keys.iter().find(|k| k.eq_ignore_ascii_case(key.trim())));
+                match found {
                     Some(k) => {
                         figures.insert(k.clone(), *value);
                     }
