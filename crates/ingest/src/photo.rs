@@ -760,7 +760,11 @@ mod tests {
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
-                bytes.push(if state % 5 == 0 { 0xFF } else { state as u8 });
+                bytes.push(if state.is_multiple_of(5) {
+                    0xFF
+                } else {
+                    state as u8
+                });
             }
             let _ = clean_photo(&bytes);
         }

@@ -582,6 +582,7 @@ pub async fn area(
     let dataset = dataset_of(&state, &viewer, &election).await?;
     let lang = viewer.lang;
     let path = area.path.clone();
+    let excluded = dataset.conflicting_stations_excluded;
     let (report_html, growth, forensics, projections) = blocking(move || {
         let scope = protocol_area(&dataset.election, &path);
         let verification = verify_scope(&dataset, scope);
@@ -619,7 +620,7 @@ pub async fn area(
             "election_area.html",
             serde_json::json!({
                 "election": election, "area": area, "children": children, "stations": stations, "summary": summary,
-                "report_html": report_html, "growth": growth, "forensics": forensics, "projections": projections,
+                "report_html": report_html, "excluded": excluded, "growth": growth, "forensics": forensics, "projections": projections,
             }),
         )?
         .into_response())
@@ -775,7 +776,7 @@ pub async fn station(
         let definition = election.definition().ok();
         let names: Vec<String> =
             s.violations.iter().map(|v| definition.as_ref().map_or(v.clone(), |d| relation_label(d, v, viewer.lang))).collect();
-        serde_json::json!({ "id": s.id, "violations": names, "replayed": params.get("replayed").is_some() })
+        serde_json::json!({ "id": s.id, "violations": names, "replayed": params.contains_key("replayed") })
     });
     Ok(state
         .page(

@@ -576,6 +576,20 @@ async fn conflicting_copies_are_shown_side_by_side_and_resolved_without_overwrit
         .unwrap()
         .station
         .id;
+    let area = app
+        .store
+        .election_areas(&Actor::system(), election.id)
+        .await
+        .unwrap()[0]
+        .id;
+    let area_page = app.get(&format!("/elections/{SLUG}/areas/{area}")).await;
+    assert!(
+        area_page
+            .body
+            .contains("1 station(s) of this election are left out of the observed sample"),
+        "{}",
+        area_page.body
+    );
     let csrf = app.csrf().await;
     let empty_reason = app
         .post_form(
@@ -946,9 +960,11 @@ async fn the_area_page_shows_the_figures_kuzet_verify_computes_from_the_files() 
         "the page shows the projection {projected}"
     );
     assert!(
-        page.body.contains("<svg"),
+        page.body
+            .contains("The projection for Kasym-Zhomart Tokayev as copies came in"),
         "the projection as the sample grew is drawn"
     );
+    assert!(page.body.contains("<figure class=\"growth\">") && page.body.contains("<polyline"));
     assert!(
         page.body.contains("74 of 239 stations observed"),
         "the sample's size"
