@@ -81,7 +81,7 @@ impl Store {
                 .ok_or_else(|| StoreError::corrupt(format!("area {id} of no election area")))
         };
         let stations = load::stations(db, election_id).await?;
-        let official = load::current_official(db, election_id).await?;
+        let official = load::current_official(db, election_id, &keys).await?;
 
         let mut official_set = None;
         if !official.stations.is_empty() || !official.areas.is_empty() {
@@ -118,7 +118,7 @@ impl Store {
             official_set = Some(election.add_results(set));
         }
 
-        let copies = super::submissions::station_copies(db, election_id).await?;
+        let copies = super::submissions::station_copies(db, election_id, None).await?;
         let verified = load::latest_verifications(db, election_id).await?;
         let mut chosen: Vec<(i64, &load::StationRec, &super::submissions::CopyRec)> = Vec::new();
         let mut excluded = 0;

@@ -87,6 +87,48 @@ pub(crate) fn figures_json(figures: &Figures) -> String {
     serde_json::to_string(figures).unwrap_or_else(|_| "{}".to_owned())
 }
 
+/// Official figures are stored as a JSON array in the election's column order (lines, then
+/// candidates; `null` when not given) rather than as an object: a national import holds
+/// 100,000 rows, and repeating a dozen Cyrillic candidate names in every row made it eight
+/// times larger and its commit I/O-bound. An election's keys never change once created.
+pub(crate) fn figures_row(keys: &[String], figures: &Figures) -> String {
+    let values: Vec<Option<i64>> = keys.iter().map(|key| figures.get(key).copied()).collect();
+    serde_json::to_string(&values).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Reads a row written by [`figures_row`].
+pub(crate) fn row_figures(keys: &[String], text: &str) -> Result<Figures, StoreError> {
+    let values: Vec<Option<i64>> = serde_json::from_str(text)
+        .map_err(|e| StoreError::corrupt(format!("stored official figures: {e}")))?;
+    if values.len() != keys.len() {
+        return Err(StoreError::corrupt(format!(
+            "stored official figures have {} values for {} columns",
+            values.len(),
+            keys.len()
+        )));
+    }
+    Ok(keys
+        .iter()
+        .zip(values)
+        .filter_map(|(key, value)| value.map(|v| (key.clone(), v)))
+        .collect())
+}
+
+/// The figure keys of an election (its definition's lines, then its candidates).
+pub(crate) async fn figure_keys(
+    exec: impl Into<Exec<'_>>,
+    election_id: i64,
+) -> Result<Vec<String>, StoreError> {
+    let row = db::query(format!(
+        "SELECT {ELECTION_COLUMNS} FROM elections e WHERE e.id = ?"
+    ))
+    .bind(election_id)
+    .fetch_optional(exec)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    election_row(&row)?.figure_keys()
+}
+
 /// An area as stored, with its path from the region down.
 #[derive(Debug, Clone)]
 pub(crate) struct AreaRec {
@@ -194,17 +236,37 @@ pub(crate) struct CurrentOfficial {
 pub(crate) async fn current_official(
     exec: impl Into<Exec<'_>>,
     election_id: i64,
+    keys: &[String],
 ) -> Result<CurrentOfficial, StoreError> {
-    let rows = db::query(
-        "SELECT station_id, area_id, stations, figures FROM official_figures
-         WHERE election_id = ? ORDER BY import_id",
-    )
-    .bind(election_id)
+    current_official_of(exec, election_id, keys, None).await
+}
+
+/// [`current_official`], of one station only when `station` is given (a station's page
+/// should not read a national election's every row).
+pub(crate) async fn current_official_of(
+    exec: impl Into<Exec<'_>>,
+    election_id: i64,
+    keys: &[String],
+    station: Option<i64>,
+) -> Result<CurrentOfficial, StoreError> {
+    let rows = match station {
+        None => db::query(
+            "SELECT station_id, area_id, stations, figures FROM official_figures
+             WHERE election_id = ? ORDER BY import_id",
+        )
+        .bind(election_id),
+        Some(station) => db::query(
+            "SELECT station_id, area_id, stations, figures FROM official_figures
+             WHERE election_id = ? AND station_id = ? ORDER BY import_id",
+        )
+        .bind(election_id)
+        .bind(station),
+    }
     .fetch_all(exec)
     .await?;
     let mut current = CurrentOfficial::default();
     for row in rows {
-        let figures = json_figures(&row.try_get::<String, _>("figures")?)?;
+        let figures = row_figures(keys, &row.try_get::<String, _>("figures")?)?;
         let station: Option<i64> = row.try_get("station_id")?;
         let area: Option<i64> = row.try_get("area_id")?;
         match (station, area) {

@@ -130,7 +130,7 @@ impl Store {
             return Err(StoreError::invalid("official", problems.join("; ")));
         }
 
-        let previous = load::current_official(&mut change.tx, election_id).await?;
+        let previous = load::current_official(&mut change.tx, election_id, &keys).await?;
         let mut summary = OfficialImportSummary {
             import_id: 0,
             new: 0,
@@ -172,7 +172,7 @@ impl Store {
         let rows: Vec<Vec<Cell>> = resolved
             .into_iter()
             .map(|(id, stations, figures)| {
-                let json = load::figures_json(&figures);
+                let json = load::figures_row(&keys, &figures);
                 digest.update(format!("{id}\t{stations:?}\t{json}\n").as_bytes());
                 let (station_id, area_id) = match import.level {
                     OfficialLevel::Station => (Some(id), None),
@@ -278,7 +278,9 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let election_id: i64 = row.try_get("election_id")?;
-        election_by_id(db, actor, election_id).await?;
+        let keys = election_by_id(db, actor, election_id)
+            .await?
+            .figure_keys()?;
         let rows = db::query(
             "SELECT import_id, station_id, area_id, stations, figures FROM official_figures
              WHERE election_id = ? AND import_id <= ? ORDER BY import_id",
@@ -298,7 +300,7 @@ impl Store {
                 (None, Some(a)) => (false, a),
                 (None, None) => return Err(StoreError::corrupt("official figures of no target")),
             };
-            let figures = load::json_figures(&row.try_get::<String, _>("figures")?)?;
+            let figures = load::row_figures(&keys, &row.try_get::<String, _>("figures")?)?;
             let stations: Option<i64> = row.try_get("stations")?;
             if row.try_get::<i64, _>("import_id")? == import_id {
                 now.push((target, stations, figures));

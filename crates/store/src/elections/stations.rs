@@ -406,10 +406,12 @@ impl Store {
         election_id: i64,
     ) -> Result<Vec<AreaRow>, StoreError> {
         let db = self.db_read();
-        election_by_id(db, actor, election_id).await?;
+        let keys = election_by_id(db, actor, election_id)
+            .await?
+            .figure_keys()?;
         let areas = load::areas(db, election_id).await?;
         let stations = load::stations(db, election_id).await?;
-        let official = load::current_official(db, election_id).await?;
+        let official = load::current_official(db, election_id, &keys).await?;
         let index: HashMap<i64, usize> = areas.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
         let mut counts = vec![0i64; areas.len()];
         for station in &stations {
@@ -477,10 +479,16 @@ impl Store {
         stations: Vec<load::StationRec>,
     ) -> Result<Vec<StationRow>, StoreError> {
         let db = self.db_read();
-        let official = load::current_official(db, election_id).await?;
+        let keys = load::figure_keys(db, election_id).await?;
+        // One station (its page) reads only its own rows.
+        let only = match stations.as_slice() {
+            [one] => Some(one.id),
+            _ => None,
+        };
+        let official = load::current_official_of(db, election_id, &keys, only).await?;
         let see_copies = can(actor, Action::View, &Resource::of(ResourceKind::Submission));
         let copies = if see_copies {
-            super::submissions::station_copies(db, election_id).await?
+            super::submissions::station_copies(db, election_id, only).await?
         } else {
             HashMap::new()
         };
@@ -518,7 +526,9 @@ impl Store {
         code: &str,
     ) -> Result<Option<StationDetail>, StoreError> {
         let db = self.db_read();
-        election_by_id(db, actor, election_id).await?;
+        let keys = election_by_id(db, actor, election_id)
+            .await?
+            .figure_keys()?;
         let Some(row) = db::query(
             "SELECT id, area_id, code, registered_voters FROM election_stations WHERE election_id = ? AND code = ?",
         )
@@ -561,7 +571,7 @@ impl Store {
                 import_id: row.try_get("import_id")?,
                 imported_at: row.try_get("imported_at")?,
                 source: row.try_get("source")?,
-                figures: load::json_figures(&row.try_get::<String, _>("figures")?)?,
+                figures: load::row_figures(&keys, &row.try_get::<String, _>("figures")?)?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

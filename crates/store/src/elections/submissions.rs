@@ -103,12 +103,21 @@ pub(crate) struct CopyRec {
 pub(crate) async fn station_copies(
     exec: impl Into<Exec<'_>>,
     election_id: i64,
+    station: Option<i64>,
 ) -> Result<HashMap<i64, Vec<CopyRec>>, StoreError> {
-    let rows = db::query(
-        "SELECT id, station_id, figures, violations, received_at FROM submissions
-         WHERE election_id = ? ORDER BY id",
-    )
-    .bind(election_id)
+    let rows = match station {
+        None => db::query(
+            "SELECT id, station_id, figures, violations, received_at FROM submissions
+             WHERE election_id = ? ORDER BY id",
+        )
+        .bind(election_id),
+        Some(station) => db::query(
+            "SELECT id, station_id, figures, violations, received_at FROM submissions
+             WHERE election_id = ? AND station_id = ? ORDER BY id",
+        )
+        .bind(election_id)
+        .bind(station),
+    }
     .fetch_all(exec)
     .await?;
     let mut copies: HashMap<i64, Vec<CopyRec>> = HashMap::new();
@@ -570,7 +579,7 @@ impl Store {
         let db = self.db_read();
         load::election_by_id(db, actor, election_id).await?;
         require(actor, Action::View, &Resource::of(ResourceKind::Submission))?;
-        let copies = station_copies(db, election_id).await?;
+        let copies = station_copies(db, election_id, None).await?;
         let mut verified = load::latest_verifications(db, election_id).await?;
         let codes: HashMap<i64, String> = load::stations(db, election_id)
             .await?
