@@ -44,7 +44,7 @@ const GROWTH_STEPS: usize = 24;
 /// Whether `path` takes an official results upload (read with the submissions' larger limit).
 pub fn takes_upload(path: &str) -> bool {
     (path.starts_with("/elections/") || path.starts_with("/api/v1/elections/"))
-        && path.ends_with("/official")
+        && (path.ends_with("/official") || path.ends_with("/stations"))
 }
 
 pub(crate) fn view_election() -> Resource {
@@ -119,11 +119,12 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     viewer.require(Action::View, &view_election())?;
     let elections = state.store().elections(&viewer.actor).await?;
     let may_submit = viewer.can(Action::Create, &Resource::of(ResourceKind::Submission));
+    let may_create = viewer.can(Action::Create, &view_election());
     Ok(state
         .page(
             &viewer,
             "elections.html",
-            serde_json::json!({ "elections": elections, "may_submit": may_submit }),
+            serde_json::json!({ "elections": elections, "may_submit": may_submit, "may_create": may_create }),
         )?
         .into_response())
 }
@@ -1023,12 +1024,19 @@ pub async fn official(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(slug): Path<String>,
+    Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, WebError> {
     viewer.require(Action::Import, &view_election())?;
     let election = election_by_slug(&state, &viewer, &slug).await?;
-    official_page(&state, &viewer, &election, StatusCode::OK, None, None).await
+    let imported = params.get("stations_created").map(|created| {
+        serde_json::json!({
+            "stations_created": created,
+            "stations_updated": params.get("stations_updated").cloned().unwrap_or_default(),
+            "areas_created": params.get("areas_created").cloned().unwrap_or_default(),
+        })
+    });
+    official_page_with(&state, &viewer, &election, StatusCode::OK, None, imported).await
 }
-
 async fn official_page(
     state: &AppState,
     viewer: &Viewer,
@@ -1036,6 +1044,19 @@ async fn official_page(
     status: StatusCode,
     error: Option<String>,
     done: Option<serde_json::Value>,
+) -> Result<Response, WebError> {
+    let _ = done;
+    official_page_with(state, viewer, election, status, error, None).await
+}
+
+/// The official results page; `stations` is the summary of a station import just made.
+async fn official_page_with(
+    state: &AppState,
+    viewer: &Viewer,
+    election: &ElectionRow,
+    status: StatusCode,
+    error: Option<String>,
+    stations: Option<serde_json::Value>,
 ) -> Result<Response, WebError> {
     let imports = state
         .store()
@@ -1047,7 +1068,10 @@ async fn official_page(
         state.page(
             viewer,
             "election_official.html",
-            serde_json::json!({ "election": election, "imports": imports, "keys": keys, "error": error, "done": done, "changes": null }),
+            serde_json::json!({
+                "election": election, "imports": imports, "keys": keys, "error": error, "done": null,
+                "changes": null, "stations": stations,
+            }),
         )?,
     )
         .into_response())
@@ -1276,10 +1300,265 @@ pub async fn official_import(
             "election_official.html",
             serde_json::json!({
                 "election": election, "imports": imports, "keys": keys, "error": null,
-                "done": import, "changes": changes,
+                "done": import, "changes": changes, "stations": null,
             }),
         )?
         .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating an election and importing its stations (coordinators).
+
+/// The protocol definitions offered by name; anything else is pasted as a definition text.
+const BUILT_IN_PROTOCOLS: [(&str, &str); 2] = [
+    ("kz", kuzet_protocol::definition::KAZAKHSTAN_2019),
+    ("ru", kuzet_protocol::definition::RUSSIAN_CEC),
+];
+
+pub async fn new_election_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
+    viewer.require(Action::Create, &view_election())?;
+    let form = FormData::default();
+    election_form(
+        &state,
+        &viewer,
+        &form,
+        &crate::forms::FieldErrors::new(),
+        StatusCode::OK,
+    )
+}
+
+fn election_form(
+    state: &AppState,
+    viewer: &Viewer,
+    form: &FormData,
+    errors: &crate::forms::FieldErrors,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let values = serde_json::json!({
+        "slug": form.get("slug"), "name": form.get("name"), "held_on": form.get("held_on"),
+        "protocol": if form.get("protocol").is_empty() { "kz" } else { form.get("protocol") },
+        "definition": form.get("definition"), "candidates": form.get("candidates"),
+    });
+    Ok((
+        status,
+        state.page(
+            viewer,
+            "election_new.html",
+            serde_json::json!({ "values": values, "errors": errors }),
+        )?,
+    )
+        .into_response())
+}
+
+pub async fn create_election(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, WebError> {
+    viewer.require(Action::Create, &view_election())?;
+    let mut errors = crate::forms::FieldErrors::new();
+    let definition_text = match BUILT_IN_PROTOCOLS
+        .iter()
+        .find(|(name, _)| *name == form.get("protocol"))
+    {
+        Some((_, text)) => (*text).to_owned(),
+        None => form.get("definition").to_owned(),
+    };
+    let held_on = match form.get("held_on").trim() {
+        "" => None,
+        text => match time::Date::parse(
+            text,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        ) {
+            Ok(date) => Some(date),
+            Err(_) => {
+                errors.insert(
+                    "held_on".into(),
+                    format!("`{text}` is not a date like 2026-11-22"),
+                );
+                None
+            }
+        },
+    };
+    let candidates: Vec<String> = form
+        .get("candidates")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if candidates.is_empty() {
+        errors.insert(
+            "candidates".into(),
+            "name at least one candidate or party, one a line".into(),
+        );
+    }
+    if !errors.is_empty() {
+        return election_form(
+            &state,
+            &viewer,
+            &form,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let new = kuzet_store::NewElection {
+        slug: form.get("slug").trim().to_owned(),
+        name: form.get("name").trim().to_owned(),
+        held_on,
+        definition_text,
+        candidates,
+    };
+    match state.store().create_election(&viewer.actor, new).await {
+        Ok(election) => {
+            Ok(Redirect::to(&format!("/elections/{}/official", election.slug)).into_response())
+        }
+        Err(kuzet_store::StoreError::Invalid { field, message }) => {
+            errors.insert(field.to_string(), message);
+            election_form(
+                &state,
+                &viewer,
+                &form,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Reads a station list: `station`, `area` (the names from the region down joined by `/`) and
+/// optionally `registered`. Every bad row is reported with its line.
+pub(crate) fn parse_stations(
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<kuzet_store::NewStation>, Vec<String>> {
+    let sheet = kuzet_ingest::sheet::read_sheet(file_name, bytes)
+        .map_err(|error| vec![error.to_string()])?;
+    let (Some(station), Some(area)) = (sheet.column("station"), sheet.column("area")) else {
+        return Err(vec![format!(
+            "{file_name}: the first line must name a `station` column and an `area` column"
+        )]);
+    };
+    let registered = sheet.column("registered");
+    let mut problems = Vec::new();
+    let mut stations = Vec::new();
+    for row in &sheet.rows {
+        let code = row.cell(station).trim();
+        let path: Vec<String> = row
+            .cell(area)
+            .split('/')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if code.is_empty() || path.is_empty() {
+            problems.push(format!(
+                "{file_name}: line {}: the station and its area must both be given",
+                row.line
+            ));
+            continue;
+        }
+        let registered_voters = match registered.map(|column| row.cell(column).trim()) {
+            None | Some("") => None,
+            Some(cell) => match cell.parse::<i64>() {
+                Ok(value) if value >= 0 => Some(value),
+                _ => {
+                    problems.push(format!("{file_name}: line {}: registered `{cell}` is not a whole number of 0 or more", row.line));
+                    None
+                }
+            },
+        };
+        stations.push(kuzet_store::NewStation {
+            area_path: path,
+            code: code.to_owned(),
+            registered_voters,
+        });
+    }
+    if stations.is_empty() && problems.is_empty() {
+        problems.push(format!("{file_name}: the file has no rows"));
+    }
+    if problems.is_empty() {
+        Ok(stations)
+    } else {
+        Err(problems)
+    }
+}
+
+pub async fn import_stations(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, WebError> {
+    viewer.require(Action::Edit, &view_election())?;
+    let election = election_by_slug(&state, &viewer, &slug).await?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| WebError::BadRequest(error.body_text()))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("stations.csv").to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|error| WebError::BadRequest(error.body_text()))?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((file_name, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
+        return official_page(
+            &state,
+            &viewer,
+            &election,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("file: choose a CSV file".into()),
+            None,
+        )
+        .await;
+    };
+    let stations = match parse_stations(&file_name, &bytes) {
+        Ok(stations) => stations,
+        Err(problems) => {
+            return official_page(
+                &state,
+                &viewer,
+                &election,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(problems.join("\n")),
+                None,
+            )
+            .await;
+        }
+    };
+    match state
+        .store()
+        .import_stations(&viewer.actor, election.id, stations)
+        .await
+    {
+        Ok(summary) => Ok(Redirect::to(&format!(
+            "/elections/{slug}/official?stations_created={}&stations_updated={}&areas_created={}",
+            summary.stations_created, summary.stations_updated, summary.areas_created
+        ))
+        .into_response()),
+        Err(kuzet_store::StoreError::Invalid { field, message }) => {
+            official_page(
+                &state,
+                &viewer,
+                &election,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("{field}: {message}")),
+                None,
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

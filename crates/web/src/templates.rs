@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("election_area.html", include_str!("../templates/election_area.html")),
     ("election_official.html", include_str!("../templates/election_official.html")),
     ("election_public.html", include_str!("../templates/election_public.html")),
+    ("election_new.html", include_str!("../templates/election_new.html")),
     ("station.html", include_str!("../templates/station.html")),
     ("conflicts.html", include_str!("../templates/conflicts.html")),
     ("submission_form.html", include_str!("../templates/submission_form.html")),

@@ -1159,6 +1159,7 @@ const ROUTES: &[(Call, Expected)] = &[
         Call::Get("/elections/test-2026/official"),
         COORDINATORS_PAGE,
     ),
+    (Call::Get("/elections/new"), COORDINATORS_PAGE),
     (
         Call::Get("/elections/test-2026/export/protocols.csv"),
         STAFF_PAGE,
@@ -1245,6 +1246,26 @@ const ROUTES: &[(Call, Expected)] = &[
             b"station,valid\n102,590\n",
         ),
         ["201", "201", "403", "403", "401"],
+    ),
+    (
+        Call::Form(
+            "/elections/new",
+            &[
+                ("slug", "matrix-2026"),
+                ("name", "Matrix"),
+                ("protocol", "kz"),
+                ("candidates", "A\nB"),
+            ],
+        ),
+        COORDINATORS_POST,
+    ),
+    (
+        Call::Multipart(
+            "/elections/test-2026/stations",
+            &[],
+            Some("area,station,registered\nEast,301,900\n"),
+        ),
+        COORDINATORS_POST,
     ),
     (
         Call::Form("/elections/test-2026/publication", &[("published", "on")]),
@@ -1435,5 +1456,98 @@ async fn election_pages() {
     check(
         "submission_form_ru",
         app.get(&format!("/elections/{SLUG}/submit?lang=ru")).await,
+    );
+}
+
+#[tokio::test]
+async fn a_coordinator_creates_an_election_and_imports_its_stations_in_the_app() {
+    let (mut app, _) = TestApp::with_fixture().await;
+    app.login("coordinator").await;
+    let csrf = app.csrf().await;
+    let form = app.get("/elections/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let missing = app
+        .post_form(
+            "/elections/new",
+            &[
+                ("csrf", &csrf),
+                ("slug", "new-2026"),
+                ("name", "New"),
+                ("protocol", "kz"),
+                ("held_on", "22.11.2026"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing.body.contains("is not a date like 2026-11-22")
+            && missing.body.contains("name at least one candidate"),
+        "{}",
+        missing.body
+    );
+    let created = app
+        .post_form(
+            "/elections/new",
+            &[
+                ("csrf", &csrf),
+                ("slug", "new-2026"),
+                ("name", "New election"),
+                ("protocol", "kz"),
+                ("held_on", "2026-11-22"),
+                ("candidates", "Candidate A\r\nCandidate B\r\n"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    assert_eq!(created.header("location"), "/elections/new-2026/official");
+    let election = app
+        .store
+        .election(&Actor::system(), "new-2026")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        election.candidates,
+        vec!["Candidate A".to_owned(), "Candidate B".to_owned()]
+    );
+    let upload = |csv: &str| {
+        multipart(
+            &format!("/elections/new-2026/stations?csrf={csrf}"),
+            &[],
+            &[("file", "stations.csv", csv.as_bytes())],
+        )
+    };
+    let bad = app
+        .send(upload(
+            "area,station,registered\nNorth / District 1,101,many\n,102,\n",
+        ))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("line 2: registered `many`")
+            && bad.body.contains("line 3: the station and its area"),
+        "{}",
+        bad.body
+    );
+    let done = app.send(upload("area,station,registered\nNorth / District 1,101,1000\nNorth / District 2,102,\nSouth,201,800\n")).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = app.get(done.header("location")).await;
+    assert!(
+        page.body
+            .contains("Stations imported: 3 new, 0 updated, 4 new areas."),
+        "{}",
+        page.body
+    );
+    let stations = app
+        .store
+        .election_stations(&Actor::system(), election.id, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        stations
+            .iter()
+            .map(|s| (s.code.as_str(), s.registered_voters))
+            .collect::<Vec<_>>(),
+        vec![("101", Some(1000)), ("102", None), ("201", Some(800))]
     );
 }
