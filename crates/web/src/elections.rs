@@ -1037,18 +1037,6 @@ pub async fn official(
     });
     official_page_with(&state, &viewer, &election, StatusCode::OK, None, imported).await
 }
-async fn official_page(
-    state: &AppState,
-    viewer: &Viewer,
-    election: &ElectionRow,
-    status: StatusCode,
-    error: Option<String>,
-    done: Option<serde_json::Value>,
-) -> Result<Response, WebError> {
-    let _ = done;
-    official_page_with(state, viewer, election, status, error, None).await
-}
-
 /// The official results page; `stations` is the summary of a station import just made.
 async fn official_page_with(
     state: &AppState,
@@ -1196,7 +1184,7 @@ pub async fn import_official(
         }
     }
     let Some((file_name, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
-        return official_page(
+        return official_page_with(
             &state,
             &viewer,
             &election,
@@ -1213,7 +1201,7 @@ pub async fn import_official(
         ))
         .into_response()),
         Err(problems) => {
-            official_page(
+            official_page_with(
                 &state,
                 &viewer,
                 &election,
@@ -1512,7 +1500,7 @@ pub async fn import_stations(
         }
     }
     let Some((file_name, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
-        return official_page(
+        return official_page_with(
             &state,
             &viewer,
             &election,
@@ -1525,7 +1513,7 @@ pub async fn import_stations(
     let stations = match parse_stations(&file_name, &bytes) {
         Ok(stations) => stations,
         Err(problems) => {
-            return official_page(
+            return official_page_with(
                 &state,
                 &viewer,
                 &election,
@@ -1547,7 +1535,7 @@ pub async fn import_stations(
         ))
         .into_response()),
         Err(kuzet_store::StoreError::Invalid { field, message }) => {
-            official_page(
+            official_page_with(
                 &state,
                 &viewer,
                 &election,
