@@ -52,6 +52,10 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "search_trigrams",
         include_str!("../migrations/sqlite/0012_search_trigrams.sql"),
     ),
+    (
+        "detained_order",
+        include_str!("../migrations/sqlite/0014_detained_order.sql"),
+    ),
 ];
 
 /// The PostgreSQL twins of [`SQLITE_MIGRATIONS`], in the same order.
@@ -103,6 +107,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "search_trigrams",
         include_str!("../migrations/postgres/0012_search_trigrams.sql"),
+    ),
+    (
+        "detained_order",
+        include_str!("../migrations/postgres/0014_detained_order.sql"),
     ),
 ];
 
