@@ -249,6 +249,8 @@ struct Target {
     candidates: Vec<String>,
     station_id: Option<i64>,
     username: Option<String>,
+    /// The sender's earlier submission with the same key, if any.
+    existing: Option<i64>,
 }
 
 async fn submit_target(
@@ -256,14 +258,18 @@ async fn submit_target(
     election_id: i64,
     station_code: &str,
     user_id: i64,
+    key: &str,
 ) -> Result<Target, StoreError> {
     let row = db::query(
         "SELECT e.published, e.definition, e.candidates, s.id AS station_id,
-            (SELECT username FROM users WHERE id = ?) AS username
+            (SELECT username FROM users WHERE id = ?) AS username,
+            (SELECT id FROM submissions WHERE submitted_by = ? AND idempotency_key = ?) AS existing
          FROM elections e LEFT JOIN election_stations s ON s.election_id = e.id AND s.code = ?
          WHERE e.id = ?",
     )
     .bind(user_id)
+    .bind(user_id)
+    .bind(key)
     .bind(station_code)
     .bind(election_id)
     .fetch_optional(db)
@@ -275,6 +281,7 @@ async fn submit_target(
         candidates: load::json_list(&row.try_get::<String, _>("candidates")?)?,
         station_id: row.try_get("station_id")?,
         username: row.try_get("username")?,
+        existing: row.try_get("existing")?,
     })
 }
 
@@ -347,7 +354,8 @@ impl Store {
         }
         let station_code = new.station_code.trim();
         let show_sender = load::shows_sender(actor);
-        let target = submit_target(self.db_read(), new.election_id, station_code, user_id).await?;
+        let target =
+            submit_target(self.db_read(), new.election_id, station_code, user_id, key).await?;
         if !can(actor, Action::View, &election_resource(target.published)) {
             return Err(StoreError::NotFound);
         }
@@ -357,8 +365,11 @@ impl Store {
         if figures.is_empty() {
             return Err(StoreError::invalid("figures", "no figure is given"));
         }
-        // A replay is answered from the readers without the write lock.
-        if let Some(first) = by_key(self.db_read(), user_id, key, show_sender).await? {
+        // A replay is answered from the readers without the write lock; the first read
+        // already said whether the key was used, so a new submission costs no extra read.
+        if target.existing.is_some()
+            && let Some(first) = by_key(self.db_read(), user_id, key, show_sender).await?
+        {
             return same_or_refuse(first, new.election_id, station_code, &figures);
         }
         let station_id = target.station_id.ok_or_else(|| {
