@@ -434,9 +434,15 @@ async fn submissions_are_flagged_and_replays_return_the_first() {
         // 450 + 500 for the candidates. The other relations hold.
         assert_eq!(
             flagged.submission.violations,
-            ["ballots in boxes = valid + invalid", "valid ballots = sum of candidates"]
+            [
+                "ballots in boxes = valid + invalid",
+                "valid ballots = sum of candidates"
+            ]
         );
-        assert_eq!(row.violations(&wrong).unwrap(), flagged.submission.violations);
+        assert_eq!(
+            row.violations(&wrong).unwrap(),
+            flagged.submission.violations
+        );
 
         // A replay returns the first submission; the same key for another protocol is refused.
         let replay = store
@@ -961,5 +967,41 @@ async fn kz_2019_dataset_verifies_as_the_files_do() {
         assert_eq!((projection.sampled, projection.total_stations), (74, 239));
         assert_eq!(projected, [114_991, 165_246]);
         assert_chain(store).await;
+    }
+}
+
+/// A token with only the `submit` scope sends protocols and sees elections, nothing else.
+#[tokio::test]
+async fn submit_tokens_only_submit() {
+    use kuzet_register::{Action, ResourceKind};
+    use kuzet_store::ApiTokenScope;
+    for test in stores().await {
+        let store = &test.store;
+        let observer = user(store, "field", Role::Volunteer).await;
+        let token = store
+            .create_api_token(&observer, "phone", &[ApiTokenScope::Submit])
+            .await
+            .unwrap();
+        let scoped = store.api_token(&token.token).await.unwrap().expect("token");
+        assert_eq!(scoped.scopes, [ApiTokenScope::Submit], "{}", test.backend);
+        for (action, expected) in [
+            (Action::View, false),
+            (Action::Export, false),
+            (Action::Create, false),
+            (Action::Edit, false),
+        ] {
+            assert_eq!(scoped.allows(action), expected, "{action:?}");
+        }
+        let covers = |action, kind| ApiTokenScope::Submit.covers(action, kind);
+        assert!(covers(Action::Create, ResourceKind::Submission));
+        assert!(covers(Action::View, ResourceKind::Election));
+        assert!(!covers(Action::View, ResourceKind::Person));
+        assert!(!covers(Action::View, ResourceKind::Submission));
+        assert!(!covers(Action::Create, ResourceKind::Person));
+        assert!(!covers(Action::Edit, ResourceKind::Submission));
+        assert!(ApiTokenScope::Read.covers(Action::View, ResourceKind::Submission));
+        assert!(!ApiTokenScope::Read.covers(Action::Create, ResourceKind::Submission));
+        assert!(ApiTokenScope::Write.covers(Action::Create, ResourceKind::Submission));
+        assert_eq!(ApiTokenScope::parse("submit"), Some(ApiTokenScope::Submit));
     }
 }
