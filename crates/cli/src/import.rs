@@ -19,14 +19,18 @@ use kuzet_store::{EventId, ImportRecord, NewDetention, NewPerson, Store};
 use serde_json::json;
 
 use crate::exit::InputError;
-use crate::user::{DatabaseArg, acting_user, open_store, runtime, store_error};
+use crate::user::{acting_user, open_store, runtime, store_error};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The spreadsheet: .csv (UTF-8 or Windows-1251, `,` `;` or tab) or .xlsx.
     file: PathBuf,
-    #[command(flatten)]
-    database: DatabaseArg,
+    /// The SQLite database file.
+    // Spelt out rather than the shared `DatabaseArg` flattened: these arguments are themselves
+    // flattened as an `Option` beside `kuzet import`'s subcommands, and clap leaves such an
+    // `Option` empty when it holds a nested flatten, whatever was given.
+    #[arg(long, env = "KUZET_DATABASE", value_name = "PATH")]
+    database: PathBuf,
     /// The user the rows are recorded by (their role must allow imports).
     #[arg(long = "as", value_name = "USERNAME")]
     acting_as: String,
@@ -54,7 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let file_name = args.file.file_name().map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let column_overrides = args.column.iter().map(|text| parse_override(text)).collect::<anyhow::Result<Vec<_>>>()?;
     runtime()?.block_on(async move {
-        let store = open_store(&args.database.database, false).await?;
+        let store = open_store(&args.database, false).await?;
         let result = import(&store, &args, &file_name, &bytes, column_overrides).await;
         store.close().await;
         result
@@ -83,7 +87,7 @@ async fn import(
     };
     let default_source = Source::new(SourceKind::Volunteer, &format!("spreadsheet {file_name}, imported by {}", args.acting_as), false)
         .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let options = ImportOptions { column_overrides, default_event, default_source: Some(default_source) };
+    let options = ImportOptions { column_overrides, ignored_columns: Vec::new(), default_event, default_source: Some(default_source) };
     let mut plan = plan_import_bytes(file_name, bytes, &options).map_err(|error| InputError(error.to_string()))?;
     let event_ids: Vec<Option<EventId>> = match args.event {
         Some(id) => vec![Some(EventId(id)); plan.accepted.len()],

@@ -306,6 +306,9 @@ pub struct DefaultEvent {
 pub struct ImportOptions {
     /// Headers mapped by hand, for names the aliases do not know: (header, field).
     pub column_overrides: Vec<(String, ImportField)>,
+    /// Headers whose columns are not imported even though their name is a field's (the web's
+    /// column-mapping step, where each header can be set to "ignore").
+    pub ignored_columns: Vec<String>,
     pub default_event: Option<DefaultEvent>,
     /// The source of rows whose own source cell is empty (typically "this spreadsheet").
     /// Without it such rows are rejected: every fact in the register names where it came from.
@@ -594,13 +597,13 @@ fn map_columns(file: &str, sheet: &Sheet, options: &ImportOptions) -> Result<(Co
             return Err(ImportError::UnknownOverrideHeader { file: file.to_owned(), header: header.clone() });
         }
     }
+    for header in &options.ignored_columns {
+        if sheet.column(header).is_none() {
+            return Err(ImportError::UnknownOverrideHeader { file: file.to_owned(), header: header.clone() });
+        }
+    }
     for (index, header) in sheet.headers.iter().enumerate() {
-        let overridden = options
-            .column_overrides
-            .iter()
-            .find(|(name, _)| name.trim().to_lowercase() == header.to_lowercase())
-            .map(|(_, field)| *field);
-        let Some(field) = overridden.or_else(|| ImportField::from_header(header)) else {
+        let Some(field) = column_field(header, options) else {
             ignored.push(header.clone());
             continue;
         };
@@ -629,6 +632,21 @@ fn map_columns(file: &str, sheet: &Sheet, options: &ImportOptions) -> Result<(Co
         });
     }
     Ok((mapping, ignored))
+}
+
+/// The field a column with this header fills under `options`: ignored by hand, mapped by hand,
+/// or recognised by its name; `None` when the column is not imported.
+pub fn column_field(header: &str, options: &ImportOptions) -> Option<ImportField> {
+    let same = |name: &String| name.trim().to_lowercase() == header.trim().to_lowercase();
+    if options.ignored_columns.iter().any(same) {
+        return None;
+    }
+    options
+        .column_overrides
+        .iter()
+        .find(|(name, _)| same(name))
+        .map(|(_, field)| *field)
+        .or_else(|| ImportField::from_header(header))
 }
 
 fn aliases_for_message(field: ImportField) -> String {

@@ -7,6 +7,7 @@ mod demo;
 mod elections;
 mod forensics;
 mod import;
+mod migrate_store;
 mod user;
 mod verify;
 

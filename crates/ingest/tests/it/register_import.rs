@@ -2,7 +2,7 @@
 //! column and field, and the rejection report.
 
 use kuzet_ingest::register_import::{
-    DefaultEvent, ImportField, ImportOptions, ImportPlan, KnownEvent, plan_import_bytes,
+    DefaultEvent, ImportField, ImportOptions, ImportPlan, KnownEvent, column_field, plan_import_bytes,
 };
 use kuzet_register::{City, Source, SourceKind};
 use time::macros::date;
@@ -162,6 +162,26 @@ fn an_unknown_header_can_be_mapped_by_hand_and_is_otherwise_ignored() {
         render(&plan),
         "ok 2: Синтет Тестов | detained 2019-06-09 10:00:00.0 | source volunteer spreadsheet list.csv"
     );
+}
+
+#[test]
+fn a_recognised_column_can_be_ignored_by_hand_and_the_choice_is_what_the_plan_uses() {
+    let bytes = "Name,Detained,City,Notes\nСинтет Тестов,09.06.2019 10:00,Almaty,private remark\n".as_bytes();
+    let options = ImportOptions {
+        ignored_columns: vec!["notes".into(), "City".into()],
+        column_overrides: vec![("Detained".into(), ImportField::DetainedAt)],
+        ..spreadsheet_source()
+    };
+    let headers = ["Name", "Detained", "City", "Notes"];
+    let chosen: Vec<Option<&str>> = headers.iter().map(|h| column_field(h, &options).map(ImportField::key)).collect();
+    assert_eq!(chosen, [Some("name"), Some("detained_at"), None, None]);
+    let plan = plan_import_bytes("list.csv", bytes, &options).unwrap();
+    assert_eq!(plan.ignored_headers, ["City", "Notes"]);
+    assert_eq!(plan.accepted[0].person.city, None, "the ignored city column is not read");
+    assert_eq!(plan.accepted[0].person.notes, "");
+    let unknown = ImportOptions { ignored_columns: vec!["Colour".into()], ..spreadsheet_source() };
+    let error = plan_import_bytes("list.csv", bytes, &unknown).unwrap_err().to_string();
+    assert!(error.contains("Colour"), "{error}");
 }
 
 #[test]
