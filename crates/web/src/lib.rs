@@ -78,6 +78,8 @@ struct Shared {
     /// The events for filter and form choices, kept a few seconds: counting every event's
     /// detentions on each list request would cost more than the list itself.
     event_choices: std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<kuzet_store::EventRow>>)>>,
+    /// Spreadsheets uploaded for import, waiting for their column mapping.
+    uploads: import::PendingUploads,
 }
 
 /// How long the event choices are kept.
@@ -99,7 +101,7 @@ impl AppState {
         let catalogues = Catalogues::load();
         let messages = Lang::ALL.iter().map(|lang| (*lang, minijinja::Value::from_serialize(&**catalogues.messages(*lang)))).collect();
         let shared =
-            Shared { store, config, templates: Templates::load(), catalogues, messages, event_choices: std::sync::Mutex::new(None) };
+            Shared { store, config, templates: Templates::load(), catalogues, messages, event_choices: std::sync::Mutex::new(None), uploads: Default::default() };
         AppState { shared: Arc::new(shared) }
     }
 
@@ -127,6 +129,11 @@ impl AppState {
         *self.shared.event_choices.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
             Some((std::time::Instant::now(), events.clone()));
         Ok(events)
+    }
+
+    /// Spreadsheets uploaded for import, between the steps of the import.
+    pub(crate) fn uploads(&self) -> &import::PendingUploads {
+        &self.shared.uploads
     }
 
     /// Drops the cached event choices after an event was added.
@@ -211,6 +218,7 @@ pub fn router(state: AppState) -> Router {
         .route("/public/elections/{slug}", get(elections::public_election))
         .route("/photos/{id}", get(elections::photo))
         .route("/import", get(import::form).post(import::upload))
+        .route("/import/mapping", post(import::mapping))
         .route("/duplicates", get(duplicates::queue))
         .route("/duplicates/merge", post(duplicates::merge))
         .route("/duplicates/not-duplicate", post(duplicates::not_duplicate))

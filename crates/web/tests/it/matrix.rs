@@ -133,6 +133,7 @@ const ROUTES: &[(Call, Expected)] = &[
     (Call::Form("/admin/users", &[("username", "newcomer"), ("role", "volunteer")]), ["200", "403", "403", "403", "401"]),
     (Call::Form("/admin/users/4/reset", &[]), ["200", "403", "403", "403", "401"]),
     (Call::Form("/admin/users/4/totp-disable", &[]), ["200", "403", "403", "403", "401"]),
+    (Call::Form("/import/mapping", &[("upload", "no-such-upload"), ("mode", "check")]), ["410", "410", "403", "403", "401"]),
     (Call::Form("/logout", &[]), ["303", "303", "303", "303", "303"]),
 ];
 
