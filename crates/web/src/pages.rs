@@ -194,7 +194,10 @@ pub async fn public_list(State(state): State<AppState>, viewer: Viewer, Query(pa
         .into_response())
 }
 
-/// The public list as CSV: every published person's public fields, all pages, for anyone.
+/// The public list as CSV: every published person's public fields, all pages, for anyone. The
+/// body is streamed a page (500 persons) at a time, so the server holds one page, not the list.
+/// The first page is read before the response starts, so that a failing store still gets an
+/// error page; a failure later cuts the download short (the client sees an incomplete body).
 pub async fn public_csv(State(state): State<AppState>, viewer: Viewer, Query(params): Query<ListParams>) -> Result<Response, WebError> {
     let published = Resource::of(ResourceKind::Person).published(true).at_level(Confidentiality::Public);
     viewer.require(Action::View, &published)?;
@@ -204,45 +207,65 @@ pub async fn public_csv(State(state): State<AppState>, viewer: Viewer, Query(par
     }
     query.per_page = 500;
     query.page = 1;
+    let first = state.store().public_persons(&query).await?;
     let mut csv = String::from(
         "name,birth_year,city,roles,event,event_date,event_city,detained_at,released_at,hours_held,police_station,outcome,status,custody_place\r\n",
     );
-    loop {
-        let page = state.store().public_persons(&query).await?;
-        for person in &page.items {
-            let cells = [
-                person.name.clone(),
-                person.birth_year.map(|year| year.to_string()).unwrap_or_default(),
-                person.city.clone().unwrap_or_default(),
-                person.roles.join(";"),
-                person.event_title.clone().unwrap_or_default(),
-                person.event_date.clone().unwrap_or_default(),
-                person.event_city.clone().unwrap_or_default(),
-                person.detained_at.clone().unwrap_or_default(),
-                person.released_at.clone().unwrap_or_default(),
-                person.hours_held.map(|hours| hours.to_string()).unwrap_or_default(),
-                person.police_station.clone().unwrap_or_default(),
-                person.outcome_text.clone().unwrap_or_default(),
-                person.status.clone(),
-                person.custody_place.clone().unwrap_or_default(),
-            ];
-            let row: Vec<String> = cells.iter().map(|cell| csv_cell(cell)).collect();
-            csv.push_str(&row.join(","));
-            csv.push_str("\r\n");
-        }
-        if page.page >= page.pages {
-            break;
+    public_csv_rows(&first.items, &mut csv);
+    let more = first.page < first.pages;
+    let rest = futures_util::stream::unfold((state, query, more), |(state, mut query, more)| async move {
+        if !more {
+            return None;
         }
         query.page += 1;
-    }
+        match state.store().public_persons(&query).await {
+            Ok(page) => {
+                let mut csv = String::new();
+                public_csv_rows(&page.items, &mut csv);
+                let more = page.page < page.pages;
+                Some((Ok::<_, StoreError>(axum::body::Bytes::from(csv)), (state, query, more)))
+            }
+            Err(error) => {
+                tracing::error!(%error, "public CSV export: reading a page failed");
+                Some((Err(error), (state, query, false)))
+            }
+        }
+    });
+    let body = futures_util::stream::once(std::future::ready(Ok(axum::body::Bytes::from(csv))));
+    let body = axum::body::Body::from_stream(futures_util::StreamExt::chain(body, rest));
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"kuzet-public-list.csv\""),
         ],
-        csv,
+        body,
     )
         .into_response())
+}
+
+/// Appends one CSV line per person.
+fn public_csv_rows(persons: &[kuzet_store::PublicPersonRow], csv: &mut String) {
+    for person in persons {
+        let cells = [
+            person.name.clone(),
+            person.birth_year.map(|year| year.to_string()).unwrap_or_default(),
+            person.city.clone().unwrap_or_default(),
+            person.roles.join(";"),
+            person.event_title.clone().unwrap_or_default(),
+            person.event_date.clone().unwrap_or_default(),
+            person.event_city.clone().unwrap_or_default(),
+            person.detained_at.clone().unwrap_or_default(),
+            person.released_at.clone().unwrap_or_default(),
+            person.hours_held.map(|hours| hours.to_string()).unwrap_or_default(),
+            person.police_station.clone().unwrap_or_default(),
+            person.outcome_text.clone().unwrap_or_default(),
+            person.status.clone(),
+            person.custody_place.clone().unwrap_or_default(),
+        ];
+        let row: Vec<String> = cells.iter().map(|cell| csv_cell(cell)).collect();
+        csv.push_str(&row.join(","));
+        csv.push_str("\r\n");
+    }
 }
 
 /// One CSV cell, quoted; a text that a spreadsheet would run as a formula is prefixed with `'`.

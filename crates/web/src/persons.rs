@@ -176,9 +176,19 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(params): 
         "statuses": choices(&state, &viewer, "status", DetentionStatus::ALL_NAMES),
         "outcomes": choices(&state, &viewer, "outcome", OUTCOME_KINDS.into_iter().chain(["none"])),
         "roles": choices(&state, &viewer, "role", PersonRole::ALL.map(PersonRole::as_str)),
-        "sorts": PersonSort::ALL.map(PersonSort::as_str),
+        "sorts": sort_choices(&state, &viewer, query.text.is_some()),
     });
     Ok(state.page(&viewer, "persons.html", context)?.into_response())
+}
+
+/// The sort orders the list offers, labelled: "relevance" (best match first, the default)
+/// only when there is search text, since without it relevance is newest detention first.
+fn sort_choices(state: &AppState, viewer: &Viewer, has_text: bool) -> Vec<Choice> {
+    PersonSort::ALL
+        .into_iter()
+        .filter(|sort| has_text || *sort != PersonSort::Relevance)
+        .map(|sort| Choice::new(sort.as_str(), label(state, viewer, "sort", sort.as_str())))
+        .collect()
 }
 
 /// The resource `can` judges for an edit of this person.

@@ -9,6 +9,7 @@ mod import;
 mod matrix;
 mod pages;
 mod register;
+mod search;
 mod security;
 
 use axum::Router;
