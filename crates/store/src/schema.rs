@@ -54,7 +54,7 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
     ),
     (
         "detained_order",
-        include_str!("../migrations/sqlite/0014_detained_order.sql"),
+        include_str!("../migrations/sqlite/0013_detained_order.sql"),
     ),
 ];
 
@@ -110,7 +110,7 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     ),
     (
         "detained_order",
-        include_str!("../migrations/postgres/0014_detained_order.sql"),
+        include_str!("../migrations/postgres/0013_detained_order.sql"),
     ),
 ];
 
