@@ -88,6 +88,8 @@ pub struct Store {
     backend: Backend,
     clock: Clock,
     path: Option<PathBuf>,
+    /// List totals kept between requests while the data is unchanged (see `reads.rs`).
+    list_counts: std::sync::Arc<reads::ListCounts>,
 }
 
 /// The database behind a store.
@@ -172,6 +174,7 @@ impl Store {
         Ok(Store {
             backend: Backend::Sqlite { write, read },
             clock: Clock::system(),
+            list_counts: Default::default(),
             path: Some(path.to_owned()),
         })
     }
@@ -186,6 +189,7 @@ impl Store {
         Ok(Store {
             backend: Backend::Postgres(pool),
             clock: Clock::system(),
+            list_counts: Default::default(),
             path: None,
         })
     }
@@ -208,6 +212,7 @@ impl Store {
                 read: pool,
             },
             clock: Clock::system(),
+            list_counts: Default::default(),
             path: None,
         })
     }

@@ -227,3 +227,37 @@ async fn an_import_with_one_bad_record_stores_nothing() {
         }
     }
 }
+
+/// The list's total is remembered between requests; every change, here or by another process
+/// on the same database, must show in the next total.
+#[tokio::test]
+async fn list_totals_follow_every_change_here_and_in_another_store_on_the_same_database() {
+    for test in stores().await {
+        let store = &test.store;
+        let coordinator = user(store, "counter", Role::Coordinator).await;
+        let totals = |store: kuzet_store::Store| async move {
+            let all = store.list_persons(&coordinator, &PersonQuery::default()).await.unwrap().total;
+            let public = store.public_persons(&PersonQuery::default()).await.unwrap().total;
+            (all, public)
+        };
+        let before = totals(store.clone()).await;
+        assert_eq!(totals(store.clone()).await, before, "{}", test.backend);
+        let mut consenting = person("Counted Once");
+        consenting.person.consent = kuzet_register::Consent::Given;
+        store.add_person(&coordinator, &consenting).await.unwrap();
+        assert_eq!(totals(store.clone()).await, (before.0 + 1, before.1 + 1), "{}", test.backend);
+        store.add_person(&coordinator, &person("Counted Privately")).await.unwrap();
+        assert_eq!(totals(store.clone()).await, (before.0 + 2, before.1 + 1), "{}", test.backend);
+        if let Some(url) = test.reopen_url() {
+            let other = kuzet_store::Store::open(&url).await.unwrap();
+            other.add_person(&coordinator, &consenting).await.unwrap();
+            other.close().await;
+            assert_eq!(
+                totals(store.clone()).await,
+                (before.0 + 3, before.1 + 2),
+                "{}: a change by another process shows",
+                test.backend
+            );
+        }
+    }
+}
