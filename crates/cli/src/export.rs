@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use kuzet_register::{Action, Actor, Resource, ResourceKind, can};
-use kuzet_store::{PersonId, PersonPage, PersonQuery, PersonSort, PublicPersonRow, Store, StoreError};
+use kuzet_store::{PersonId, PersonPage, PersonQuery, PersonSort, Store, StoreError};
 use serde_json::{Map, Value};
 
 use crate::exit::InputError;
@@ -58,52 +58,174 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let store = open_store(&args.database.database, false).await?;
         let result = export(&store, &args).await;
         store.close().await;
-        let (records, private) = result?;
-        let bytes = match args.format {
-            Format::Json => {
-                let mut bytes = serde_json::to_vec_pretty(&records)?;
-                bytes.push(b'\n');
-                bytes
-            }
-            Format::Csv => to_csv(&records)?,
-            Format::Xlsx => to_xlsx(&records, if private { "register" } else { "public list" })?,
-        };
-        match &args.out {
-            Some(path) => write_file(path, &bytes, private)?,
-            None => std::io::stdout().lock().write_all(&bytes)?,
-        }
+        let count = result?;
         if let Some(path) = &args.out {
-            eprintln!("exported {} persons to {}", records.len(), path.display());
+            eprintln!("exported {count} persons to {}", path.display());
         }
         Ok(ExitCode::SUCCESS)
     })
 }
 
-/// The records as flat JSON objects, and whether they may hold non-public data.
-async fn export(store: &Store, args: &Args) -> anyhow::Result<(Vec<Map<String, Value>>, bool)> {
-    let Some(username) = &args.acting_as else {
-        let rows = public_rows(store).await?;
-        let records = rows.iter().map(|row| to_object(serde_json::to_value(row)?)).collect::<anyhow::Result<Vec<_>>>()?;
-        return Ok((records, false));
+/// Writes the export page by page, so that memory holds one page of records (500) rather than
+/// the whole register; returns the number of persons written. A file is written under a
+/// temporary name beside it and renamed when complete, so a failed export leaves no half file.
+async fn export(store: &Store, args: &Args) -> anyhow::Result<usize> {
+    let private = args.acting_as.is_some();
+    let actor = match &args.acting_as {
+        None => None,
+        Some(username) => {
+            let actor = acting_user(store, username).await?;
+            if !can(&actor, Action::Export, &Resource::of(ResourceKind::Register)) {
+                return Err(InputError(format!("the role of `{username}` does not allow exports")).into());
+            }
+            Some(actor)
+        }
     };
-    let actor = acting_user(store, username).await?;
-    if !can(&actor, Action::Export, &Resource::of(ResourceKind::Register)) {
-        return Err(InputError(format!("the role of `{username}` does not allow exports")).into());
+    let (output, partial): (Box<dyn Write>, Option<PathBuf>) = match &args.out {
+        Some(path) => {
+            let partial = partial_path(path);
+            (Box::new(create_file(&partial, private)?), Some(partial))
+        }
+        None => (Box::new(std::io::stdout().lock()), None),
+    };
+    let sheet_name = if private { "register" } else { "public list" };
+    let mut sink = Sink::new(args.format, std::io::BufWriter::with_capacity(1 << 16, output), sheet_name);
+    let written = write_records(store, actor, args.format, &mut sink).await.and_then(|count| sink.finish().map(|()| count));
+    match (written, &partial, &args.out) {
+        (Ok(count), Some(partial), Some(path)) => {
+            std::fs::rename(partial, path).with_context(|| format!("renaming {} to {}", partial.display(), path.display()))?;
+            Ok(count)
+        }
+        (Ok(count), _, _) => Ok(count),
+        (Err(error), partial, _) => {
+            if let Some(partial) = partial {
+                let _ = std::fs::remove_file(partial);
+            }
+            Err(error)
+        }
     }
-    let mut records = Vec::new();
+}
+
+/// Reads the records a page at a time (sorted by name) and hands each to `sink`.
+async fn write_records(store: &Store, actor: Option<Actor>, format: Format, sink: &mut Sink) -> anyhow::Result<usize> {
+    let mut count = 0;
     let mut query = PersonQuery { sort: PersonSort::NameAsc, per_page: PAGE, page: 1, ..PersonQuery::default() };
     loop {
-        let page = store.list_persons(&actor, &query).await.map_err(store_error)?;
-        let ids: Vec<PersonId> = page.items.iter().map(|row| row.id).collect();
-        for person in person_records(store, actor, &ids).await? {
-            records.push(flatten_person(&person, args.format)?);
-        }
-        if query.page >= page.pages {
-            break;
+        let pages = match actor {
+            None => {
+                let page = store.public_persons(&query).await.map_err(store_error)?;
+                for row in &page.items {
+                    sink.push(to_object(serde_json::to_value(row)?)?)?;
+                }
+                count += page.items.len();
+                page.pages
+            }
+            Some(actor) => {
+                let page = store.list_persons(&actor, &query).await.map_err(store_error)?;
+                let ids: Vec<PersonId> = page.items.iter().map(|row| row.id).collect();
+                for person in person_records(store, actor, &ids).await? {
+                    sink.push(flatten_person(&person, format)?)?;
+                }
+                count += ids.len();
+                page.pages
+            }
+        };
+        if query.page >= pages {
+            return Ok(count);
         }
         query.page += 1;
     }
-    Ok((records, true))
+}
+
+/// Where an export goes, record by record. CSV and JSON are written as the records come; a
+/// workbook is built in memory (its cells only, not the records) and written at the end,
+/// because the XLSX format is a zip whose sheet must be complete before it is compressed.
+enum Sink {
+    Csv { writer: csv::Writer<std::io::BufWriter<Box<dyn Write>>>, columns: Option<Vec<String>> },
+    Json { out: std::io::BufWriter<Box<dyn Write>>, first: bool },
+    Xlsx { out: std::io::BufWriter<Box<dyn Write>>, workbook: Box<rust_xlsxwriter::Workbook>, columns: Option<Vec<String>>, rows: u32 },
+}
+
+impl Sink {
+    fn new(format: Format, out: std::io::BufWriter<Box<dyn Write>>, sheet_name: &str) -> Sink {
+        match format {
+            Format::Csv => Sink::Csv { writer: csv::Writer::from_writer(out), columns: None },
+            Format::Json => Sink::Json { out, first: true },
+            Format::Xlsx => {
+                let mut workbook = rust_xlsxwriter::Workbook::new();
+                // The name is one of two constants, both valid sheet names.
+                let _ = workbook.add_worksheet().set_name(sheet_name);
+                Sink::Xlsx { out, workbook: Box::new(workbook), columns: None, rows: 0 }
+            }
+        }
+    }
+
+    fn push(&mut self, record: Map<String, Value>) -> anyhow::Result<()> {
+        match self {
+            Sink::Csv { writer, columns } => {
+                if columns.is_none() {
+                    let header: Vec<String> = record.keys().cloned().collect();
+                    writer.write_record(&header)?;
+                    *columns = Some(header);
+                }
+                let columns = columns.get_or_insert_with(Vec::new);
+                same_columns(columns, &record)?;
+                writer.write_record(columns.iter().map(|column| Cell::of(record.get(column)).to_text()))?;
+            }
+            Sink::Json { out, first } => {
+                // The same text as pretty-printing the whole array at once: items indented by
+                // two spaces, separated by commas.
+                out.write_all(if *first { b"[\n  " } else { b",\n  " })?;
+                *first = false;
+                let text = serde_json::to_string_pretty(&record)?;
+                out.write_all(text.replace('\n', "\n  ").as_bytes())?;
+            }
+            Sink::Xlsx { workbook, columns, rows, .. } => {
+                let sheet = workbook.worksheet_from_index(0)?;
+                if columns.is_none() {
+                    let header: Vec<String> = record.keys().cloned().collect();
+                    write_xlsx_header(sheet, &header)?;
+                    *columns = Some(header);
+                }
+                let columns = columns.get_or_insert_with(Vec::new);
+                same_columns(columns, &record)?;
+                *rows += 1;
+                write_xlsx_row(sheet, *rows, columns, &record)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> anyhow::Result<()> {
+        match self {
+            Sink::Csv { writer, .. } => writer.flush()?,
+            Sink::Json { out, first } => {
+                out.write_all(if *first { b"[]\n" } else { b"\n]\n" })?;
+                out.flush()?;
+            }
+            Sink::Xlsx { out, workbook, .. } => {
+                out.write_all(&workbook.save_to_buffer()?)?;
+                out.flush()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every record of an export has the keys of the first (the store's row types have fixed
+/// fields); a record with another key would have no column, so it is an error, not a loss.
+fn same_columns(columns: &[String], record: &Map<String, Value>) -> anyhow::Result<()> {
+    match record.keys().find(|key| !columns.contains(key)) {
+        Some(key) => anyhow::bail!("a record has the field `{key}`, which the export's first record did not"),
+        None => Ok(()),
+    }
+}
+
+/// `FILE.partial` beside `FILE`.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|name| name.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    path.with_file_name(name)
 }
 
 /// How many persons are read at once: the store reads on several connections, and SQLite's
@@ -130,20 +252,6 @@ async fn person_records(store: &Store, actor: Actor, ids: &[PersonId]) -> anyhow
         pages[done_index] = Some(page.map_err(store_error)?);
     }
     Ok(pages.into_iter().flatten().collect())
-}
-
-async fn public_rows(store: &Store) -> anyhow::Result<Vec<PublicPersonRow>> {
-    let mut rows = Vec::new();
-    let mut query = PersonQuery { sort: PersonSort::NameAsc, per_page: PAGE, page: 1, ..PersonQuery::default() };
-    loop {
-        let page = store.public_persons(&query).await.map_err(store_error)?;
-        rows.extend(page.items);
-        if query.page >= page.pages {
-            break;
-        }
-        query.page += 1;
-    }
-    Ok(rows)
 }
 
 fn to_object(value: Value) -> anyhow::Result<Map<String, Value>> {
@@ -183,19 +291,6 @@ fn flatten_person(page: &PersonPage, format: Format) -> anyhow::Result<Map<Strin
         record.insert(column.to_owned(), decision.get(key).cloned().unwrap_or(Value::Null));
     }
     Ok(record)
-}
-
-/// The union of the records' keys, in first-seen order: the columns of a CSV or XLSX export.
-fn columns(records: &[Map<String, Value>]) -> Vec<String> {
-    let mut columns: Vec<String> = Vec::new();
-    for record in records {
-        for key in record.keys() {
-            if !columns.contains(key) {
-                columns.push(key.clone());
-            }
-        }
-    }
-    columns
 }
 
 /// One cell of a flat export: text (already defused), a number, a yes/no, or nothing.
@@ -248,30 +343,9 @@ fn defuse(text: &str) -> String {
     }
 }
 
-/// A CSV with the union of the records' keys as columns. Arrays are joined with `;`, absent
-/// and hidden values are empty cells.
-fn to_csv(records: &[Map<String, Value>]) -> anyhow::Result<Vec<u8>> {
-    if records.is_empty() {
-        return Ok(Vec::new());
-    }
-    let columns = columns(records);
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(&columns)?;
-    for record in records {
-        writer.write_record(columns.iter().map(|column| Cell::of(record.get(column)).to_text()))?;
-    }
-    writer.into_inner().map_err(|error| anyhow::anyhow!("writing CSV: {error}"))
-}
-
-/// A workbook of one sheet with the same columns and cells as the CSV; numbers are numeric
-/// cells, the header row is bold and stays in view. An empty export is a header-less sheet.
-fn to_xlsx(records: &[Map<String, Value>], sheet_name: &str) -> anyhow::Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format as CellFormat, Workbook};
-    let columns = columns(records);
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(sheet_name)?;
-    let bold = CellFormat::new().set_bold();
+/// The bold header row of a workbook, kept in view when scrolling.
+fn write_xlsx_header(sheet: &mut rust_xlsxwriter::Worksheet, columns: &[String]) -> anyhow::Result<()> {
+    let bold = rust_xlsxwriter::Format::new().set_bold();
     for (index, column) in columns.iter().enumerate() {
         let index = u16::try_from(index).context("too many columns for a worksheet")?;
         sheet.write_string_with_format(0, index, column, &bold)?;
@@ -279,33 +353,37 @@ fn to_xlsx(records: &[Map<String, Value>], sheet_name: &str) -> anyhow::Result<V
     if !columns.is_empty() {
         sheet.set_freeze_panes(1, 0)?;
     }
-    for (row, record) in records.iter().enumerate() {
-        let row = u32::try_from(row + 1).context("too many rows for a worksheet")?;
-        for (index, column) in columns.iter().enumerate() {
-            let index = index as u16;
-            match Cell::of(record.get(column)) {
-                Cell::Empty => {}
-                Cell::Text(text) => {
-                    sheet.write_string(row, index, text).with_context(|| format!("row {row}, column {column}"))?;
+    Ok(())
+}
+
+/// One record as a row of the workbook: the same cells as the CSV, numbers as numeric cells.
+fn write_xlsx_row(sheet: &mut rust_xlsxwriter::Worksheet, row: u32, columns: &[String], record: &Map<String, Value>) -> anyhow::Result<()> {
+    for (index, column) in columns.iter().enumerate() {
+        let index = u16::try_from(index).context("too many columns for a worksheet")?;
+        match Cell::of(record.get(column)) {
+            Cell::Empty => {}
+            Cell::Text(text) => {
+                sheet.write_string(row, index, text).with_context(|| format!("row {row}, column {column}"))?;
+            }
+            Cell::Number(number) => match number.as_f64() {
+                Some(number) => {
+                    sheet.write_number(row, index, number)?;
                 }
-                Cell::Number(number) => match number.as_f64() {
-                    Some(number) => {
-                        sheet.write_number(row, index, number)?;
-                    }
-                    None => {
-                        sheet.write_string(row, index, number.to_string())?;
-                    }
-                },
-                Cell::Bool(flag) => {
-                    sheet.write_boolean(row, index, flag)?;
+                None => {
+                    sheet.write_string(row, index, number.to_string())?;
                 }
+            },
+            Cell::Bool(flag) => {
+                sheet.write_boolean(row, index, flag)?;
             }
         }
     }
-    Ok(workbook.save_to_buffer()?)
+    Ok(())
 }
 
-fn write_file(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
+/// Creates (or truncates) the file an export is written to; a non-public export is readable by
+/// its owner only.
+fn create_file(path: &Path, private: bool) -> anyhow::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -314,7 +392,5 @@ fn write_file(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
     }
     #[cfg(not(unix))]
     let _ = private;
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    options.open(path).with_context(|| format!("creating {}", path.display()))
 }
