@@ -11,6 +11,7 @@
 //! `chromium-driver`); without it each one says it is skipped and passes.
 
 mod conflict;
+mod duplicates;
 mod events;
 mod import;
 mod login;
