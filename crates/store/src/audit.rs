@@ -284,27 +284,22 @@ async fn insert_rows_postgres(
 }
 
 /// Inserts `rows` on a SQLite connection (imports insert into `persons_fts`, which only
-/// SQLite has). Many rows go in as one JSON array bound to one parameter and unpacked by
-/// SQLite (`json_each`): binding tens of thousands of values one by one through sqlx cost
-/// more than SQLite's own work in a 100,000-row import (every value allocated, copied and
-/// dropped twice), while one text is copied once and parsed in C. Integers and reals come out
-/// of `->>` as INTEGER and REAL, strings as TEXT and `null` as NULL, as the bound values did.
+/// SQLite has).
 pub(crate) async fn insert_rows_sqlite(
     connection: &mut sqlx::SqliteConnection,
     table: &'static str,
     columns: &'static [&'static str],
     rows: Vec<Vec<Cell>>,
 ) -> Result<(), StoreError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if rows.len() == 1 {
-        // One row (the audit record of a single change): plain bound values.
+    let per_statement = (MAX_BOUND_VALUES / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
         let mut builder = sqlx::QueryBuilder::<Sqlite>::new(format!(
             "INSERT INTO {table} ({}) ",
             columns.join(", ")
         ));
-        builder.push_values(rows, |mut values, row| {
+        builder.push_values(chunk, |mut values, row| {
             debug_assert_eq!(row.len(), columns.len(), "{table}");
             for cell in row {
                 match cell {
@@ -315,56 +310,8 @@ pub(crate) async fn insert_rows_sqlite(
             }
         });
         builder.build().execute(&mut *connection).await?;
-        return Ok(());
     }
-    let extract: Vec<String> = (0..columns.len()).map(|index| format!("value ->> {index}")).collect();
-    let sql = format!(
-        "INSERT INTO {table} ({}) SELECT {} FROM json_each(?)",
-        columns.join(", "),
-        extract.join(", ")
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(rows_json(columns.len(), &rows)?)
-        .execute(&mut *connection)
-        .await?;
     Ok(())
-}
-
-/// `rows` as a JSON array of arrays, cell for cell.
-fn rows_json(width: usize, rows: &[Vec<Cell>]) -> Result<String, StoreError> {
-    use std::fmt::Write as _;
-    let mut json = String::with_capacity(rows.len() * width * 16);
-    json.push('[');
-    for (index, row) in rows.iter().enumerate() {
-        debug_assert_eq!(row.len(), width);
-        json.push_str(if index == 0 { "[" } else { ",[" });
-        for (column, cell) in row.iter().enumerate() {
-            if column > 0 {
-                json.push(',');
-            }
-            match cell {
-                Cell::Int(Some(value)) => {
-                    let _ = write!(json, "{value}");
-                }
-                // `{:?}` keeps a decimal point (`5.0`), so SQLite reads a REAL, as bound.
-                Cell::Real(Some(value)) if value.is_finite() => {
-                    let _ = write!(json, "{value:?}");
-                }
-                Cell::Real(Some(_)) => {
-                    return Err(StoreError::invalid("number", "is not a finite number"));
-                }
-                Cell::Text(Some(text)) => {
-                    json.push_str(&serde_json::to_string(text).map_err(|error| {
-                        StoreError::corrupt(format!("encoding a row as JSON: {error}"))
-                    })?);
-                }
-                Cell::Int(None) | Cell::Real(None) | Cell::Text(None) => json.push_str("null"),
-            }
-        }
-        json.push(']');
-    }
-    json.push(']');
-    Ok(json)
 }
 
 /// A record as stored, before its hash.
