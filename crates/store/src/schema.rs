@@ -56,6 +56,10 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "detained_order",
         include_str!("../migrations/sqlite/0013_detained_order.sql"),
     ),
+    (
+        "name_order",
+        include_str!("../migrations/sqlite/0014_name_order.sql"),
+    ),
 ];
 
 /// The PostgreSQL twins of [`SQLITE_MIGRATIONS`], in the same order.
@@ -111,6 +115,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "detained_order",
         include_str!("../migrations/postgres/0013_detained_order.sql"),
+    ),
+    (
+        "name_order",
+        include_str!("../migrations/postgres/0014_name_order.sql"),
     ),
 ];
 
