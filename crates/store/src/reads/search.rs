@@ -59,6 +59,21 @@ struct Parsed {
     /// The raw city and police station values the place words stand for.
     cities: Vec<String>,
     stations: Vec<String>,
+    /// For the slip tier, per word: whether it starts a key as typed (checked only when that
+    /// tier runs). Such a word gets no slip alternatives unless every word does: their pieces
+    /// match every bearer of the name, which made the trigram query of a correctly typed long
+    /// word cost hundreds of milliseconds at 1,000,000 persons, and a word typed right is
+    /// rarely the misspelt one. When all words are real keys, nothing says which one is
+    /// wrong, and all get alternatives. Empty: every word gets them.
+    intact: Vec<bool>,
+}
+
+impl Parsed {
+    /// Whether the slip tier should look for `index`'s word with one typing slip.
+    fn may_be_misspelt(&self, index: usize) -> bool {
+        let all_intact = !self.intact.is_empty() && self.intact.iter().all(|intact| *intact);
+        all_intact || !self.intact.get(index).copied().unwrap_or(false)
+    }
 }
 
 /// How a tier matches the index.
@@ -297,7 +312,7 @@ fn tier_condition(tier: Tier, parsed: &Parsed, postgres: bool) -> Option<(String
             }
             let mut groups: Vec<String> = Vec::new();
             let mut any_slip = false;
-            for word in &parsed.words {
+            for (index, word) in parsed.words.iter().enumerate() {
                 let keys = word_keys(word);
                 if keys.is_empty() {
                     continue;
@@ -320,7 +335,7 @@ fn tier_condition(tier: Tier, parsed: &Parsed, postgres: bool) -> Option<(String
                         alternatives.push(format!("\"{key}\"{star}"));
                     }
                 }
-                if tier == Tier::Slip {
+                if tier == Tier::Slip && parsed.may_be_misspelt(index) {
                     // The folded key (first reading) with one slip.
                     let folded = fold(word);
                     let slip_key = match folded.tokens() {
@@ -366,6 +381,32 @@ fn tier_condition(tier: Tier, parsed: &Parsed, postgres: bool) -> Option<(String
         }
     };
     Some((condition, values))
+}
+
+/// Per word of `parsed`: whether it starts a key of some person as typed (the prefix tier's
+/// test for that word alone, over all persons, one indexed lookup each).
+async fn intact_words(
+    mut connection: Exec<'_>,
+    parsed: &Parsed,
+    postgres: bool,
+) -> Result<Vec<bool>, StoreError> {
+    let mut intact = Vec::with_capacity(parsed.words.len());
+    for word in &parsed.words {
+        let alone = Parsed {
+            words: vec![word.clone()],
+            ..Parsed::default()
+        };
+        let Some((condition, values)) = tier_condition(Tier::Prefix, &alone, postgres) else {
+            intact.push(false);
+            continue;
+        };
+        let sql = format!("SELECT p.id FROM persons p WHERE {condition} LIMIT 1");
+        let found = bind_values(db::query(sql), &values)
+            .fetch_optional(connection.reborrow())
+            .await?;
+        intact.push(found.is_some());
+    }
+    Ok(intact)
 }
 
 /// A LIKE pattern's literal text: `\`, `%` and `_` escaped (PostgreSQL's default escape).
@@ -421,6 +462,9 @@ pub(super) async fn rank(
     'tiers: for (tier_index, tier) in tiers.iter().copied().enumerate() {
         if tier == Tier::Slip && gathered.len() >= FEW {
             break;
+        }
+        if tier == Tier::Slip && parsed.words.len() > 1 {
+            parsed.intact = intact_words(connection.reborrow(), &parsed, postgres).await?;
         }
         if tier == Tier::Exact && !gathered.is_empty() {
             // The word with its initial found persons: the word alone would bury them.
