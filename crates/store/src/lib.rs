@@ -148,7 +148,12 @@ impl Store {
             .filename(path)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Normal)
+            // Pages read through a memory map instead of read() calls: on a register of
+            // 1,000,000 persons (3 GB) a fifth of a search's time was the kernel copying
+            // pages into SQLite's small per-connection cache. SQLite caps the map at its
+            // compiled maximum (2 GB by default); the rest of a larger file is read as before.
+            .pragma("mmap_size", "2147418112");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)

@@ -596,4 +596,33 @@ mod tests {
         }
         assert!(slip_pieces("ahme").is_empty());
     }
+
+    /// The same for every slip at every position of longer words.
+    #[test]
+    fn every_slip_anywhere_in_a_long_word_keeps_a_pair_whole() {
+        for word in ["ahmetov", "alzhanova", "nurlanovna", "zhaksyzhanov", "konstantinova"] {
+            let right = format!(" {word} ");
+            let letters: Vec<char> = word.chars().collect();
+            let mut typos: Vec<String> = Vec::new();
+            for at in 0..=letters.len() {
+                let (before, after) = letters.split_at(at);
+                typos.push(before.iter().chain(['q'].iter()).chain(after).collect());
+                if at < letters.len() {
+                    typos.push(before.iter().chain(&after[1..]).collect());
+                    typos.push(before.iter().chain(['q'].iter()).chain(&after[1..]).collect());
+                }
+                if at + 1 < letters.len() {
+                    let mut swapped = letters.clone();
+                    swapped.swap(at, at + 1);
+                    typos.push(swapped.into_iter().collect());
+                }
+            }
+            for typo in typos {
+                let found = slip_pieces(&typo).into_iter().any(|(start, end)| {
+                    start.iter().chain(end.iter()).all(|piece| right.contains(piece.as_str()))
+                });
+                assert!(found, "{typo} keeps no piece of {right:?}: {:?}", pieces(&typo));
+            }
+        }
+    }
 }
