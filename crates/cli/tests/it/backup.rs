@@ -12,7 +12,9 @@ use crate::user::{add_user, expect_code, outcome, path_str, scratch, with_store}
 const TEST_RECIPIENT: &str = "age1uhxh22nwarxl33u2js382mlzxhta2l7wthxldnenwm9akfyw3pjs9kpc8m";
 const TEST_IDENTITY: &str = "AGE-SECRET-KEY-12L8V82W99LTFJC2W3KZXD7RNZ3XFWD76EXJPGZWTZ3Y4LH9EU3CSYAAM8D";
 
-fn register(dir: &Path) -> PathBuf {
+/// A register with an account and two imported persons (detention, decision, source); also
+/// the starting point of the migrate-store tests.
+pub(crate) fn register(dir: &Path) -> PathBuf {
     let database = dir.join("register.db");
     add_user(&database, "coord", "coordinator");
     let file = dir.join("rows.csv");

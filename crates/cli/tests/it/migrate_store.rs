@@ -3,38 +3,13 @@
 //! `KUZET_TEST_POSTGRES_URL` is set, SQLite -> PostgreSQL -> SQLite gives the original back and
 //! `kuzet backup`/`kuzet restore` work on PostgreSQL URLs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use kuzet_store::backup::TableDigest;
 
+use crate::backup::register;
 use crate::kuzet;
-use crate::user::{add_user, expect_code, outcome, path_str, scratch, with_store};
-
-/// A register with an account and two imported persons (detention, decision, source).
-fn register(dir: &Path) -> PathBuf {
-    let database = dir.join("register.db");
-    add_user(&database, "coord", "coordinator");
-    let file = dir.join("rows.csv");
-    std::fs::write(
-        &file,
-        "ФИО;Дата задержания;Решение суда;Дата решения;Телефон\n\
-         Первый Синтетов;09.06.2019 14:00;арест 15 суток;10.06.2019;+7 000 123 45 67\n\
-         Вторая Синтетова;09.06.2019 15:30;штраф 126250;10.06.2019;\n",
-    )
-    .unwrap();
-    expect_code(
-        &[
-            "import",
-            path_str(&file),
-            "--database",
-            path_str(&database),
-            "--as",
-            "coord",
-        ],
-        0,
-    );
-    database
-}
+use crate::user::{expect_code, outcome, path_str, scratch, with_store};
 
 fn digests(database: &str) -> Vec<TableDigest> {
     with_store(Path::new(database), async |store| {
