@@ -256,8 +256,11 @@ fn slip_pieces(key: &str) -> Vec<(Option<String>, Option<String>)> {
                 .copied()
                 .chain(std::iter::once(' '))
                 .collect();
-            let start = (i >= 3).then_some(start);
-            let end = (n - j >= 3).then_some(end);
+            // A piece of three letters is one or two common trigrams, whose long lists the
+            // index must read and intersect; beside a piece of six letters or more it narrows
+            // little, so that piece stands alone.
+            let start = (i >= 3 && !(i == 3 && n - j >= 6)).then_some(start);
+            let end = (n - j >= 3 && !(n - j == 3 && i >= 6)).then_some(end);
             if start.is_none() && end.is_none() {
                 continue;
             }
