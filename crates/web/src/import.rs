@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use kuzet_ingest::register_import::{
     DefaultEvent, ImportField, ImportOptions, KnownEvent, column_field, column_letters, plan_import,
 };
-use kuzet_ingest::sheet::read_sheet;
+use kuzet_ingest::sheet::{Sheet, SheetError, read_sheet};
 use kuzet_register::{Action, City, Resource, ResourceKind, Source, SourceKind, parse_date};
 use kuzet_store::{EventId, EventRow, ImportRecord, NewDetention, NewPerson};
 use serde::Serialize;
@@ -202,7 +202,8 @@ pub async fn upload(State(state): State<AppState>, viewer: Viewer, mut multipart
     let Some((file_name, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
         return Err(WebError::BadRequest("file: choose a spreadsheet".into()));
     };
-    run(&state, &viewer, None, file_name, Arc::new(bytes), choices).await
+    let sheet = read_sheet(&file_name, &bytes);
+    run(&state, &viewer, None, file_name, Arc::new(bytes), sheet, choices).await
 }
 
 /// Step two, repeated as often as needed: the mapping chosen on the page for the kept sheet,
@@ -237,17 +238,19 @@ pub async fn mapping(State(state): State<AppState>, viewer: Viewer, form: FormDa
             }
         }
     }
-    run(&state, &viewer, Some(upload), file_name, bytes, choices).await
+    run(&state, &viewer, Some(upload), file_name, bytes, Ok(sheet), choices).await
 }
 
 /// Checks the sheet under `choices` and imports it when asked and allowed; renders the result
 /// with the mapping form for the next step (except after an import, which ends the process).
+/// `sheet` is `bytes` as read by the caller, which needed its headers (or its error) already.
 async fn run(
     state: &AppState,
     viewer: &Viewer,
     kept: Option<String>,
     file_name: String,
     bytes: Arc<Vec<u8>>,
+    sheet: Result<Sheet, SheetError>,
     choices: Choices,
 ) -> Result<Response, WebError> {
     let events = state.store().events().await?;
@@ -278,7 +281,7 @@ async fn run(
         Ok((status, page).into_response())
     };
     // A sheet that cannot be read at all has no headers to map: nothing is kept.
-    let sheet = match read_sheet(&file_name, &bytes) {
+    let sheet = match sheet {
         Ok(sheet) => sheet,
         Err(error) => return render(StatusCode::UNPROCESSABLE_ENTITY, refused(error.to_string()), None),
     };
