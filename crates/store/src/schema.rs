@@ -60,6 +60,10 @@ const SQLITE_MIGRATIONS: &[(&str, &str)] = &[
         "name_order",
         include_str!("../migrations/sqlite/0014_name_order.sql"),
     ),
+    (
+        "search_words",
+        include_str!("../migrations/sqlite/0015_search_words.sql"),
+    ),
 ];
 
 /// The PostgreSQL twins of [`SQLITE_MIGRATIONS`], in the same order.
@@ -119,6 +123,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "name_order",
         include_str!("../migrations/postgres/0014_name_order.sql"),
+    ),
+    (
+        "search_words",
+        include_str!("../migrations/postgres/0015_search_words.sql"),
     ),
 ];
 

@@ -15,7 +15,8 @@
 //! way, and any difference in a row count or a digest rolls the whole copy back.
 //!
 //! Not copied, because each database has its own: `schema_version` (both sides must be at the
-//! same version), SQLite's internal tables, and SQLite's derived search tables (FTS5), which
+//! same version), the search vocabulary `search_words` (triggers on both backends fill it as
+//! persons are copied), SQLite's internal tables, and SQLite's derived search tables (FTS5), which
 //! are rebuilt on a SQLite target from the rows they index ([`SQLITE_DERIVED`]). A SQLite
 //! virtual table without a rebuild rule there stops the copy rather than leaving search broken.
 
@@ -42,15 +43,11 @@ pub const SQLITE_DERIVED: &[(&str, &str)] = &[
         "persons_fts",
         "INSERT INTO persons_fts (rowid, search_keys) SELECT id, search_keys FROM persons",
     ),
-    // Kept by triggers as persons are copied; rebuilt from its view all the same (idempotent).
-    (
-        "persons_trigram",
-        "INSERT INTO persons_trigram (persons_trigram) VALUES ('rebuild')",
-    ),
 ];
 
-/// Tables each database keeps for itself.
-const NOT_COPIED: &[&str] = &["schema_version"];
+/// Tables each database keeps for itself: its schema version, and the search vocabulary, which
+/// triggers on both backends fill as the persons are copied.
+const NOT_COPIED: &[&str] = &["schema_version", "search_words"];
 
 /// SQLite allows 32,766 bound values in one statement (PostgreSQL 65,535); stay below.
 const MAX_BOUND_VALUES: usize = 30_000;

@@ -7,8 +7,8 @@
 //! kind rather than whichever the index returns first: a typed word with an initial as one
 //! index key (`ahmetov1n`), then every word matching a whole key, then every word starting a
 //! key, and only when those find fewer than [`FEW`], every word matching with one typing slip
-//! (pieces of the word looked up in SQLite's FTS5 trigram table, or by LIKE over PostgreSQL's
-//! `pg_trgm` index: the same pieces, so both backends gather the same candidates). When the
+//! (the words of the register's vocabulary `search_words` one slip away from it, each then
+//! looked up as a whole key, so both backends gather the same candidates). When the
 //! text names a place, each tier is asked first for persons of that place. The kept
 //! candidates are then scored with `kuzet_names` similarity (plus one for the place) and
 //! sorted; both backends rank in this one place, in Rust.
@@ -28,14 +28,6 @@ pub(super) const MAX_RANKED: usize = 2_000;
 /// Below this many candidates from whole words and prefixes, words are also matched with a
 /// typing slip: a correct spelling usually finds more, a misspelt word usually none.
 const FEW: usize = 10;
-
-/// Candidates found only through a typing slip are kept when their name scores at least
-/// this: pieces of a word also turn up in names more than one slip away (`жуаров` and
-/// `Kamarov` share `rov` and score 0), which the user did not mean. Well below the
-/// name-match threshold of `kuzet_names` (0.80), which is set for telling people apart: one
-/// wrong letter costs much there (`Ахмедов Нурлан` and `Ахметов Нурлан` score 0.69), two
-/// wrong letters about 0.5.
-const SLIP_FLOOR: f64 = 0.6;
 
 /// The longest place name, in words, looked for in the text.
 const MAX_PLACE_WORDS: usize = 5;
@@ -60,12 +52,14 @@ struct Parsed {
     cities: Vec<String>,
     stations: Vec<String>,
     /// For the slip tier, per word: whether it starts a key as typed (checked only when that
-    /// tier runs). Such a word gets no slip alternatives unless every word does: their pieces
-    /// match every bearer of the name, which made the trigram query of a correctly typed long
-    /// word cost hundreds of milliseconds at 1,000,000 persons, and a word typed right is
-    /// rarely the misspelt one. When all words are real keys, nothing says which one is
+    /// tier runs). Such a word gets no slip alternatives unless every word does: the names one
+    /// slip from a correct name would bring their bearers to the candidates, crowding out the
+    /// person meant, and a word typed right is rarely the misspelt one. When all words are real keys, nothing says which one is
     /// wrong, and all get alternatives. Empty: every word gets them.
     intact: Vec<bool>,
+    /// For the slip tier, per word: the vocabulary's words it is with one typing slip (read
+    /// only when that tier runs, only for words that may be misspelt).
+    near: Vec<Vec<String>>,
 }
 
 impl Parsed {
@@ -227,62 +221,76 @@ fn word_keys(word: &str) -> Vec<String> {
         .collect()
 }
 
-/// The pairs of pieces (start of a word, end of a word) that a word with one typing slip in
-/// `key` still contains: for a slip at position `i`, the key before `i` starts the word and
-/// the key after the slip ends it: after `i + 1` for a wrong or extra letter, after `i` for a
-/// missing one, after `i + 2` for two letters swapped. Each piece includes the space that
-/// marks the word's edge; only pieces of three letters or more are used, so that both
-/// SQLite's trigram table and PostgreSQL's trigram index can look each up, and a pair with
-/// one piece too short is kept as the other piece alone. Keys under five letters get none
-/// (too many words are one slip away from them).
-fn slip_pieces(key: &str) -> Vec<(Option<String>, Option<String>)> {
+/// Words shorter than this get no slip alternatives: too many words are one slip away from
+/// a short one. It also keeps the guarantee of [`near_words`]: a word of five letters or more
+/// with one slip keeps its first two or its last two letters.
+const MIN_SLIP_LETTERS: usize = 5;
+
+/// Whether `typed` is `word` with one typing slip: one letter wrong, extra or missing, or two
+/// neighbouring letters swapped (the optimal string alignment distance is 1).
+fn one_slip_apart(typed: &[char], word: &[char]) -> bool {
+    let (n, m) = (typed.len(), word.len());
+    if n.abs_diff(m) > 1 || typed == word {
+        return false;
+    }
+    // Skip the common start and end; one slip must explain what is left.
+    let start = typed.iter().zip(word).take_while(|(a, b)| a == b).count();
+    let end = typed[start..]
+        .iter()
+        .rev()
+        .zip(word[start..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let typed_rest = &typed[start..n - end];
+    let word_rest = &word[start..m - end];
+    match (typed_rest.len(), word_rest.len()) {
+        // A wrong, extra or missing letter.
+        (1, 1) | (1, 0) | (0, 1) => true,
+        // Two neighbours swapped.
+        (2, 2) => typed_rest[0] == word_rest[1] && typed_rest[1] == word_rest[0],
+        _ => false,
+    }
+}
+
+/// The words of the register's vocabulary (`search_words`, every distinct folded key) that
+/// `key` is with one typing slip. A slip leaves a word of [`MIN_SLIP_LETTERS`] or more with
+/// its first two letters (a slip after them) or its last two (a slip before them, which
+/// shifts no letter after it), and changes its length by one at most: the words with the
+/// same head or tail and such a length are read through the two indexes, and checked here.
+async fn near_words(
+    mut connection: Exec<'_>,
+    key: &str,
+) -> Result<Vec<String>, StoreError> {
     let letters: Vec<char> = key.chars().collect();
     let n = letters.len();
-    if n < 5 {
-        return Vec::new();
+    if n < MIN_SLIP_LETTERS || !letters.iter().all(char::is_ascii_lowercase) {
+        return Ok(Vec::new());
     }
-    let mut pairs: Vec<(Option<String>, Option<String>)> = Vec::new();
-    for i in 0..n {
-        for skip in 0..=2 {
-            let j = i + skip;
-            if j > n {
-                continue;
-            }
-            let start: String = std::iter::once(' ')
-                .chain(letters[..i].iter().copied())
-                .collect();
-            let end: String = letters[j..]
-                .iter()
-                .copied()
-                .chain(std::iter::once(' '))
-                .collect();
-            // A piece of three letters is one or two common trigrams, whose long lists the
-            // index must read and intersect; beside a piece of six letters or more it narrows
-            // little, so that piece stands alone.
-            let start = (i >= 3 && !(i == 3 && n - j >= 6)).then_some(start);
-            let end = (n - j >= 3 && !(n - j == 3 && i >= 6)).then_some(end);
-            if start.is_none() && end.is_none() {
-                continue;
-            }
-            let pair = (start, end);
-            if !pairs.contains(&pair) {
-                pairs.push(pair);
-            }
+    let head: String = letters[..2].iter().collect();
+    let tail: String = letters[n - 2..].iter().collect();
+    let (shortest, longest) = (n as i64 - 1, n as i64 + 1);
+    let rows = db::query(
+        "SELECT word FROM search_words
+         WHERE (head = ? AND length BETWEEN ? AND ?) OR (tail = ? AND length BETWEEN ? AND ?)",
+    )
+    .bind(head)
+    .bind(shortest)
+    .bind(longest)
+    .bind(tail)
+    .bind(shortest)
+    .bind(longest)
+    .fetch_all(connection.reborrow())
+    .await?;
+    let mut near = Vec::new();
+    for row in &rows {
+        let word: String = row.try_get("word")?;
+        let word_letters: Vec<char> = word.chars().collect();
+        if one_slip_apart(&letters, &word_letters) {
+            near.push(word);
         }
     }
-    // A lone piece makes any pair containing it redundant.
-    let lone: HashSet<String> = pairs
-        .iter()
-        .filter_map(|pair| match pair {
-            (Some(piece), None) | (None, Some(piece)) => Some(piece.clone()),
-            _ => None,
-        })
-        .collect();
-    pairs.retain(|pair| match pair {
-        (Some(start), Some(end)) => !lone.contains(start) && !lone.contains(end),
-        _ => true,
-    });
-    pairs
+    near.sort();
+    Ok(near)
 }
 
 /// The condition of a tier on `p` and its values, or `None` when the tier does not apply.
@@ -331,37 +339,24 @@ fn tier_condition(tier: Tier, parsed: &Parsed, postgres: bool) -> Option<(String
                         );
                         values.push(Value::Text(format!("%{escaped}%")));
                         values.push(Value::Text(format!("% {escaped}{edge}%")));
-                    } else if tier == Tier::Slip {
-                        alternatives.push(format!("\" {key}\""));
                     } else {
                         let star = if tier == Tier::Exact { "" } else { "*" };
                         alternatives.push(format!("\"{key}\"{star}"));
                     }
                 }
                 if tier == Tier::Slip && parsed.may_be_misspelt(index) {
-                    // The folded key (first reading) with one slip.
-                    let folded = fold(word);
-                    let slip_key = match folded.tokens() {
-                        [token] if !token.is_initial() => Some(token.key().to_owned()),
-                        _ => None,
-                    };
-                    for (start, end) in slip_key.as_deref().map(slip_pieces).unwrap_or_default() {
+                    // The vocabulary's words one slip away, each a whole key.
+                    for near in parsed.near.get(index).into_iter().flatten() {
                         any_slip = true;
-                        let pieces: Vec<String> = start.into_iter().chain(end).collect();
                         if postgres {
-                            let mut all = Vec::new();
-                            for piece in pieces {
-                                // The first LIKE is the one the trigram index answers.
-                                all.push("(p.search_keys LIKE ? AND (' ' || p.search_keys || ' ') LIKE ?)".to_owned());
-                                values
-                                    .push(Value::Text(format!("%{}%", escape_like(piece.trim()))));
-                                values.push(Value::Text(format!("%{}%", escape_like(&piece))));
-                            }
-                            alternatives.push(format!("({})", all.join(" AND ")));
+                            alternatives.push(
+                                "(p.search_keys LIKE ? AND (' ' || p.search_keys || ' ') LIKE ?)"
+                                    .to_owned(),
+                            );
+                            values.push(Value::Text(format!("%{near}%")));
+                            values.push(Value::Text(format!("% {near} %")));
                         } else {
-                            let all: Vec<String> =
-                                pieces.iter().map(|piece| format!("\"{piece}\"")).collect();
-                            alternatives.push(format!("({})", all.join(" AND ")));
+                            alternatives.push(format!("\"{near}\""));
                         }
                     }
                 }
@@ -373,13 +368,8 @@ fn tier_condition(tier: Tier, parsed: &Parsed, postgres: bool) -> Option<(String
             if postgres {
                 groups.join(" AND ")
             } else {
-                let table = if tier == Tier::Slip {
-                    "persons_trigram"
-                } else {
-                    "persons_fts"
-                };
                 values.push(Value::Text(groups.join(" AND ")));
-                format!("p.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)")
+                "p.id IN (SELECT rowid FROM persons_fts WHERE persons_fts MATCH ?)".to_owned()
             }
         }
     };
@@ -466,8 +456,21 @@ pub(super) async fn rank(
         if tier == Tier::Slip && gathered.len() >= FEW {
             break;
         }
-        if tier == Tier::Slip && parsed.words.len() > 1 {
-            parsed.intact = intact_words(connection.reborrow(), &parsed, postgres).await?;
+        if tier == Tier::Slip {
+            if parsed.words.len() > 1 {
+                parsed.intact = intact_words(connection.reborrow(), &parsed, postgres).await?;
+            }
+            let mut near = Vec::with_capacity(parsed.words.len());
+            for (index, word) in parsed.words.iter().enumerate() {
+                let key = match fold(word).tokens() {
+                    [token] if !token.is_initial() && parsed.may_be_misspelt(index) => {
+                        token.key().to_owned()
+                    }
+                    _ => String::new(),
+                };
+                near.push(near_words(connection.reborrow(), &key).await?);
+            }
+            parsed.near = near;
         }
         if tier == Tier::Exact && !gathered.is_empty() {
             // The word with its initial found persons: the word alone would bury them.
@@ -536,10 +539,11 @@ pub(super) async fn rank(
         }
     }
     let folded_query = fold(&parsed.name);
-    let slip_tier = tiers.iter().position(|tier| *tier == Tier::Slip);
+    // Every candidate is kept: each typed word starts one of its keys or is one slip from
+    // one, so none is far from what was typed; similarity only orders them.
     let mut scored: Vec<(f64, usize, i64)> = gathered
         .iter()
-        .filter_map(|candidate| {
+        .map(|candidate| {
             let name_score = if folded_query.is_empty() {
                 0.0
             } else {
@@ -549,11 +553,8 @@ pub(super) async fn rank(
                     .map(|name| relevance(&folded_query, &fold(name)))
                     .fold(0.0f64, f64::max)
             };
-            if Some(candidate.tier) == slip_tier && name_score < SLIP_FLOOR {
-                return None;
-            }
             let place_score = if candidate.in_place { 1.0 } else { 0.0 };
-            Some((name_score + place_score, candidate.tier, candidate.id))
+            (name_score + place_score, candidate.tier, candidate.id)
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
@@ -565,66 +566,66 @@ pub(super) async fn rank(
 
 #[cfg(test)]
 mod tests {
-    use super::slip_pieces;
+    use super::{MIN_SLIP_LETTERS, one_slip_apart};
 
-    fn pieces(key: &str) -> Vec<String> {
-        slip_pieces(key)
-            .into_iter()
-            .map(|(start, end)| {
-                format!("{}|{}", start.unwrap_or_default(), end.unwrap_or_default())
-            })
-            .collect()
-    }
-
-    /// Every single slip (wrong, extra, missing or swapped letter) of a word leaves one pair
-    /// of pieces of the right word whole.
-    #[test]
-    fn every_single_slip_keeps_one_pair_of_pieces() {
-        let right = " ahmetov ";
-        let typed = [
-            "ahmtov", "ahmeetov", "ahmetvo", "hametov", "ahmetob", "xhmetov", "ahmeto", "hmetov",
-        ];
-        for typo in typed {
-            let found = slip_pieces(typo).into_iter().any(|(start, end)| {
-                start
-                    .iter()
-                    .chain(end.iter())
-                    .all(|piece| right.contains(piece.as_str()))
-            });
-            assert!(
-                found,
-                "{typo} has no pair of pieces in {right:?}: {:?}",
-                pieces(typo)
-            );
-        }
-        assert!(slip_pieces("ahme").is_empty());
-    }
-
-    /// The same for every slip at every position of longer words.
-    #[test]
-    fn every_slip_anywhere_in_a_long_word_keeps_a_pair_whole() {
-        for word in ["ahmetov", "alzhanova", "nurlanovna", "zhaksyzhanov", "konstantinova"] {
-            let right = format!(" {word} ");
-            let letters: Vec<char> = word.chars().collect();
-            let mut typos: Vec<String> = Vec::new();
-            for at in 0..=letters.len() {
-                let (before, after) = letters.split_at(at);
-                typos.push(before.iter().chain(['q'].iter()).chain(after).collect());
-                if at < letters.len() {
-                    typos.push(before.iter().chain(&after[1..]).collect());
-                    typos.push(before.iter().chain(['q'].iter()).chain(&after[1..]).collect());
-                }
-                if at + 1 < letters.len() {
-                    let mut swapped = letters.clone();
-                    swapped.swap(at, at + 1);
-                    typos.push(swapped.into_iter().collect());
-                }
+    /// Every single slip of `word`: a letter wrong, extra or missing at every position, or two
+    /// neighbours swapped.
+    fn single_slips(word: &str) -> Vec<String> {
+        let letters: Vec<char> = word.chars().collect();
+        let mut typos: Vec<String> = Vec::new();
+        for at in 0..=letters.len() {
+            let (before, after) = letters.split_at(at);
+            typos.push(before.iter().chain(['q'].iter()).chain(after).collect());
+            if at < letters.len() {
+                typos.push(before.iter().chain(&after[1..]).collect());
+                typos.push(before.iter().chain(['q'].iter()).chain(&after[1..]).collect());
             }
-            for typo in typos {
-                let found = slip_pieces(&typo).into_iter().any(|(start, end)| {
-                    start.iter().chain(end.iter()).all(|piece| right.contains(piece.as_str()))
-                });
-                assert!(found, "{typo} keeps no piece of {right:?}: {:?}", pieces(&typo));
+            if at + 1 < letters.len() && letters[at] != letters[at + 1] {
+                let mut swapped = letters.clone();
+                swapped.swap(at, at + 1);
+                typos.push(swapped.into_iter().collect());
+            }
+        }
+        typos
+    }
+
+    fn check(typed: &str, word: &str, expected: bool) {
+        let typed_letters: Vec<char> = typed.chars().collect();
+        let word_letters: Vec<char> = word.chars().collect();
+        assert_eq!(
+            one_slip_apart(&typed_letters, &word_letters),
+            expected,
+            "{typed} against {word}"
+        );
+    }
+
+    #[test]
+    fn one_slip_is_a_wrong_extra_missing_or_swapped_letter() {
+        check("ahmedov", "ahmetov", true);
+        check("ahmeetov", "ahmetov", true);
+        check("ahmtov", "ahmetov", true);
+        check("ahemtov", "ahmetov", true);
+        check("hametov", "ahmetov", true);
+        check("ahmetvo", "ahmetov", true);
+        check("ahmetov", "ahmetov", false);
+        check("ahmedova", "ahmetov", false);
+        check("amhetvo", "ahmetov", false);
+        check("zhaksybekov", "zhaksybaev", false);
+    }
+
+    /// Every slip anywhere in a word of five letters or more is found by the vocabulary's
+    /// lookup: one slip away, and the same first two or last two letters, and a length
+    /// within one.
+    #[test]
+    fn every_slip_keeps_the_head_or_the_tail() {
+        for word in ["erlan", "ahmetov", "alzhanova", "nurlanovna", "zhaksyzhanov"] {
+            assert!(word.chars().count() >= MIN_SLIP_LETTERS);
+            for typo in single_slips(word) {
+                check(&typo, word, true);
+                let kept_head = typo.get(..2) == word.get(..2);
+                let kept_tail = typo.get(typo.len() - 2..) == word.get(word.len() - 2..);
+                assert!(kept_head || kept_tail, "{typo} keeps neither end of {word}");
+                assert!(typo.len().abs_diff(word.len()) <= 1);
             }
         }
     }

@@ -27,8 +27,6 @@ const NOT_COMPARED: &[&str] = &[
     "schema_version",
     "persons_fts_data",
     "persons_fts_idx",
-    "persons_trigram_data",
-    "persons_trigram_idx",
 ];
 
 /// Every row of every compared table, every column with its storage class, rows sorted.

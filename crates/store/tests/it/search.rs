@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use kuzet_register::{Actor, City, Role};
 use kuzet_store::{ImportRecord, NewDetention, PersonId, PersonQuery, PersonSort, Store};
 
-use crate::support::{detention, person, stores, user};
+use crate::support::{TestStore, detention, person, stores, user};
 
 /// The people of these tests: (key, name, city, police station of their detention).
 const PEOPLE: &[(&str, &str, &str, &str)] = &[
@@ -211,5 +211,89 @@ async fn over_the_cap_the_best_are_kept_and_the_page_says_so() {
         assert!(!page.capped, "{}", test.backend);
         assert_eq!(page.total, 2_102, "{}", test.backend);
         assert_eq!(page.items[0].id, in_almaty, "{}", test.backend);
+    }
+}
+
+/// The ids the search for `text` finds (ranked, first page).
+async fn found(store: &Store, actor: &Actor, text: &str) -> Vec<PersonId> {
+    let query = PersonQuery {
+        text: Some(text.into()),
+        ..PersonQuery::default()
+    };
+    let page = store.list_persons(actor, &query).await.unwrap();
+    page.items.iter().map(|row| row.id).collect()
+}
+
+/// The search vocabulary (`search_words`: word and number of persons), read directly from a
+/// file or PostgreSQL database; `None` in memory.
+async fn vocabulary(test: &TestStore) -> Option<Vec<(String, i64)>> {
+    use sqlx::{Connection, Row};
+    let sql = "SELECT word, persons FROM search_words ORDER BY word";
+    let rows: Vec<(String, i64)> = if test.file.is_some() {
+        let mut raw = test.raw().await;
+        sqlx::query(sql)
+            .fetch_all(&mut raw)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get("word"), row.get("persons")))
+            .collect()
+    } else {
+        let url = test.reopen_url()?;
+        let mut raw = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query(sql)
+            .fetch_all(&mut raw)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get("word"), row.get("persons")))
+            .collect()
+    };
+    Some(rows)
+}
+
+fn words(pairs: &[(&str, i64)]) -> Option<Vec<(String, i64)>> {
+    Some(pairs.iter().map(|(word, n)| (word.to_string(), *n)).collect())
+}
+
+/// A typing slip finds a name only while some person has it: the vocabulary the slip tier
+/// reads follows additions, renames and deletions (a word shared by two persons stays while
+/// one of them has it), the same on every backend.
+#[tokio::test]
+async fn a_slip_finds_a_name_while_someone_has_it() {
+    for test in stores().await {
+        let store = &test.store;
+        let backend = test.backend;
+        let admin = user(store, "admin", Role::Admin).await;
+        let first = store
+            .add_person(&admin, &person("Тестбеков Марат"))
+            .await
+            .unwrap();
+        let second = store
+            .add_person(&admin, &person("Тестбеков Ерик"))
+            .await
+            .unwrap();
+        let expected = words(&[("erik", 1), ("marat", 1), ("testbekov", 2)]);
+        if let Some(found) = vocabulary(&test).await {
+            assert_eq!(Some(found), expected, "{backend}");
+        }
+        // A wrong letter in the surname, a missing one in the other name.
+        assert_eq!(found(store, &admin, "Тестбеклв Марат").await, vec![first], "{backend}");
+        assert_eq!(found(store, &admin, "Testbekv Marat").await, vec![first], "{backend}");
+        // Renamed: the old surname is still the other person's, the new one is found.
+        store
+            .update_person(&admin, first, 1, &person("Пробаев Марат"))
+            .await
+            .unwrap();
+        assert_eq!(found(store, &admin, "Тестбеклв Ерик").await, vec![second], "{backend}");
+        assert_eq!(found(store, &admin, "Пробаевв Марат").await, vec![first], "{backend}");
+        assert!(found(store, &admin, "Тестбеклв Марат").await.is_empty(), "{backend}");
+        // Deleted: the other person's names are one slip from no one now.
+        store.delete_person(&admin, second, 1).await.unwrap();
+        assert!(found(store, &admin, "Тестбеклв Ерик").await.is_empty(), "{backend}");
+        assert_eq!(found(store, &admin, "Пробаеу Марат").await, vec![first], "{backend}");
+        if let Some(found) = vocabulary(&test).await {
+            assert_eq!(Some(found), words(&[("marat", 1), ("probaev", 1)]), "{backend}");
+        }
     }
 }
