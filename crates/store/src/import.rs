@@ -18,6 +18,7 @@ use crate::register::{
     search_keys, source_json, status_now, summarize, transfer_json,
 };
 use crate::{DetentionId, FactRef, NewDetention, NewPerson, PersonId, Store, encode};
+use sqlx::Row;
 
 /// One record of an import: a person and, when known, one detention with what followed.
 /// `source` is attached to the detention, or to the person when there is no detention.
@@ -166,65 +167,141 @@ impl Store {
     }
 }
 
-impl Change {
-    async fn next_id(&mut self, table: &'static str) -> Result<i64, StoreError> {
-        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM {table}");
-        Ok(db::query(sql)
-            .fetch_one(&mut self.tx)
-            .await?
-            .try_get("next")?)
-    }
+/// SQLite's trigger that adds each new person's words to the search vocabulary
+/// (`search_words`, migration 0015).
+const VOCABULARY_TRIGGER: &str = "search_words_insert";
 
-    /// Stores `records` as new, checked persons with their facts, each row with its audit
-    /// record, statuses derived at `now`.
-    pub(crate) async fn import_bulk(
-        &mut self,
-        records: &[ImportRecord],
-        now: PrimitiveDateTime,
-        mut progress: impl FnMut(usize) + Send,
-    ) -> Result<ImportSummary, StoreError> {
-        let mut ids = NextIds {
-            person: crate::register::next_person_id(&mut self.tx).await?,
-            detention: self.next_id("detentions").await?,
-            decision: self.next_id("decisions").await?,
-            custody: self.next_id("custody").await?,
-            transfer: self.next_id("transfers").await?,
-            source: self.next_id("sources").await?,
-        };
-        let mut summary = ImportSummary::default();
-        let mut done = 0;
-        for chunk in records.chunks(RECORDS_PER_ROUND) {
-            let mut round = Round::default();
-            for record in chunk {
-                self.plan_record(record, now, &mut ids, &mut round, &mut summary);
-            }
-            self.store_round(round).await?;
-            done += chunk.len();
-            progress(done);
-        }
-        // The rows were given ids here, not by PostgreSQL's identity sequences: move each
-        // sequence past the highest id, or the next single insert would take a used id.
-        if let WriteTx::Postgres(tx) = &mut self.tx {
-            for table in ["persons", "detentions", "decisions", "custody", "transfers", "sources"] {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
-                )))
-                .execute(&mut **tx)
+/// The tables an import writes.
+const IMPORTED_TABLES: &[&str] = &[
+    "persons",
+    "detentions",
+    "decisions",
+    "custody",
+    "transfers",
+    "sources",
+    "audit_log",
+];
+
+/// SQLite's per-row work set aside for the length of an import's transaction, and the
+/// statements that bring it back (read from the schema itself, so they are the migrations'
+/// own). A failed import rolls the drops back with everything else, and no other connection
+/// sees them.
+///
+/// The vocabulary's per-row trigger took a sixth of a 100,000-row import; it is replaced by
+/// one statement at the end ([`add_vocabulary_since`]). When the import at least doubles the
+/// register (a first import, the demo), the secondary indexes of the tables it writes are
+/// also dropped and built again at the end: building an index from sorted rows is cheaper
+/// than inserting each row into each index, but on a large register rebuilding would cost
+/// more than it saves.
+struct SetAside {
+    trigger: Option<String>,
+    indexes: Vec<String>,
+}
+
+impl SetAside {
+    async fn begin(
+        tx: &mut sqlx::SqliteConnection,
+        importing: usize,
+    ) -> Result<SetAside, StoreError> {
+        let trigger: Option<String> =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?")
+                .bind(VOCABULARY_TRIGGER)
+                .fetch_optional(&mut *tx)
                 .await?;
+        if trigger.is_some() {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP TRIGGER {VOCABULARY_TRIGGER}"
+            )))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let persons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM persons")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut indexes = Vec::new();
+        if importing as i64 >= persons {
+            // Indexes without SQL are those of primary keys and UNIQUE constraints: kept.
+            let tables = vec!["?"; IMPORTED_TABLES.len()].join(", ");
+            let sql = format!(
+                "SELECT name, sql FROM sqlite_master
+                 WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({tables})
+                 ORDER BY name"
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for table in IMPORTED_TABLES {
+                query = query.bind(*table);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                let name: String = row.try_get("name")?;
+                let create: String = row.try_get("sql")?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+                    .execute(&mut *tx)
+                    .await?;
+                indexes.push(create);
             }
         }
-        Ok(summary)
+        Ok(SetAside { trigger, indexes })
     }
 
+    /// Brings back what was set aside, after the vocabulary has the words of the persons
+    /// stored from id `first_person` on.
+    async fn end(
+        self,
+        tx: &mut sqlx::SqliteConnection,
+        first_person: i64,
+    ) -> Result<(), StoreError> {
+        if let Some(trigger) = self.trigger {
+            add_vocabulary_since(tx, first_person).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(trigger))
+                .execute(&mut *tx)
+                .await?;
+        }
+        for create in self.indexes {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds the words of the persons from id `first` on to the search vocabulary, counted as the
+/// per-row trigger would have counted them (once per person having the word).
+async fn add_vocabulary_since(
+    tx: &mut sqlx::SqliteConnection,
+    first: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO search_words (word, head, tail, length, persons)
+         SELECT word, substr(word, 1, 2), substr(word, -2), length(word), COUNT(*)
+         FROM (SELECT DISTINCT person_id, word FROM person_search_words WHERE person_id >= ?)
+         WHERE true
+         GROUP BY word
+         ON CONFLICT (word) DO UPDATE SET persons = persons + excluded.persons",
+    )
+    .bind(first)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// What every row of an import shares: who stored it, when, and the moment statuses are
+/// derived at.
+struct Planner {
+    user_id: Option<i64>,
+    at: String,
+    now: PrimitiveDateTime,
+}
+
+impl Planner {
     fn plan_record(
         &self,
         record: &ImportRecord,
-        now: PrimitiveDateTime,
         ids: &mut NextIds,
         round: &mut Round,
         summary: &mut ImportSummary,
     ) {
-        let created_by = Cell::Int(self.actor.user_id.map(|id| id.0));
+        let created_by = Cell::Int(self.user_id);
         let created_by = || match &created_by {
             Cell::Int(value) => Cell::Int(*value),
             _ => Cell::Int(None),
@@ -262,7 +339,7 @@ impl Change {
                 text(encode::date_time(detention.detained_at)),
                 Cell::Text(detention.released_at().map(encode::date_time)),
                 Cell::Real(detention.hours_held()),
-                Cell::Int(Some(i64::from(detention.exceeds_legal_limit(now)))),
+                Cell::Int(Some(i64::from(detention.exceeds_legal_limit(self.now)))),
                 text(detention.detained_by.clone()),
                 text(detention.police_station.clone()),
                 Cell::Int(Some(i64::from(detention.treatment.bits()))),
@@ -348,7 +425,13 @@ impl Change {
             }
             let transfers: Vec<Transfer> = record.transfer.iter().cloned().collect();
             let custody_place = record.custody.as_ref().map(|custody| custody.place.clone());
-            let facts = summarize(detention, &record.decisions, &transfers, custody_place, now);
+            let facts = summarize(
+                detention,
+                &record.decisions,
+                &transfers,
+                custody_place,
+                self.now,
+            );
             latest = (
                 Some(facts.status.as_str().to_owned()),
                 facts.until.map(encode::date),
@@ -440,6 +523,91 @@ impl Change {
             before_json: None,
             after_json: Some(serde_json::Value::Object(imported).to_string()),
         });
+    }
+}
+
+impl Change {
+    async fn next_id(&mut self, table: &'static str) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM {table}");
+        Ok(db::query(sql)
+            .fetch_one(&mut self.tx)
+            .await?
+            .try_get("next")?)
+    }
+
+    /// Stores `records` as new, checked persons with their facts, each row with its audit
+    /// record, statuses derived at `now`.
+    pub(crate) async fn import_bulk(
+        &mut self,
+        records: &[ImportRecord],
+        now: PrimitiveDateTime,
+        mut progress: impl FnMut(usize) + Send,
+    ) -> Result<ImportSummary, StoreError> {
+        let mut ids = NextIds {
+            person: crate::register::next_person_id(&mut self.tx).await?,
+            detention: self.next_id("detentions").await?,
+            decision: self.next_id("decisions").await?,
+            custody: self.next_id("custody").await?,
+            transfer: self.next_id("transfers").await?,
+            source: self.next_id("sources").await?,
+        };
+        let first_person = ids.person;
+        let set_aside = match &mut self.tx {
+            WriteTx::Sqlite(tx) => Some(SetAside::begin(&mut **tx, records.len()).await?),
+            WriteTx::Postgres(_) => None,
+        };
+        let mut summary = ImportSummary::default();
+        let mut done = 0;
+        let planner = Planner {
+            user_id: self.actor.user_id.map(|id| id.0),
+            at: self.at.clone(),
+            now,
+        };
+        let plan = |chunk: &[ImportRecord], ids: &mut NextIds, summary: &mut ImportSummary| {
+            let mut round = Round::default();
+            for record in chunk {
+                planner.plan_record(record, ids, &mut round, summary);
+            }
+            (chunk.len(), round)
+        };
+        let mut chunks = records.chunks(RECORDS_PER_ROUND);
+        let mut next = chunks
+            .next()
+            .map(|chunk| plan(chunk, &mut ids, &mut summary));
+        while let Some((count, round)) = next.take() {
+            let following = chunks.next();
+            // The next round is planned while this one is stored: the database (SQLite's
+            // worker thread, or the PostgreSQL server) and this thread work at once.
+            let (stored, planned) = tokio::join!(self.store_round(round), async {
+                following.map(|chunk| plan(chunk, &mut ids, &mut summary))
+            });
+            stored?;
+            next = planned;
+            done += count;
+            progress(done);
+        }
+        if let (WriteTx::Sqlite(tx), Some(set_aside)) = (&mut self.tx, set_aside) {
+            set_aside.end(&mut **tx, first_person).await?;
+        }
+        // The rows were given ids here, not by PostgreSQL's identity sequences: move each
+        // sequence past the highest id, or the next single insert would take a used id.
+        if let WriteTx::Postgres(tx) = &mut self.tx {
+            for table in [
+                "persons",
+                "detentions",
+                "decisions",
+                "custody",
+                "transfers",
+                "sources",
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
+                )))
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        Ok(summary)
     }
 
     async fn store_round(&mut self, round: Round) -> Result<(), StoreError> {
