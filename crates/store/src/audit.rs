@@ -88,7 +88,9 @@ impl Change {
     /// blocked (plain reads take no lock that conflicts with EXCLUSIVE).
     pub(crate) async fn begin(store: &Store, actor: Actor) -> Result<Change, StoreError> {
         let tx = match &store.backend {
-            Backend::Sqlite { write, .. } => WriteTx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite { write, .. } => {
+                WriteTx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
             Backend::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("LOCK TABLE audit_head IN EXCLUSIVE MODE")

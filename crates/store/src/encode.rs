@@ -17,7 +17,12 @@ const DATE_TIME: &[time::format_description::BorrowedFormatItem<'static>] =
 // noticeable share of a 100,000-row import, which writes several of these per row.
 pub(crate) fn date(value: Date) -> String {
     if (0..=9999).contains(&value.year()) {
-        format!("{:04}-{:02}-{:02}", value.year(), u8::from(value.month()), value.day())
+        format!(
+            "{:04}-{:02}-{:02}",
+            value.year(),
+            u8::from(value.month()),
+            value.day()
+        )
     } else {
         value.format(DATE).unwrap_or_default()
     }
@@ -49,8 +54,14 @@ mod tests {
             datetime!(1999-12-31 23:59:59),
             datetime!(9999-12-31 23:59:59),
         ] {
-            assert_eq!(super::date_time(moment), moment.format(super::DATE_TIME).unwrap());
-            assert_eq!(super::date(moment.date()), moment.date().format(super::DATE).unwrap());
+            assert_eq!(
+                super::date_time(moment),
+                moment.format(super::DATE_TIME).unwrap()
+            );
+            assert_eq!(
+                super::date(moment.date()),
+                moment.date().format(super::DATE).unwrap()
+            );
         }
     }
 }

@@ -169,12 +169,10 @@ impl Change {
                 return Err(StoreError::invalid("fact", "not a fact of a person"));
             }
         };
-        db::query(format!(
-            "DELETE FROM {table} WHERE id = ?"
-        ))
-        .bind(fact.id())
-        .execute(&mut self.tx)
-        .await?;
+        db::query(format!("DELETE FROM {table} WHERE id = ?"))
+            .bind(fact.id())
+            .execute(&mut self.tx)
+            .await?;
         self.audit(
             fact.kind(),
             fact.id(),

@@ -61,8 +61,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use accounts::{
     ABSOLUTE_SESSION_SECS, ADDRESS_FAILURE_LIMIT, ApiTokenRow, ApiTokenScope, IDLE_SESSION_SECS,
-    LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_SECS, LoginStep, MIN_PASSWORD_CHARS, NewApiToken,
-    NewSession, PENDING_LOGIN_SECS, PendingLogin, SessionUser, TokenUser, TotpEnrolment, UserRow,
+    LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_SECS, LoginStep, MIN_PASSWORD_CHARS, NewApiToken, NewSession,
+    PENDING_LOGIN_SECS, PendingLogin, SessionUser, TokenUser, TotpEnrolment, UserRow,
     new_totp_enrolment, totp,
 };
 pub use audit::{AuditFilter, AuditRecord, AuditVerdict};

@@ -138,10 +138,8 @@ fn cell_value(value: &serde_json::Value) -> Result<CellValue, StoreError> {
                 CellValue::Real(real.parse().map_err(|_| bad())?)
             }
             (_, Some(serde_json::Value::String(blob))) => {
-                {
                 hex::decode(blob).map_err(|_| bad())?;
                 CellValue::Blob
-            }
             }
             _ => return Err(bad()),
         },
@@ -229,7 +227,10 @@ async fn restore_person(
         if !insert && *column == "id" {
             continue;
         }
-        let kind = kinds.get(column).map(|kind| kind.as_str()).unwrap_or_default();
+        let kind = kinds
+            .get(column)
+            .map(|kind| kind.as_str())
+            .unwrap_or_default();
         query = query.bind(bind_cell(cell_value(&image[column.as_str()])?, kind)?);
     }
     if !insert {

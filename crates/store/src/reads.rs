@@ -631,7 +631,9 @@ impl Store {
             (rows, total)
         } else {
             let (conditions, values) = conditions(query, &today, false, self.is_postgres());
-            let total = self.count_persons_cached(connection.reborrow(), &conditions, &values).await?;
+            let total = self
+                .count_persons_cached(connection.reborrow(), &conditions, &values)
+                .await?;
             let sql = format!(
                 "{columns} WHERE p.id IN ({}) ORDER BY {}",
                 page_ids(&conditions, query.sort, self.is_postgres()),
@@ -695,7 +697,9 @@ impl Store {
         let (_, today) = self.status_today(connection.reborrow()).await?;
         let (conditions, values) = conditions(query, &today, true, self.is_postgres());
         let (page, per_page, offset) = paging(query);
-        let total = self.count_persons_cached(connection.reborrow(), &conditions, &values).await?;
+        let total = self
+            .count_persons_cached(connection.reborrow(), &conditions, &values)
+            .await?;
         let sql = format!(
             "SELECT p.id, p.name, p.birth_year, p.city, p.roles, e.title AS event_title, e.date AS event_date,
                 e.city AS event_city, p.latest_detained_at, d.released_at, p.latest_hours_held, p.latest_police_station,

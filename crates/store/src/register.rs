@@ -321,7 +321,9 @@ pub(crate) async fn person_of_fact(
     let mut connection = connection.into();
     let sql = match fact {
         FactRef::Event(_) => "SELECT CAST(NULL AS BIGINT) AS person_id FROM events WHERE id = ?",
-        FactRef::Claim(_) => "SELECT CAST(NULL AS BIGINT) AS person_id FROM official_claims WHERE id = ?",
+        FactRef::Claim(_) => {
+            "SELECT CAST(NULL AS BIGINT) AS person_id FROM official_claims WHERE id = ?"
+        }
         FactRef::Person(_) => "SELECT id AS person_id FROM persons WHERE id = ?",
         FactRef::Detention(_) => "SELECT person_id FROM detentions WHERE id = ?",
         FactRef::Decision(_) => {
@@ -1011,10 +1013,7 @@ impl Store {
                 "SELECT id, detained_at AS what FROM detentions WHERE person_id = ?",
             ),
         ] {
-            let rows = db::query(sql)
-                .bind(id.0)
-                .fetch_all(&mut change.tx)
-                .await?;
+            let rows = db::query(sql).bind(id.0).fetch_all(&mut change.tx).await?;
             for row in rows {
                 let fact_id: i64 = row.try_get("id")?;
                 let what: String = row.try_get("what")?;
@@ -1201,7 +1200,11 @@ impl Store {
     }
 
     /// Recomputes the person's derived status from the facts as changed, then commits.
-    pub(crate) async fn finish_person_change(&self, mut change: Change, person: PersonId) -> Result<(), StoreError> {
+    pub(crate) async fn finish_person_change(
+        &self,
+        mut change: Change,
+        person: PersonId,
+    ) -> Result<(), StoreError> {
         let now = status_now(&mut change.tx, self).await?;
         change.refresh_person(person, now).await?;
         change.commit().await
@@ -1287,9 +1290,7 @@ pub(crate) fn consent(raw: &str) -> Result<Consent, StoreError> {
 /// deleted), so that an id names one person for good. SQLite's own choice, max(id) + 1,
 /// would hand out the id of a removed highest-numbered person again, blocking the undo of
 /// its merge or attaching its audit history and decisions to a stranger.
-pub(crate) async fn next_person_id(
-    connection: impl Into<Exec<'_>>,
-) -> Result<i64, StoreError> {
+pub(crate) async fn next_person_id(connection: impl Into<Exec<'_>>) -> Result<i64, StoreError> {
     let mut connection = connection.into();
     // Two columns rather than SQL's two-argument MAX, which PostgreSQL spells GREATEST.
     let row = db::query(

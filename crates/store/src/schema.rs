@@ -96,10 +96,7 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
         "city_status_index",
         include_str!("../migrations/postgres/0007_city_status_index.sql"),
     ),
-    (
-        "totp",
-        include_str!("../migrations/postgres/0008_totp.sql"),
-    ),
+    ("totp", include_str!("../migrations/postgres/0008_totp.sql")),
     (
         "merges",
         include_str!("../migrations/postgres/0009_merges.sql"),
@@ -247,8 +244,9 @@ pub(crate) async fn current_version_postgres(pool: &PgPool) -> Result<i64, Store
 async fn current_version_postgres_on(
     connection: &mut sqlx::PgConnection,
 ) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT COALESCE(MAX(version), 0)::BIGINT AS version FROM schema_version")
-        .fetch_one(&mut *connection)
-        .await?;
+    let row =
+        sqlx::query("SELECT COALESCE(MAX(version), 0)::BIGINT AS version FROM schema_version")
+            .fetch_one(&mut *connection)
+            .await?;
     Ok(row.try_get("version")?)
 }

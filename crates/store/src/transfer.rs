@@ -38,12 +38,10 @@ use crate::{Backend, Store};
 
 /// SQLite's derived search tables and the statement that fills each from the rows it
 /// indexes, run on a SQLite target after the copy. A new FTS table needs its line here.
-pub const SQLITE_DERIVED: &[(&str, &str)] = &[
-    (
-        "persons_fts",
-        "INSERT INTO persons_fts (rowid, search_keys) SELECT id, search_keys FROM persons",
-    ),
-];
+pub const SQLITE_DERIVED: &[(&str, &str)] = &[(
+    "persons_fts",
+    "INSERT INTO persons_fts (rowid, search_keys) SELECT id, search_keys FROM persons",
+)];
 
 /// Tables each database keeps for itself: its schema version, and the search vocabulary, which
 /// triggers on both backends fill as the persons are copied.

@@ -395,9 +395,7 @@ impl PersonSort {
                 PersonSort::HoursHeldDesc => {
                     "p.latest_hours_held IS NULL, p.latest_hours_held DESC, p.id ASC"
                 }
-                PersonSort::CityAsc => {
-                    "p.city IS NULL, p.city ASC, lower(p.name) ASC, p.id ASC"
-                }
+                PersonSort::CityAsc => "p.city IS NULL, p.city ASC, lower(p.name) ASC, p.id ASC",
                 PersonSort::StatusAsc => "effective_status ASC, p.id ASC",
             };
         }

@@ -257,10 +257,7 @@ fn one_slip_apart(typed: &[char], word: &[char]) -> bool {
 /// its first two letters (a slip after them) or its last two (a slip before them, which
 /// shifts no letter after it), and changes its length by one at most: the words with the
 /// same head or tail and such a length are read through the two indexes, and checked here.
-async fn near_words(
-    mut connection: Exec<'_>,
-    key: &str,
-) -> Result<Vec<String>, StoreError> {
+async fn near_words(mut connection: Exec<'_>, key: &str) -> Result<Vec<String>, StoreError> {
     let letters: Vec<char> = key.chars().collect();
     let n = letters.len();
     if n < MIN_SLIP_LETTERS || !letters.iter().all(char::is_ascii_lowercase) {
@@ -578,7 +575,13 @@ mod tests {
             typos.push(before.iter().chain(['q'].iter()).chain(after).collect());
             if at < letters.len() {
                 typos.push(before.iter().chain(&after[1..]).collect());
-                typos.push(before.iter().chain(['q'].iter()).chain(&after[1..]).collect());
+                typos.push(
+                    before
+                        .iter()
+                        .chain(['q'].iter())
+                        .chain(&after[1..])
+                        .collect(),
+                );
             }
             if at + 1 < letters.len() && letters[at] != letters[at + 1] {
                 let mut swapped = letters.clone();
@@ -618,7 +621,13 @@ mod tests {
     /// within one.
     #[test]
     fn every_slip_keeps_the_head_or_the_tail() {
-        for word in ["erlan", "ahmetov", "alzhanova", "nurlanovna", "zhaksyzhanov"] {
+        for word in [
+            "erlan",
+            "ahmetov",
+            "alzhanova",
+            "nurlanovna",
+            "zhaksyzhanov",
+        ] {
             assert!(word.chars().count() >= MIN_SLIP_LETTERS);
             for typo in single_slips(word) {
                 check(&typo, word, true);

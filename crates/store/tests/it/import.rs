@@ -236,8 +236,16 @@ async fn list_totals_follow_every_change_here_and_in_another_store_on_the_same_d
         let store = &test.store;
         let coordinator = user(store, "counter", Role::Coordinator).await;
         let totals = |store: kuzet_store::Store| async move {
-            let all = store.list_persons(&coordinator, &PersonQuery::default()).await.unwrap().total;
-            let public = store.public_persons(&PersonQuery::default()).await.unwrap().total;
+            let all = store
+                .list_persons(&coordinator, &PersonQuery::default())
+                .await
+                .unwrap()
+                .total;
+            let public = store
+                .public_persons(&PersonQuery::default())
+                .await
+                .unwrap()
+                .total;
             (all, public)
         };
         let before = totals(store.clone()).await;
@@ -245,9 +253,22 @@ async fn list_totals_follow_every_change_here_and_in_another_store_on_the_same_d
         let mut consenting = person("Counted Once");
         consenting.person.consent = kuzet_register::Consent::Given;
         store.add_person(&coordinator, &consenting).await.unwrap();
-        assert_eq!(totals(store.clone()).await, (before.0 + 1, before.1 + 1), "{}", test.backend);
-        store.add_person(&coordinator, &person("Counted Privately")).await.unwrap();
-        assert_eq!(totals(store.clone()).await, (before.0 + 2, before.1 + 1), "{}", test.backend);
+        assert_eq!(
+            totals(store.clone()).await,
+            (before.0 + 1, before.1 + 1),
+            "{}",
+            test.backend
+        );
+        store
+            .add_person(&coordinator, &person("Counted Privately"))
+            .await
+            .unwrap();
+        assert_eq!(
+            totals(store.clone()).await,
+            (before.0 + 2, before.1 + 1),
+            "{}",
+            test.backend
+        );
         if let Some(url) = test.reopen_url() {
             let other = kuzet_store::Store::open(&url).await.unwrap();
             other.add_person(&coordinator, &consenting).await.unwrap();

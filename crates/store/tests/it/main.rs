@@ -5,8 +5,8 @@
 
 mod accounts;
 mod audit;
-mod concurrency;
 mod backup;
+mod concurrency;
 mod confidentiality;
 mod demo;
 mod elections;

@@ -45,10 +45,7 @@ async fn a_postgres_url_opens_a_migrated_database_and_reopening_keeps_it() {
             .unwrap();
     assert_eq!(versions.len() as i64, kuzet_store::SCHEMA_VERSION);
     assert_eq!(versions.first().map(|v| v.1.as_str()), Some("register"));
-    assert_eq!(
-        versions.last().map(|v| v.1.as_str()),
-        Some("search_words")
-    );
+    assert_eq!(versions.last().map(|v| v.1.as_str()), Some("search_words"));
     // Trigram search over Cyrillic needs the extension and a UTF-8 character type.
     let trigrams: i64 = sqlx::query_scalar("SELECT count(*) FROM show_trgm('Жанболат')")
         .fetch_one(&mut raw)

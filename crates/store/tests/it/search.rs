@@ -253,7 +253,12 @@ async fn vocabulary(test: &TestStore) -> Option<Vec<(String, i64)>> {
 }
 
 fn words(pairs: &[(&str, i64)]) -> Option<Vec<(String, i64)>> {
-    Some(pairs.iter().map(|(word, n)| (word.to_string(), *n)).collect())
+    Some(
+        pairs
+            .iter()
+            .map(|(word, n)| (word.to_string(), *n))
+            .collect(),
+    )
 }
 
 /// A typing slip finds a name only while some person has it: the vocabulary the slip tier
@@ -278,22 +283,52 @@ async fn a_slip_finds_a_name_while_someone_has_it() {
             assert_eq!(Some(found), expected, "{backend}");
         }
         // A wrong letter in the surname, a missing one in the other name.
-        assert_eq!(found(store, &admin, "Тестбеклв Марат").await, vec![first], "{backend}");
-        assert_eq!(found(store, &admin, "Testbekv Marat").await, vec![first], "{backend}");
+        assert_eq!(
+            found(store, &admin, "Тестбеклв Марат").await,
+            vec![first],
+            "{backend}"
+        );
+        assert_eq!(
+            found(store, &admin, "Testbekv Marat").await,
+            vec![first],
+            "{backend}"
+        );
         // Renamed: the old surname is still the other person's, the new one is found.
         store
             .update_person(&admin, first, 1, &person("Пробаев Марат"))
             .await
             .unwrap();
-        assert_eq!(found(store, &admin, "Тестбеклв Ерик").await, vec![second], "{backend}");
-        assert_eq!(found(store, &admin, "Пробаевв Марат").await, vec![first], "{backend}");
-        assert!(found(store, &admin, "Тестбеклв Марат").await.is_empty(), "{backend}");
+        assert_eq!(
+            found(store, &admin, "Тестбеклв Ерик").await,
+            vec![second],
+            "{backend}"
+        );
+        assert_eq!(
+            found(store, &admin, "Пробаевв Марат").await,
+            vec![first],
+            "{backend}"
+        );
+        assert!(
+            found(store, &admin, "Тестбеклв Марат").await.is_empty(),
+            "{backend}"
+        );
         // Deleted: the other person's names are one slip from no one now.
         store.delete_person(&admin, second, 1).await.unwrap();
-        assert!(found(store, &admin, "Тестбеклв Ерик").await.is_empty(), "{backend}");
-        assert_eq!(found(store, &admin, "Пробаеу Марат").await, vec![first], "{backend}");
+        assert!(
+            found(store, &admin, "Тестбеклв Ерик").await.is_empty(),
+            "{backend}"
+        );
+        assert_eq!(
+            found(store, &admin, "Пробаеу Марат").await,
+            vec![first],
+            "{backend}"
+        );
         if let Some(found) = vocabulary(&test).await {
-            assert_eq!(Some(found), words(&[("marat", 1), ("probaev", 1)]), "{backend}");
+            assert_eq!(
+                Some(found),
+                words(&[("marat", 1), ("probaev", 1)]),
+                "{backend}"
+            );
         }
     }
 }
