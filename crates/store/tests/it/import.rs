@@ -282,3 +282,101 @@ async fn list_totals_follow_every_change_here_and_in_another_store_on_the_same_d
         }
     }
 }
+
+/// The schema's indexes and triggers, and the search vocabulary with its counts, read
+/// directly from the file.
+async fn schema_and_vocabulary(test: &crate::support::TestStore) -> (Vec<String>, Vec<String>) {
+    use sqlx::Row;
+    let mut raw = test.raw().await;
+    let schema = sqlx::query(
+        "SELECT type || ' ' || name || ': ' || sql AS line FROM sqlite_master
+         WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+    )
+    .fetch_all(&mut raw)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.get("line"))
+    .collect();
+    let vocabulary =
+        sqlx::query("SELECT word || ' ' || persons AS line FROM search_words ORDER BY word")
+            .fetch_all(&mut raw)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get("line"))
+            .collect();
+    (schema, vocabulary)
+}
+
+/// An import sets SQLite's per-row work aside (the vocabulary's trigger; the indexes when it
+/// at least doubles the register) and brings it back exactly, with the vocabulary counted as
+/// the trigger would have; an import failing half-way leaves schema and vocabulary as they were.
+#[tokio::test]
+async fn an_import_brings_back_the_indexes_and_triggers_it_set_aside() {
+    let test = crate::support::file_store().await;
+    let store = &test.store;
+    let coordinator = user(store, "coordinator", Role::Coordinator).await;
+    store
+        .add_person(&coordinator, &person("Тестбеков Марат"))
+        .await
+        .unwrap();
+    let (schema, vocabulary) = schema_and_vocabulary(&test).await;
+    assert!(
+        schema
+            .iter()
+            .any(|line| line.contains("search_words_insert"))
+    );
+    assert!(
+        schema
+            .iter()
+            .any(|line| line.contains("persons_city_status"))
+    );
+    assert_eq!(vocabulary, ["marat 1", "testbekov 1"]);
+
+    // Two records for one person: the indexes are rebuilt; then one for ten: they are not.
+    for names in [
+        &["Тестбеков Ерик", "Пробаев Марат"][..],
+        &["Тестбеков Ерик"][..],
+    ] {
+        let records: Vec<ImportRecord> = names
+            .iter()
+            .map(|name| ImportRecord::new(person(name)))
+            .collect();
+        store
+            .import_records(&coordinator, &records, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(schema_and_vocabulary(&test).await.0, schema);
+    }
+    let (_, vocabulary) = schema_and_vocabulary(&test).await;
+    assert_eq!(
+        vocabulary,
+        ["erik 2", "marat 2", "probaev 1", "testbekov 3"]
+    );
+
+    // A source that the database refuses half-way through the import.
+    {
+        use sqlx::Executor;
+        let mut raw = test.raw().await;
+        raw.execute(
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON sources WHEN new.reference = 'boom'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        )
+        .await
+        .unwrap();
+    }
+    let (schema, vocabulary) = schema_and_vocabulary(&test).await;
+    let mut records: Vec<ImportRecord> = (0..20)
+        .map(|_| ImportRecord::new(person("Новиков Сергей")))
+        .collect();
+    records[19].source = Some(Source::new(SourceKind::Volunteer, "boom", false).unwrap());
+    let failed = store.import_records(&coordinator, &records, |_| {}).await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(schema_and_vocabulary(&test).await, (schema, vocabulary));
+    let page = store
+        .list_persons(&coordinator, &PersonQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 4);
+}
