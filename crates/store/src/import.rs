@@ -171,15 +171,15 @@ impl Store {
 /// (`search_words`, migration 0015).
 const VOCABULARY_TRIGGER: &str = "search_words_insert";
 
-/// The tables an import writes.
-const IMPORTED_TABLES: &[&str] = &[
+/// The register's tables an import writes rows of, with ids it assigns itself; it also writes
+/// `audit_log`.
+const RECORD_TABLES: &[&str] = &[
     "persons",
     "detentions",
     "decisions",
     "custody",
     "transfers",
     "sources",
-    "audit_log",
 ];
 
 /// SQLite's per-row work set aside for the length of an import's transaction, and the
@@ -221,15 +221,16 @@ impl SetAside {
         let mut indexes = Vec::new();
         if importing as i64 >= persons {
             // Indexes without SQL are those of primary keys and UNIQUE constraints: kept.
-            let tables = vec!["?"; IMPORTED_TABLES.len()].join(", ");
+            let written: Vec<&str> = RECORD_TABLES.iter().copied().chain(["audit_log"]).collect();
+            let tables = vec!["?"; written.len()].join(", ");
             let sql = format!(
                 "SELECT name, sql FROM sqlite_master
                  WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({tables})
                  ORDER BY name"
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for table in IMPORTED_TABLES {
-                query = query.bind(*table);
+            for table in written {
+                query = query.bind(table);
             }
             for row in query.fetch_all(&mut *tx).await? {
                 let name: String = row.try_get("name")?;
@@ -592,14 +593,7 @@ impl Change {
         // The rows were given ids here, not by PostgreSQL's identity sequences: move each
         // sequence past the highest id, or the next single insert would take a used id.
         if let WriteTx::Postgres(tx) = &mut self.tx {
-            for table in [
-                "persons",
-                "detentions",
-                "decisions",
-                "custody",
-                "transfers",
-                "sources",
-            ] {
+            for table in RECORD_TABLES {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), MAX(id)) FROM {table}"
                 )))

@@ -286,26 +286,19 @@ async fn list_totals_follow_every_change_here_and_in_another_store_on_the_same_d
 /// The schema's indexes and triggers, and the search vocabulary with its counts, read
 /// directly from the file.
 async fn schema_and_vocabulary(test: &crate::support::TestStore) -> (Vec<String>, Vec<String>) {
-    use sqlx::Row;
     let mut raw = test.raw().await;
-    let schema = sqlx::query(
-        "SELECT type || ' ' || name || ': ' || sql AS line FROM sqlite_master
+    let schema = sqlx::query_scalar(
+        "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master
          WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
     )
     .fetch_all(&mut raw)
     .await
-    .unwrap()
-    .iter()
-    .map(|row| row.get("line"))
-    .collect();
+    .unwrap();
     let vocabulary =
-        sqlx::query("SELECT word || ' ' || persons AS line FROM search_words ORDER BY word")
+        sqlx::query_scalar("SELECT word || ' ' || persons FROM search_words ORDER BY word")
             .fetch_all(&mut raw)
             .await
-            .unwrap()
-            .iter()
-            .map(|row| row.get("line"))
-            .collect();
+            .unwrap();
     (schema, vocabulary)
 }
 
