@@ -7,9 +7,11 @@
 -- words with the same head or tail and a length within one, keeps those one slip away (in
 -- Rust), and looks them up as whole keys in persons_fts. The vocabulary is small (distinct
 -- names, not persons), so this costs a few milliseconds where the trigram table's pieces
--- cost up to hundreds at 1,000,000 persons, and it costs an import less than the trigram
--- table did. Triggers keep it in step with every write of persons; a word leaves it with the
--- last person who has it.
+-- cost up to hundreds at 1,000,000 persons. Triggers keep it in step with every write of
+-- persons (an import sets the insert trigger aside and adds its words in one statement); a
+-- word leaves it with the last person who has it. The keys are split by reading them as a JSON array; they hold no
+-- control characters (the register refuses them in names), so escaping `\` and `"` makes any
+-- keys valid JSON.
 CREATE VIEW person_search_words AS
     SELECT p.id AS person_id, w.value AS word
     FROM persons p,
