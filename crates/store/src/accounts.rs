@@ -787,27 +787,8 @@ impl Store {
                 )
             })?;
         let mut change = Change::begin(self, *actor).await?;
-        let row = db::query("SELECT totp_secret FROM users WHERE id = ?")
-            .bind(user.0)
-            .fetch_optional(&mut change.tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let had = row.try_get::<Option<String>, _>("totp_secret")?.is_some();
-        db::query("UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?")
-            .bind(totp::base32_encode(&bytes))
-            .bind(step)
-            .bind(user.0)
-            .execute(&mut change.tx)
-            .await?;
         change
-            .audit(
-                "user",
-                user.0,
-                None,
-                "totp_enable",
-                Some(&serde_json::json!({ "totp": had })),
-                Some(&serde_json::json!({ "totp": true })),
-            )
+            .replace_totp(user, Some((totp::base32_encode(&bytes), step)))
             .await?;
         change.commit().await
     }
@@ -859,29 +840,10 @@ impl Store {
             Store::require_manage_users(actor)?;
         }
         let mut change = Change::begin(self, *actor).await?;
-        let row = db::query("SELECT totp_secret FROM users WHERE id = ?")
-            .bind(user.0)
-            .fetch_optional(&mut change.tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let had = row.try_get::<Option<String>, _>("totp_secret")?.is_some();
-        db::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = ?")
-            .bind(user.0)
-            .execute(&mut change.tx)
-            .await?;
+        change.replace_totp(user, None).await?;
         db::query("DELETE FROM pending_logins WHERE user_id = ?")
             .bind(user.0)
             .execute(&mut change.tx)
-            .await?;
-        change
-            .audit(
-                "user",
-                user.0,
-                None,
-                "totp_disable",
-                Some(&serde_json::json!({ "totp": had })),
-                Some(&serde_json::json!({ "totp": false })),
-            )
             .await?;
         change.commit().await
     }
@@ -1287,5 +1249,45 @@ impl Store {
             role: role_from_row(&row)?,
             scopes: scopes.split(',').filter_map(ApiTokenScope::parse).collect(),
         }))
+    }
+}
+
+impl Change {
+    /// Sets an account's TOTP secret and last used step (`None`: removes its second factor),
+    /// with an audit record saying whether it had one before; the secret itself is never
+    /// audited.
+    async fn replace_totp(
+        &mut self,
+        user: UserId,
+        secret_and_step: Option<(String, i64)>,
+    ) -> Result<(), StoreError> {
+        let row = db::query("SELECT totp_secret FROM users WHERE id = ?")
+            .bind(user.0)
+            .fetch_optional(&mut self.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let had = row.try_get::<Option<String>, _>("totp_secret")?.is_some();
+        let enabled = secret_and_step.is_some();
+        let (secret, step) = secret_and_step.unzip();
+        db::query("UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?")
+            .bind(secret)
+            .bind(step)
+            .bind(user.0)
+            .execute(&mut self.tx)
+            .await?;
+        let action = if enabled {
+            "totp_enable"
+        } else {
+            "totp_disable"
+        };
+        self.audit(
+            "user",
+            user.0,
+            None,
+            action,
+            Some(&serde_json::json!({ "totp": had })),
+            Some(&serde_json::json!({ "totp": enabled })),
+        )
+        .await
     }
 }
