@@ -554,7 +554,7 @@ impl Change {
         };
         let first_person = ids.person;
         let set_aside = match &mut self.tx {
-            WriteTx::Sqlite(tx) => Some(SetAside::begin(&mut **tx, records.len()).await?),
+            WriteTx::Sqlite(tx) => Some(SetAside::begin(tx, records.len()).await?),
             WriteTx::Postgres(_) => None,
         };
         let mut summary = ImportSummary::default();
@@ -588,7 +588,7 @@ impl Change {
             progress(done);
         }
         if let (WriteTx::Sqlite(tx), Some(set_aside)) = (&mut self.tx, set_aside) {
-            set_aside.end(&mut **tx, first_person).await?;
+            set_aside.end(tx, first_person).await?;
         }
         // The rows were given ids here, not by PostgreSQL's identity sequences: move each
         // sequence past the highest id, or the next single insert would take a used id.
