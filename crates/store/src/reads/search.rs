@@ -81,6 +81,10 @@ enum Tier {
     Prefix,
     /// Every word starts a key or matches one with one typing slip.
     Slip,
+    /// The same with up to two slips, for words of [`MIN_TWO_SLIP_LETTERS`] or more: one
+    /// letter typed wrong in Cyrillic can be two in the folded key (`ю` folds to `yu`, and
+    /// `алиекова` to `alekova`, two from `alibekova`).
+    TwoSlips,
     /// No name: the place alone.
     Place,
 }
@@ -226,14 +230,17 @@ fn word_keys(word: &str) -> Vec<String> {
 /// with one slip keeps its first two or its last two letters.
 const MIN_SLIP_LETTERS: usize = 5;
 
-/// Whether `typed` is `word` with one typing slip: one letter wrong, extra or missing, or two
-/// neighbouring letters swapped (the optimal string alignment distance is 1).
-fn one_slip_apart(typed: &[char], word: &[char]) -> bool {
+/// Words shorter than this are not looked up with two slips.
+const MIN_TWO_SLIP_LETTERS: usize = 7;
+
+/// Whether `typed` is `word` with one to `slips` typing slips: letters wrong, extra or missing,
+/// or two neighbouring letters swapped (the optimal string alignment distance).
+fn within_slips(typed: &[char], word: &[char], slips: usize) -> bool {
     let (n, m) = (typed.len(), word.len());
-    if n.abs_diff(m) > 1 || typed == word {
+    if n.abs_diff(m) > slips || typed == word {
         return false;
     }
-    // Skip the common start and end; one slip must explain what is left.
+    // The common start and end need no edit; the distance of what is left is computed.
     let start = typed.iter().zip(word).take_while(|(a, b)| a == b).count();
     let end = typed[start..]
         .iter()
@@ -241,31 +248,58 @@ fn one_slip_apart(typed: &[char], word: &[char]) -> bool {
         .zip(word[start..].iter().rev())
         .take_while(|(a, b)| a == b)
         .count();
-    let typed_rest = &typed[start..n - end];
-    let word_rest = &word[start..m - end];
-    match (typed_rest.len(), word_rest.len()) {
-        // A wrong, extra or missing letter.
-        (1, 1) | (1, 0) | (0, 1) => true,
-        // Two neighbours swapped.
-        (2, 2) => typed_rest[0] == word_rest[1] && typed_rest[1] == word_rest[0],
-        _ => false,
+    slips_between(&typed[start..n - end], &word[start..m - end]) <= slips
+}
+
+/// The optimal string alignment distance of two short strings: the fewest wrong, extra or
+/// missing letters and swaps of neighbours that turn one into the other.
+fn slips_between(a: &[char], b: &[char]) -> usize {
+    let width = b.len() + 1;
+    let mut table = vec![0usize; (a.len() + 1) * width];
+    let at = |i: usize, j: usize| i * width + j;
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            table[at(i, j)] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let wrong = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (table[at(i - 1, j)] + 1)
+                    .min(table[at(i, j - 1)] + 1)
+                    .min(table[at(i - 1, j - 1)] + wrong);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(table[at(i - 2, j - 2)] + 1);
+                }
+                best
+            };
+        }
     }
+    table[at(a.len(), b.len())]
 }
 
 /// The words of the register's vocabulary (`search_words`, every distinct folded key) that
-/// `key` is with one typing slip. A slip leaves a word of [`MIN_SLIP_LETTERS`] or more with
-/// its first two letters (a slip after them) or its last two (a slip before them, which
-/// shifts no letter after it), and changes its length by one at most: the words with the
-/// same head or tail and such a length are read through the two indexes, and checked here.
-async fn near_words(mut connection: Exec<'_>, key: &str) -> Result<Vec<String>, StoreError> {
+/// `key` is with one to `slips` typing slips. A slip leaves a word of [`MIN_SLIP_LETTERS`] or
+/// more with its first two letters (a slip after them) or its last two (a slip before them,
+/// which shifts no letter after it), and changes its length by one at most: the words with
+/// the same head or tail and such a length are read through the two indexes, and checked
+/// here. Two slips leave one of the ends whole unless one is at each end, which this misses.
+async fn near_words(
+    mut connection: Exec<'_>,
+    key: &str,
+    slips: usize,
+) -> Result<Vec<String>, StoreError> {
     let letters: Vec<char> = key.chars().collect();
     let n = letters.len();
-    if n < MIN_SLIP_LETTERS || !letters.iter().all(char::is_ascii_lowercase) {
+    let shortest_key = if slips > 1 {
+        MIN_TWO_SLIP_LETTERS
+    } else {
+        MIN_SLIP_LETTERS
+    };
+    if n < shortest_key || !letters.iter().all(char::is_ascii_lowercase) {
         return Ok(Vec::new());
     }
     let head: String = letters[..2].iter().collect();
     let tail: String = letters[n - 2..].iter().collect();
-    let (shortest, longest) = (n as i64 - 1, n as i64 + 1);
+    let (shortest, longest) = ((n - slips) as i64, (n + slips) as i64);
     let rows = db::query(
         "SELECT word FROM search_words
          WHERE (head = ? AND length BETWEEN ? AND ?) OR (tail = ? AND length BETWEEN ? AND ?)",
@@ -282,7 +316,7 @@ async fn near_words(mut connection: Exec<'_>, key: &str) -> Result<Vec<String>, 
     for row in &rows {
         let word: String = row.try_get("word")?;
         let word_letters: Vec<char> = word.chars().collect();
-        if one_slip_apart(&letters, &word_letters) {
+        if within_slips(&letters, &word_letters, slips) {
             near.push(word);
         }
     }
@@ -314,10 +348,11 @@ fn tier_condition(tier: Tier, parsed: &Parsed, postgres: bool) -> Option<(String
                 "p.id IN (SELECT rowid FROM persons_fts WHERE persons_fts MATCH ?)".to_owned()
             }
         }
-        Tier::Exact | Tier::Prefix | Tier::Slip => {
+        Tier::Exact | Tier::Prefix | Tier::Slip | Tier::TwoSlips => {
             if parsed.words.is_empty() {
                 return None;
             }
+            let slip_tier = matches!(tier, Tier::Slip | Tier::TwoSlips);
             let mut groups: Vec<String> = Vec::new();
             let mut any_slip = false;
             for (index, word) in parsed.words.iter().enumerate() {
@@ -341,8 +376,8 @@ fn tier_condition(tier: Tier, parsed: &Parsed, postgres: bool) -> Option<(String
                         alternatives.push(format!("\"{key}\"{star}"));
                     }
                 }
-                if tier == Tier::Slip && parsed.may_be_misspelt(index) {
-                    // The vocabulary's words one slip away, each a whole key.
+                if slip_tier && parsed.may_be_misspelt(index) {
+                    // The vocabulary's words a slip or two away, each a whole key.
                     for near in parsed.near.get(index).into_iter().flatten() {
                         any_slip = true;
                         if postgres {
@@ -359,7 +394,7 @@ fn tier_condition(tier: Tier, parsed: &Parsed, postgres: bool) -> Option<(String
                 }
                 groups.push(format!("({})", alternatives.join(" OR ")));
             }
-            if groups.is_empty() || (tier == Tier::Slip && !any_slip) {
+            if groups.is_empty() || (slip_tier && !any_slip) {
                 return None;
             }
             if postgres {
@@ -440,7 +475,13 @@ pub(super) async fn rank(
         // Initials alone: each a one-letter prefix, as typed.
         vec![Tier::Prefix]
     } else {
-        vec![Tier::Key, Tier::Exact, Tier::Prefix, Tier::Slip]
+        vec![
+            Tier::Key,
+            Tier::Exact,
+            Tier::Prefix,
+            Tier::Slip,
+            Tier::TwoSlips,
+        ]
     };
     let mut parsed = parsed;
     if parsed.words.is_empty() && !parsed.initials.is_empty() {
@@ -450,13 +491,18 @@ pub(super) async fn rank(
     let mut seen: HashSet<i64> = HashSet::new();
     let mut capped = false;
     'tiers: for (tier_index, tier) in tiers.iter().copied().enumerate() {
-        if tier == Tier::Slip && gathered.len() >= FEW {
+        let slips = match tier {
+            Tier::Slip => 1,
+            Tier::TwoSlips => 2,
+            _ => 0,
+        };
+        if slips > 0 && gathered.len() >= FEW {
             break;
         }
-        if tier == Tier::Slip {
-            if parsed.words.len() > 1 {
-                parsed.intact = intact_words(connection.reborrow(), &parsed, postgres).await?;
-            }
+        if tier == Tier::Slip && parsed.words.len() > 1 {
+            parsed.intact = intact_words(connection.reborrow(), &parsed, postgres).await?;
+        }
+        if slips > 0 {
             let mut near = Vec::with_capacity(parsed.words.len());
             for (index, word) in parsed.words.iter().enumerate() {
                 let key = match fold(word).tokens() {
@@ -465,7 +511,7 @@ pub(super) async fn rank(
                     }
                     _ => String::new(),
                 };
-                near.push(near_words(connection.reborrow(), &key).await?);
+                near.push(near_words(connection.reborrow(), &key, slips).await?);
             }
             parsed.near = near;
         }
@@ -563,7 +609,7 @@ pub(super) async fn rank(
 
 #[cfg(test)]
 mod tests {
-    use super::{MIN_SLIP_LETTERS, one_slip_apart};
+    use super::{MIN_SLIP_LETTERS, within_slips};
 
     /// Every single slip of `word`: a letter wrong, extra or missing at every position, or two
     /// neighbours swapped.
@@ -592,28 +638,36 @@ mod tests {
         typos
     }
 
-    fn check(typed: &str, word: &str, expected: bool) {
+    /// Whether `typed` is `word` with one slip, and whether with one or two.
+    fn check_slips(typed: &str, word: &str, one: bool, two: bool) {
         let typed_letters: Vec<char> = typed.chars().collect();
         let word_letters: Vec<char> = word.chars().collect();
         assert_eq!(
-            one_slip_apart(&typed_letters, &word_letters),
-            expected,
+            (
+                within_slips(&typed_letters, &word_letters, 1),
+                within_slips(&typed_letters, &word_letters, 2)
+            ),
+            (one, two),
             "{typed} against {word}"
         );
     }
 
     #[test]
-    fn one_slip_is_a_wrong_extra_missing_or_swapped_letter() {
-        check("ahmedov", "ahmetov", true);
-        check("ahmeetov", "ahmetov", true);
-        check("ahmtov", "ahmetov", true);
-        check("ahemtov", "ahmetov", true);
-        check("hametov", "ahmetov", true);
-        check("ahmetvo", "ahmetov", true);
-        check("ahmetov", "ahmetov", false);
-        check("ahmedova", "ahmetov", false);
-        check("amhetvo", "ahmetov", false);
-        check("zhaksybekov", "zhaksybaev", false);
+    fn a_slip_is_a_wrong_extra_missing_or_swapped_letter() {
+        check_slips("ahmedov", "ahmetov", true, true);
+        check_slips("ahmeetov", "ahmetov", true, true);
+        check_slips("ahmtov", "ahmetov", true, true);
+        check_slips("ahemtov", "ahmetov", true, true);
+        check_slips("hametov", "ahmetov", true, true);
+        check_slips("ahmetvo", "ahmetov", true, true);
+        // The same word is no slip; two slips, then three.
+        check_slips("ahmetov", "ahmetov", false, false);
+        check_slips("ahmedova", "ahmetov", false, true);
+        check_slips("amhetvo", "ahmetov", false, true);
+        check_slips("ahmetyuov", "ahmetov", false, true);
+        check_slips("alekova", "alibekova", false, true);
+        check_slips("axmedyuov", "ahmetov", false, false);
+        check_slips("zhaksybekov", "zhaksybaev", false, false);
     }
 
     /// Every slip anywhere in a word of five letters or more is found by the vocabulary's
@@ -630,7 +684,7 @@ mod tests {
         ] {
             assert!(word.chars().count() >= MIN_SLIP_LETTERS);
             for typo in single_slips(word) {
-                check(&typo, word, true);
+                check_slips(&typo, word, true, true);
                 let kept_head = typo.get(..2) == word.get(..2);
                 let kept_tail = typo.get(typo.len() - 2..) == word.get(word.len() - 2..);
                 assert!(kept_head || kept_tail, "{typo} keeps neither end of {word}");
