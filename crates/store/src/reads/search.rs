@@ -8,7 +8,8 @@
 //! index key (`ahmetov1n`), then every word matching a whole key, then every word starting a
 //! key, and only when those find fewer than [`FEW`], every word matching with one typing slip
 //! (the words of the register's vocabulary `search_words` one slip away from it, each then
-//! looked up as a whole key, so both backends gather the same candidates). When the
+//! looked up as a whole key, so both backends gather the same candidates), and when that
+//! still finds fewer, with up to two slips for words of seven letters or more. When the
 //! text names a place, each tier is asked first for persons of that place. The kept
 //! candidates are then scored with `kuzet_names` similarity (plus one for the place) and
 //! sorted; both backends rank in this one place, in Rust.
