@@ -1,16 +1,15 @@
 //! `kuzet forensics`: runs the election-forensics suite on a Russian CEC station file and
 //! prints a summary, JSON, an HTML report and a PNG of the fingerprint.
 //!
-//! The file is read by `kuzet_ingest::election`; this module only turns its stations into the
-//! plain vectors of `kuzet_forensics::Stations` and shows progress.
+//! The file is read by `kuzet_ingest::election` and its stations turned into plain vectors by
+//! `kuzet_forensics::election`; this module shows progress and writes the outputs.
 
 use crate::exit::InputError;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use kuzet_forensics::suite::{SuiteStep, run_suite_with_progress};
-use kuzet_forensics::{CandidateVotes, Stations, SuiteOptions, SuiteReport};
+use kuzet_forensics::{SuiteOptions, SuiteReport};
 use kuzet_ingest::election::read_russian_cec;
-use kuzet_protocol::Election;
 use kuzet_report::forensics as report;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let name = args.file.display().to_string();
     let bytes = std::fs::read(&args.file).map_err(|e| InputError(format!("{name}: cannot read: {e}")))?;
     let election = read_russian_cec(&name, bytes).map_err(|e| InputError(e.to_string()))?;
-    let (mut stations, skipped) = stations_of(&election).map_err(|e| InputError(format!("{name}: {e}")))?;
+    let (mut stations, skipped) = kuzet_forensics::election::stations_of(&election).map_err(|e| InputError(format!("{name}: {e}")))?;
     if let Some(region) = &args.region {
         stations = match stations.only_region(region) {
             Some(Ok(only)) => only,
@@ -107,52 +106,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         print!("{}", summary(&result, &source, skipped));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The official stations as plain vectors. Stations whose registered voters, ballots in the
-/// boxes or valid ballots are missing (the 2024 file's stations without results) are left
-/// out and counted.
-pub fn stations_of(election: &Election) -> Result<(Stations, usize), kuzet_forensics::StationsError> {
-    let Some(set) = election.results().first() else {
-        return Stations::new(vec![], vec![], vec![], vec![], vec![], vec![]).map(|s| (s, 0));
-    };
-    let candidates = election.candidates();
-    let columns: Vec<usize> = election.candidate_columns().collect();
-    let (mut registered, mut came, mut valid, mut region) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut votes: Vec<Vec<u32>> = vec![Vec::with_capacity(set.stations.len()); candidates.len()];
-    let mut region_names: Vec<String> = Vec::new();
-    let mut region_index = std::collections::HashMap::new();
-    let mut skipped = 0;
-    let count = |value: Option<i64>| value.and_then(|v| u32::try_from(v).ok());
-    for station in &set.stations {
-        let counts = &station.counts;
-        let cast = election.cast(counts).or_else(|| election.issued(counts));
-        let (Some(r), Some(c), Some(v)) = (count(election.registered(counts)), count(cast), count(election.valid(counts)))
-        else {
-            skipped += 1;
-            continue;
-        };
-        let Some(candidate_votes) = columns.iter().map(|&col| count(counts.get(col).copied().flatten())).collect::<Option<Vec<u32>>>()
-        else {
-            skipped += 1;
-            continue;
-        };
-        let name = election.areas.region_of(station.area).map_or("", |id| election.areas.name(id));
-        let index = *region_index.entry(name.to_owned()).or_insert_with(|| {
-            region_names.push(name.to_owned());
-            region_names.len() as u32 - 1
-        });
-        registered.push(r);
-        came.push(c);
-        valid.push(v);
-        region.push(index);
-        for (k, n) in candidate_votes.into_iter().enumerate() {
-            votes[k].push(n);
-        }
-    }
-    let candidates =
-        candidates.iter().zip(votes).map(|(name, votes)| CandidateVotes { name: name.clone(), votes }).collect();
-    Stations::new(registered, came, valid, candidates, region, region_names).map(|s| (s, skipped))
 }
 
 fn summary(r: &SuiteReport, source: &str, skipped: usize) -> String {

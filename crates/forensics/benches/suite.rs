@@ -10,7 +10,7 @@ use kuzet_forensics::fingerprint::fingerprint;
 use kuzet_forensics::klimek::{FitOptions, fit_fraud_model};
 use kuzet_forensics::peaks::{PeakOptions, integer_peaks};
 use kuzet_forensics::synthetic::{SyntheticSpec, synthetic_election};
-use kuzet_forensics::{CandidateVotes, Stations, SuiteOptions, run_suite};
+use kuzet_forensics::{Stations, SuiteOptions, run_suite};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -37,35 +37,7 @@ fn stations() -> &'static Stations {
 }
 
 fn load(election: kuzet_protocol::Election) -> Stations {
-    let set = &election.results()[0];
-    let columns: Vec<usize> = election.candidate_columns().collect();
-    let (mut registered, mut came, mut valid, mut region) = (vec![], vec![], vec![], vec![]);
-    let mut votes: Vec<Vec<u32>> = vec![vec![]; columns.len()];
-    let mut names: Vec<String> = vec![];
-    let count = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
-    for station in &set.stations {
-        let c = &station.counts;
-        let (Some(r), Some(k), Some(v)) = (count(election.registered(c)), count(election.cast(c)), count(election.valid(c)))
-        else {
-            continue;
-        };
-        let Some(cv) = columns.iter().map(|&col| count(c[col])).collect::<Option<Vec<u32>>>() else { continue };
-        let name = election.areas.region_of(station.area).map_or("", |id| election.areas.name(id)).to_owned();
-        let index = names.iter().position(|n| *n == name).unwrap_or_else(|| {
-            names.push(name);
-            names.len() - 1
-        });
-        registered.push(r);
-        came.push(k);
-        valid.push(v);
-        region.push(index as u32);
-        for (j, n) in cv.into_iter().enumerate() {
-            votes[j].push(n);
-        }
-    }
-    let candidates =
-        election.candidates().iter().zip(votes).map(|(name, votes)| CandidateVotes { name: name.clone(), votes }).collect();
-    Stations::new(registered, came, valid, candidates, region, names).expect("the 2018 stations are consistent")
+    kuzet_forensics::election::stations_of(&election).expect("the 2018 stations are consistent").0
 }
 
 /// Every test, 1,000 Monte-Carlo draws and 1,000 bootstrap replicates.

@@ -10,6 +10,7 @@
 
 pub mod digits;
 pub mod distribution;
+pub mod election;
 pub mod excess;
 pub mod fingerprint;
 pub mod klimek;

@@ -13,7 +13,7 @@ use kuzet_forensics::excess::excess_votes;
 use kuzet_forensics::fingerprint::fingerprint;
 use kuzet_forensics::klimek::{FitOptions, fit_fraud_model};
 use kuzet_forensics::peaks::{PeakOptions, integer_peaks};
-use kuzet_forensics::{CandidateVotes, Stations};
+use kuzet_forensics::Stations;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -35,44 +35,11 @@ fn reference(year: &str) -> Value {
         .expect("reference output is JSON")
 }
 
-/// The official stations as vectors, as `kuzet forensics` builds them: stations with an empty
-/// field are left out; "came" is the ballots found in the boxes.
+/// The official stations as vectors, as `kuzet forensics` builds them.
 fn load(path: &PathBuf) -> Stations {
     let bytes = std::fs::read(path).unwrap();
     let election = kuzet_ingest::election::read_russian_cec(&path.display().to_string(), bytes).unwrap();
-    let set = &election.results()[0];
-    let columns: Vec<usize> = election.candidate_columns().collect();
-    let (mut registered, mut came, mut valid, mut region) = (vec![], vec![], vec![], vec![]);
-    let mut votes: Vec<Vec<u32>> = vec![vec![]; columns.len()];
-    let mut names: Vec<String> = vec![];
-    let count = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
-    for station in &set.stations {
-        let c = &station.counts;
-        let (Some(r), Some(k), Some(v)) = (count(election.registered(c)), count(election.cast(c)), count(election.valid(c)))
-        else {
-            continue;
-        };
-        let Some(cv) = columns.iter().map(|&col| count(c[col])).collect::<Option<Vec<u32>>>() else { continue };
-        let name = election.areas.region_of(station.area).map_or("", |id| election.areas.name(id)).to_owned();
-        let index = names.iter().position(|n| *n == name).unwrap_or_else(|| {
-            names.push(name);
-            names.len() - 1
-        });
-        registered.push(r);
-        came.push(k);
-        valid.push(v);
-        region.push(index as u32);
-        for (j, n) in cv.into_iter().enumerate() {
-            votes[j].push(n);
-        }
-    }
-    let candidates = election
-        .candidates()
-        .iter()
-        .zip(votes)
-        .map(|(name, votes)| CandidateVotes { name: name.clone(), votes })
-        .collect();
-    Stations::new(registered, came, valid, candidates, region, names).unwrap()
+    kuzet_forensics::election::stations_of(&election).unwrap().0
 }
 
 /// Checks `actual` against `expected` within a relative tolerance.
