@@ -58,13 +58,13 @@ struct Parsed {
     /// person meant, and a word typed right is rarely the misspelt one. When all words are real keys, nothing says which one is
     /// wrong, and all get alternatives. Empty: every word gets them.
     intact: Vec<bool>,
-    /// For the slip tier, per word: the vocabulary's words it is with one typing slip (read
-    /// only when that tier runs, only for words that may be misspelt).
+    /// For the slip tiers, per word: the vocabulary's words it is with one (or two) typing
+    /// slips (read only when such a tier runs, only for words that may be misspelt).
     near: Vec<Vec<String>>,
 }
 
 impl Parsed {
-    /// Whether the slip tier should look for `index`'s word with one typing slip.
+    /// Whether the slip tiers should look for `index`'s word with typing slips.
     fn may_be_misspelt(&self, index: usize) -> bool {
         let all_intact = !self.intact.is_empty() && self.intact.iter().all(|intact| *intact);
         all_intact || !self.intact.get(index).copied().unwrap_or(false)
@@ -280,9 +280,9 @@ fn slips_between(a: &[char], b: &[char]) -> usize {
 /// The words of the register's vocabulary (`search_words`, every distinct folded key) that
 /// `key` is with one to `slips` typing slips. A slip leaves a word of [`MIN_SLIP_LETTERS`] or
 /// more with its first two letters (a slip after them) or its last two (a slip before them,
-/// which shifts no letter after it), and changes its length by one at most: the words with
-/// the same head or tail and such a length are read through the two indexes, and checked
-/// here. Two slips leave one of the ends whole unless one is at each end, which this misses.
+/// which shifts no letter after it), and changes its length by one at most (two slips, by
+/// two): the words with the same head or tail and such a length are read through the two
+/// indexes, and checked here. Two slips leave one of the ends whole unless one is at each end, which this misses.
 async fn near_words(
     mut connection: Exec<'_>,
     key: &str,
@@ -506,13 +506,13 @@ pub(super) async fn rank(
         if slips > 0 {
             let mut near = Vec::with_capacity(parsed.words.len());
             for (index, word) in parsed.words.iter().enumerate() {
-                let key = match fold(word).tokens() {
+                let words = match fold(word).tokens() {
                     [token] if !token.is_initial() && parsed.may_be_misspelt(index) => {
-                        token.key().to_owned()
+                        near_words(connection.reborrow(), token.key(), slips).await?
                     }
-                    _ => String::new(),
+                    _ => Vec::new(),
                 };
-                near.push(near_words(connection.reborrow(), &key, slips).await?);
+                near.push(words);
             }
             parsed.near = near;
         }
@@ -583,8 +583,8 @@ pub(super) async fn rank(
         }
     }
     let folded_query = fold(&parsed.name);
-    // Every candidate is kept: each typed word starts one of its keys or is one slip from
-    // one, so none is far from what was typed; similarity only orders them.
+    // Every candidate is kept: each typed word starts one of its keys or is a slip or two
+    // from one, so none is far from what was typed; similarity only orders them.
     let mut scored: Vec<(f64, usize, i64)> = gathered
         .iter()
         .map(|candidate| {
