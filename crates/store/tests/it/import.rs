@@ -361,7 +361,7 @@ async fn an_import_brings_back_the_indexes_and_triggers_it_set_aside() {
     }
     let (schema, vocabulary) = schema_and_vocabulary(&test).await;
     let mut records: Vec<ImportRecord> = (0..20)
-        .map(|_| ImportRecord::new(person("Новиков Сергей")))
+        .map(|_| ImportRecord::new(person("Выдумов Сергей")))
         .collect();
     records[19].source = Some(Source::new(SourceKind::Volunteer, "boom", false).unwrap());
     let failed = store.import_records(&coordinator, &records, |_| {}).await;
